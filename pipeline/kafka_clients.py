@@ -1,0 +1,100 @@
+"""The one place that creates Kafka clients (kafka-python) and the topics, with security applied once."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from pipeline.settings import Settings
+
+
+def security_options(s: Settings) -> dict[str, Any]:
+    """kafka-python options for TLS / SASL; nothing for the default plaintext loopback broker."""
+    opts: dict[str, Any] = {"security_protocol": s.kafka_security_protocol}
+    if s.kafka_sasl_mechanism:
+        opts["sasl_mechanism"] = s.kafka_sasl_mechanism
+        opts["sasl_plain_username"] = s.kafka_sasl_username
+        opts["sasl_plain_password"] = s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else None
+    if s.kafka_ssl_cafile:
+        opts["ssl_cafile"] = s.kafka_ssl_cafile
+    return opts
+
+
+def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> KafkaProducer:
+    """Durable by default: every in-sync replica acknowledges, retries are idempotent, batches compressed."""
+    return KafkaProducer(
+        bootstrap_servers=s.kafka_bootstrap.split(","),
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        retries=2**31 - 1,
+        delivery_timeout_ms=120_000,
+        compression_type="gzip",
+        linger_ms=20,
+        max_request_size=max(1_048_576, s.max_article_bytes * 2 + 65_536),
+        key_serializer=lambda k: k.encode("utf-8") if isinstance(k, str) else k,
+        value_serializer=lambda v: v if isinstance(v, bytes) else json.dumps(v, ensure_ascii=False).encode("utf-8"),
+        **security_options(s),
+    )
+
+
+def make_consumer(s: Settings, *topics: str, group_id: str | None, **overrides: Any) -> KafkaConsumer:
+    """Manual commits only: callers commit after their sink acknowledged the batch."""
+    options: dict[str, Any] = dict(
+        bootstrap_servers=s.kafka_bootstrap.split(","),
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=int(s.session_timeout_s * 1000),
+        heartbeat_interval_ms=max(1000, int(s.session_timeout_s * 1000 / 3)),
+        max_poll_interval_ms=300_000,
+        fetch_max_bytes=max(52_428_800, s.max_article_bytes * 4),
+        max_partition_fetch_bytes=max(1_048_576, s.max_article_bytes * 2 + 65_536),
+        **security_options(s),
+    )
+    options.update(overrides)
+    return KafkaConsumer(*topics, **options)
+
+
+def make_admin(s: Settings) -> KafkaAdminClient:
+    return KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap.split(","), client_id="newswatch-admin",
+                            **security_options(s))
+
+
+def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
+    """Create the pipeline's topics if missing (idempotent). Returns the names created."""
+    wanted = {
+        s.topic_raw: {"max.message.bytes": str(s.max_article_bytes * 2 + 65_536)},
+        s.topic_enriched: {"max.message.bytes": str(s.max_article_bytes * 3 + 65_536)},
+        s.topic_dlq: {"max.message.bytes": str(s.max_article_bytes * 3 + 65_536), "retention.ms": str(30 * 86_400_000)},
+        s.topic_alerts: {},
+    }
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin = make_admin(s)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    try:
+        existing = set(admin.list_topics())
+        new = [
+            NewTopic(name, num_partitions=s.topic_partitions, replication_factor=s.topic_replication, topic_configs=cfg)
+            for name, cfg in wanted.items()
+            if name not in existing
+        ]
+        if new:
+            try:
+                admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass
+        return [t.name for t in new]
+    finally:
+        admin.close()

@@ -1,0 +1,99 @@
+"""The one settings object: built once at the edge (the CLI) and passed down.
+
+Values come from, in order of precedence: explicit arguments, `NEWSWATCH_*` environment variables, a TOML
+config file (`NEWSWATCH_CONFIG`, default `./newswatch.toml` when it exists), then the defaults below.
+Secrets are `SecretStr` so they never print in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config_file() -> Path | None:
+    path = Path(os.environ.get("NEWSWATCH_CONFIG", "newswatch.toml"))
+    return path if path.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSWATCH_", extra="ignore")
+
+    # --- Kafka -------------------------------------------------------------------------------------
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
+    kafka_sasl_mechanism: str | None = None  # PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    topic_raw: str = "articles.raw"
+    topic_enriched: str = "articles.enriched"
+    topic_dlq: str = "articles.dlq"
+    topic_alerts: str = "alerts"
+    topic_partitions: int = Field(4, ge=1)
+    topic_replication: int = Field(1, ge=1)
+
+    # --- Elasticsearch -------------------------------------------------------------------------------
+    es_url: str = "http://127.0.0.1:9200"
+    es_username: str | None = None
+    es_password: SecretStr | None = None
+    es_api_key: SecretStr | None = None
+    es_ca_certs: str | None = None
+    es_alias: str = "news-articles"
+    es_index: str = "news-articles-v1"
+    es_shards: int = Field(1, ge=1)
+    es_replicas: int = Field(0, ge=0)
+
+    # --- Validation and enrichment -------------------------------------------------------------------
+    max_article_bytes: int = Field(2_000_000, ge=1)
+    enrich_processes: int = Field(0, ge=0)  # 0: one per core
+    enrich_batch_size: int = Field(32, ge=1)
+    enrich_batch_window: float = Field(0.2, gt=0)
+
+    # --- Worker / indexer ----------------------------------------------------------------------------
+    worker_group: str = "newswatch-worker"
+    indexer_group: str = "newswatch-indexer"
+    indexer_batch_size: int = Field(500, ge=1)
+    indexer_batch_window_ms: int = Field(500, ge=1)
+    session_timeout_s: float = Field(10.0, gt=0)
+
+    # --- Local stack (deploy/local) ------------------------------------------------------------------
+    state_dir: Path = REPO_ROOT / ".newswatch"
+    kafka_version: str = "4.4.0"
+    es_version: str = "9.5.4"
+    stack_kafka_port: int = 9092
+    stack_kafka_controller_port: int = 9093
+    stack_es_port: int = 9200
+    stack_kafka_heap: str = "512m"
+    stack_es_heap: str = "512m"
+    stack_es_user: str = "newswatch"  # used only when running as root: Elasticsearch refuses root
+    stack_java_home: Path | None = None  # a JDK for both servers; found automatically when unset
+    stack_start_timeout_s: float = 180.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def public(self) -> dict[str, Any]:
+        """Settings safe to print: secrets masked."""
+        return {
+            k: ("***" if isinstance(v, SecretStr) else str(v) if isinstance(v, Path) else v)
+            for k, v in self.model_dump().items()
+        }

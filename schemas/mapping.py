@@ -1,0 +1,66 @@
+"""The Elasticsearch mapping of `EnrichedArticle`.
+
+Only what the core distribution has (standard analyzer, keyword + lowercase normalizer, geo_point): a
+full deployment can layer language analyzers on top through the template without code changes.
+A unit test checks that every model field has a mapping and vice versa.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_KEYWORD = {"type": "keyword"}
+_KEYWORD_LC = {"type": "keyword", "normalizer": "lowercase_keyword"}
+_FACET = {"type": "keyword", "fields": {"lc": _KEYWORD_LC}}
+
+ARTICLE_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,
+    "url": {"type": "keyword", "ignore_above": 4096},
+    "source": _FACET,
+    "language": _KEYWORD,
+    "title": {"type": "text", "analyzer": "standard", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+    "body": {"type": "text", "analyzer": "standard"},
+    "published_at": {"type": "date"},
+    "@timestamp": {"type": "date"},
+    "entities": {
+        "type": "object",
+        "properties": {"name": _KEYWORD, "type": _KEYWORD, "count": {"type": "integer"}},
+    },
+    "persons": _FACET,
+    "organizations": _FACET,
+    "locations": _FACET,
+    "countries": _KEYWORD,
+    "country_names": _KEYWORD,
+    "focus_countries": _KEYWORD,
+    "regions": _FACET,
+    "places": {
+        "type": "object",
+        "properties": {
+            "name": _KEYWORD,
+            "country": _KEYWORD,
+            "kind": _KEYWORD,
+            "location": {"type": "geo_point"},
+            "count": {"type": "integer"},
+        },
+    },
+    "enrichment_version": _KEYWORD,
+}
+
+
+def index_template(*, alias: str, pattern: str, shards: int, replicas: int) -> dict[str, Any]:
+    """A composable index template body for the article indices."""
+    return {
+        "index_patterns": [pattern],
+        "priority": 200,
+        "template": {
+            "settings": {
+                "number_of_shards": shards,
+                "number_of_replicas": replicas,
+                "refresh_interval": "1s",
+                "analysis": {"normalizer": {"lowercase_keyword": {"type": "custom", "filter": ["lowercase"]}}},
+            },
+            "mappings": {"dynamic": "strict", "properties": ARTICLE_PROPERTIES},
+            "aliases": {alias: {}},
+        },
+        "_meta": {"managed_by": "newswatch", "model": "schemas.article.EnrichedArticle"},
+    }
