@@ -1,0 +1,91 @@
+"""Enrichment: NER, canonical entities, places, countries, focus countries and regions.
+
+`enrich_payloads` is the one entry point the Faust worker, `newswatch enrich` and the benchmarks share:
+payloads in, one outcome per payload out (an enriched article or the reason it was rejected).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import ValidationError
+
+from pipeline.enrich.core import Enricher
+from schemas import EnrichedArticle, RawArticle, ValidationLimits
+
+
+@dataclass(frozen=True)
+class Outcome:
+    article: EnrichedArticle | None = None
+    error: str | None = None
+    article_id: str | None = None
+
+
+@lru_cache(maxsize=1)
+def enricher() -> Enricher:
+    from pipeline.enrich.gazetteer import load
+
+    return Enricher(load())
+
+
+def warm_up() -> None:
+    """Load the model and the gazetteer (seconds) before the first article, not during it."""
+    from pipeline.enrich.ner import model
+
+    model()
+    enricher()
+
+
+def validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err.get("loc", ())) or "record"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def parse_raw(payload: bytes | str | dict, limits: ValidationLimits) -> RawArticle:
+    """Raises ValueError with a readable reason."""
+    if isinstance(payload, (bytes, str)):
+        try:
+            payload = json.loads(payload)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
+    try:
+        return RawArticle.model_validate(payload, context={"limits": limits})
+    except ValidationError as exc:
+        raise ValueError(validation_error(exc)) from exc
+
+
+def enrich_articles(raws: list[RawArticle]) -> list[EnrichedArticle]:
+    from pipeline.enrich.core import compose
+    from pipeline.enrich.ner import mentions
+
+    e = enricher()
+    texts = [compose(r)[0] for r in raws]
+    return [e.enrich(r, ms) for r, ms in zip(raws, mentions(texts), strict=True)]
+
+
+def enrich_payloads(payloads: list[bytes | str | dict], limits: ValidationLimits) -> list[Outcome]:
+    outcomes: list[Outcome | None] = [None] * len(payloads)
+    good: list[tuple[int, RawArticle]] = []
+    for i, p in enumerate(payloads):
+        try:
+            good.append((i, parse_raw(p, limits)))
+        except ValueError as exc:
+            outcomes[i] = Outcome(error=str(exc))
+    try:
+        enriched = enrich_articles([r for _, r in good])
+        for (i, r), art in zip(good, enriched, strict=True):
+            outcomes[i] = Outcome(article=art, article_id=r.id)
+    except Exception:  # noqa: BLE001 - isolate the record that fails, keep the rest
+        for i, r in good:
+            try:
+                outcomes[i] = Outcome(article=enrich_articles([r])[0], article_id=r.id)
+            except Exception as exc:  # noqa: BLE001
+                outcomes[i] = Outcome(error=f"enrichment failed: {type(exc).__name__}: {exc}", article_id=r.id)
+    return [o if o is not None else Outcome(error="internal: no outcome") for o in outcomes]

