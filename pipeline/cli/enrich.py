@@ -1,7 +1,47 @@
+"""`newswatch enrich`: offline enrichment, JSON lines in, JSON lines out, no Kafka or Elasticsearch."""
+
 from __future__ import annotations
+
+import sys
 
 import typer
 
+from pipeline.cli.common import console, print_json, settings
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command()
+    def enrich(
+        batch_size: int = typer.Option(64, "--batch-size", min=1, help="articles per NER batch"),
+    ) -> None:
+        """Raw articles (JSON lines) on stdin -> enriched articles (JSON lines) on stdout; rejects on stderr."""
+        import json
+
+        from pipeline.enrich import enrich_payloads
+        from schemas import ValidationLimits
+
+        s = settings()
+        limits = ValidationLimits(s.max_article_bytes)
+        ok = bad = 0
+        batch: list[tuple[int, str]] = []
+
+        def flush() -> None:
+            nonlocal ok, bad
+            for (line_no, _), o in zip(batch, enrich_payloads([b for _, b in batch], limits), strict=True):
+                if o.article is not None:
+                    print_json(json.loads(o.article.model_dump_json(by_alias=True)))
+                    ok += 1
+                else:
+                    console.print(f"[red]rejected[/red] line {line_no}: {o.error}")
+                    bad += 1
+            batch.clear()
+
+        for n, line in enumerate(sys.stdin, 1):
+            if line.strip():
+                batch.append((n, line))
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+        console.print(f"enriched {ok}, rejected {bad}")
+        if bad and not ok:
+            raise typer.Exit(1)

@@ -1,7 +1,47 @@
+"""`newswatch index`: the Elasticsearch indexer."""
+
 from __future__ import annotations
+
+import logging
+import signal
 
 import typer
 
+from pipeline.cli.common import settings
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command()
+    def index() -> None:
+        """Consume articles.enriched and bulk-index into Elasticsearch (commit after ES acknowledged)."""
+        from consumers.indexer import BatchResult, ElasticsearchIndexer, run
+        from pipeline.es_client import make_es
+        from pipeline.kafka_clients import ensure_topics, make_consumer, make_producer
+
+        log = logging.getLogger("newswatch.indexer")
+        s = settings()
+        ensure_topics(s)
+        stop = {"flag": False}
+
+        def _stop(signum: int, _frame: object) -> None:
+            stop["flag"] = True
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        consumer = make_consumer(s, s.topic_enriched, group_id=s.indexer_group)
+        producer = make_producer(s, client_id="newswatch-indexer")
+        indexer = ElasticsearchIndexer(s, make_es(s), producer)
+        totals = BatchResult()
+
+        def _report(r: BatchResult) -> None:
+            totals.indexed += r.indexed
+            totals.dead_lettered += r.dead_lettered
+            log.info("indexed %d (total %d), dead-lettered %d (total %d)", r.indexed, totals.indexed,
+                     r.dead_lettered, totals.dead_lettered)
+
+        log.info("indexing %s -> %s (alias %s)", s.topic_enriched, s.es_index, s.es_alias)
+        try:
+            run(s, consumer, indexer, should_stop=lambda: stop["flag"], on_batch=_report)
+        finally:
+            consumer.close()
+            producer.close()

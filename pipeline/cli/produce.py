@@ -1,7 +1,49 @@
+"""`newswatch produce PATH... [--source NAME]`: files, folders or stdin onto `articles.raw`."""
+
 from __future__ import annotations
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipeline.cli.common import console, print_json, settings
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command()
+    def produce(
+        paths: list[str] = typer.Argument(..., help="files (.txt .json .jsonl), folders, or - for JSON lines on stdin"),
+        source: str = typer.Option(None, "--source", help="source name for articles that do not carry one"),
+        json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    ) -> None:
+        """Validate and send articles; invalid records go to the dead-letter topic with the reason."""
+        from pipeline.kafka_clients import ensure_topics, make_producer
+        from producers.files import expand, read
+        from producers.sink import ArticleSink
+
+        s = settings()
+        ensure_topics(s)
+        sink = ArticleSink(s, make_producer(s))
+        targets = expand(paths)
+        with Progress(
+            TextColumn("[cyan]produce[/cyan]"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+            TimeElapsedColumn(), console=console, transient=True, disable=len(targets) < 20 or json_,
+        ) as progress:
+            task = progress.add_task("files", total=len(targets))
+            for target in targets:
+                for rec in read(target, source=source):
+                    sink.send(rec)
+                progress.advance(task)
+        summary = sink.flush()
+        sink.producer.close()
+        if json_:
+            print_json(summary.as_dict())
+        else:
+            console.print(f"[green]sent {summary.sent - summary.failed}[/green] article(s) to {s.topic_raw}, "
+                          f"[{'red' if summary.rejected else 'green'}]rejected {summary.rejected}[/] to {s.topic_dlq}"
+                          + (f", [red]{summary.failed} not acknowledged by Kafka[/red]" if summary.failed else ""))
+            for r in summary.rejections[:50]:
+                console.print(f"  [red]rejected[/red] {r['where']}: {r['reason']}")
+            if len(summary.rejections) > 50:
+                console.print(f"  ... and {len(summary.rejections) - 50} more (use --json for all)")
+        if summary.failed:
+            raise typer.Exit(1)

@@ -1,7 +1,64 @@
+"""`newswatch search QUERY [--country CC] [--region NAME] [--since ISO-DATE] [--limit N] [--json]`."""
+
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
+from rich.markup import escape
+
+from pipeline.cli.common import console, out, print_json, settings
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from exc
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command()
+    def search(
+        query: str = typer.Argument(..., help="words, \"phrases\", AND/OR/-term; * for everything"),
+        country: str = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 code, e.g. UA"),
+        region: str = typer.Option(None, "--region", help='UN M49 region, e.g. "Eastern Europe"'),
+        since: str = typer.Option(None, "--since", help="ISO date: published on or after"),
+        limit: int = typer.Option(10, "--limit", min=0, max=10_000),
+        json_: bool = typer.Option(False, "--json", help="print JSON for scripts"),
+    ) -> None:
+        """Ranked articles with highlights, and the top countries, regions and organisations."""
+        from elasticsearch import NotFoundError
+
+        from pipeline.es_client import make_es
+        from pipeline.search import build_query, parse_response
+
+        s = settings()
+        body = build_query(query, country=country, region=region, since=_since(since), limit=limit)
+        try:
+            resp = make_es(s).search(index=s.es_alias, **body)
+        except NotFoundError:
+            console.print(f"[yellow]no index {s.es_alias} yet: nothing has been indexed[/yellow]")
+            resp = {}
+        result = parse_response(dict(resp))
+        if json_:
+            print_json(result.model_dump(mode="json"))
+            return
+        out.print(f"[bold]{result.total}[/bold] article(s) match {escape(query)!r}")
+        for i, h in enumerate(result.hits, 1):
+            out.print(f"\n[bold cyan]{i}. {escape(h.title)}[/bold cyan]  [dim]{h.id} score {h.score or 0:.2f}[/dim]")
+            if h.url:
+                out.print(f"   [blue]{escape(h.url)}[/blue]")
+            if h.published_at:
+                out.print(f"   published {h.published_at}")
+            out.print(f"   countries: {', '.join(h.countries) or '-'}   regions: {', '.join(h.regions) or '-'}")
+            out.print(f"   organisations: {escape(', '.join(h.organizations[:8])) or '-'}")
+            fragments = [f for f in h.highlights if f.replace("<em>", "").replace("</em>", "") != h.title]
+            for frag in fragments[:3]:
+                text = escape(frag.replace("\n", " ")).replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]")
+                out.print(f"   … {text} …")
+        for name, buckets in result.facets.items():
+            if buckets:
+                out.print(f"\n[bold]{name}[/bold]: " + ", ".join(f"{escape(str(k))} ({n})" for k, n in buckets))

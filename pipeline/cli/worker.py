@@ -1,7 +1,22 @@
+"""`newswatch worker`: the Faust enrichment worker."""
+
 from __future__ import annotations
 
 import typer
 
+from pipeline.cli.common import settings
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command()
+    def worker(loglevel: str = typer.Option("info", help="debug, info, warning, error")) -> None:
+        """Consume articles.raw, enrich in a process pool, produce articles.enriched (failures to the DLQ)."""
+        from faust.worker import Worker
+
+        from pipeline.app import create_app
+        from pipeline.kafka_clients import ensure_topics
+
+        s = settings()
+        ensure_topics(s)
+        faust_app = create_app(s)
+        Worker(faust_app, loglevel=loglevel, quiet=True).execute_from_commandline()

@@ -1,0 +1,24 @@
+"""Index template and read alias for the articles, created idempotently at indexer start."""
+
+from __future__ import annotations
+
+from elasticsearch import Elasticsearch
+
+from pipeline.settings import Settings
+from schemas.mapping import index_template
+
+
+def ensure_article_index(es: Elasticsearch, s: Settings) -> None:
+    pattern = s.es_index.rsplit("-", 1)[0] + "-*" if "-" in s.es_index else s.es_index + "*"
+    es.indices.put_index_template(
+        name=s.es_alias,
+        **index_template(alias=s.es_alias, pattern=pattern, shards=s.es_shards, replicas=s.es_replicas),
+    )
+    if not es.indices.exists(index=s.es_index):
+        try:
+            es.indices.create(index=s.es_index)
+        except Exception as exc:  # another indexer created it first
+            if "resource_already_exists_exception" not in str(exc):
+                raise
+    if not es.indices.exists_alias(name=s.es_alias, index=s.es_index):
+        es.indices.put_alias(index=s.es_index, name=s.es_alias)

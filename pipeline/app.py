@@ -1,0 +1,101 @@
+"""The Faust app: topics declared once, the enrichment agent a thin loop around `pipeline.enrich`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import faust
+
+from pipeline.enrich_pool import EnrichPool
+from pipeline.settings import Settings
+from schemas import DeadLetter
+
+log = logging.getLogger("newswatch.worker")
+
+
+def _credentials(s: Settings) -> Any:
+    if s.kafka_sasl_mechanism:
+        return faust.SASLCredentials(
+            username=s.kafka_sasl_username,
+            password=s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else None,
+            mechanism=s.kafka_sasl_mechanism,
+            ssl_context=_ssl_context(s) if s.kafka_security_protocol == "SASL_SSL" else None,
+        )
+    if s.kafka_security_protocol == "SSL":
+        return faust.SSLCredentials(_ssl_context(s))
+    return None
+
+
+def _ssl_context(s: Settings) -> Any:
+    import ssl
+
+    return ssl.create_default_context(cafile=s.kafka_ssl_cafile)
+
+
+def create_app(s: Settings) -> faust.App:
+    app = faust.App(
+        s.worker_group,
+        broker=[f"kafka://{b}" for b in s.kafka_bootstrap.split(",")],
+        broker_credentials=_credentials(s),
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        topic_disable_leader=True,
+        web_enabled=False,  # no HTTP port: many workers can share a machine
+        broker_session_timeout=s.session_timeout_s,
+        broker_heartbeat_interval=max(1.0, s.session_timeout_s / 5),
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_max_request_size=max(1_048_576, s.max_article_bytes * 3 + 65_536),
+        consumer_max_fetch_size=max(4_194_304, s.max_article_bytes * 2 + 65_536),
+        producer_compression_type="gzip",
+        topic_partitions=s.topic_partitions,
+        topic_replication_factor=s.topic_replication,
+    )
+    raw_topic = app.topic(s.topic_raw, partitions=s.topic_partitions)
+    enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
+    dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
+    pool_holder: dict[str, EnrichPool] = {}
+
+    @app.task
+    async def start_pool() -> None:
+        pool = pool_holder.setdefault("pool", EnrichPool(s.enrich_processes, s.max_article_bytes))
+        await pool.warm()
+        log.info("enrichment pool ready: %d process(es)", pool.size)
+
+    @app.agent(raw_topic, concurrency=1)
+    async def enrich(stream: faust.StreamT) -> None:
+        pool = pool_holder.setdefault("pool", EnrichPool(s.enrich_processes, s.max_article_bytes))
+        async for events in stream.take_events(s.enrich_batch_size, within=s.enrich_batch_window):
+            payloads = [e.message.value or b"" for e in events]
+            results = await pool.enrich(payloads)
+            pending = []
+            ok = 0
+            for ev, (article_id, doc, reason) in zip(events, results, strict=True):
+                msg = ev.message
+                if doc is not None:
+                    ok += 1
+                    pending.append(await enriched_topic.send(key=(article_id or "").encode(), value=doc, force=True))
+                else:
+                    dl = DeadLetter(
+                        stage="enrich", reason=reason or "unknown", payload=(msg.value or b"").decode("utf-8", "replace"),
+                        source=s.topic_raw, topic=msg.topic, partition=msg.partition, offset=msg.offset,
+                        key=msg.key.decode("utf-8", "replace") if msg.key else None, article_id=article_id,
+                    )
+                    log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, dl.reason)
+                    pending.append(await dlq_topic.send(key=msg.key, value=dl.model_dump_json().encode(), force=True))
+            # Offsets advance only when the next batch is taken: wait until Kafka holds every output.
+            for fut in pending:
+                await fut
+            log.info("enriched %d, dead-lettered %d", ok, len(events) - ok)
+
+    @app.on_before_shutdown.connect
+    async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit
+        pool = pool_holder.pop("pool", None)
+        if pool:
+            pool.close()
+
+    return app
+
