@@ -77,3 +77,16 @@ def parse_response(resp: dict[str, Any]) -> SearchResult:
         for name in FACETS
     }
     return SearchResult(total=total.get("value", 0) if isinstance(total, dict) else int(total), hits=hits, facets=facets)
+
+
+def count_indexed(es: Any, alias: str, ids: list[str]) -> int:
+    """How many of `ids` are searchable now (0 when the index does not exist yet)."""
+    from elasticsearch import NotFoundError
+
+    if not ids:
+        return 0
+    try:
+        es.indices.refresh(index=alias)
+        return int(es.count(index=alias, query={"ids": {"values": ids}})["count"])
+    except NotFoundError:
+        return 0

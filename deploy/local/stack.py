@@ -286,6 +286,11 @@ class LocalStack:
         )
         self.es = Server("elasticsearch", self.run_dir / "elasticsearch.pid", self.logs / "elasticsearch.log",
                          marker=str(self.es_home))
+        # The pipeline's own long-running processes, when asked for (`stack up --pipeline`).
+        self.services = {
+            name: Server(name, self.run_dir / f"{name}.pid", self.logs / f"{name}.log", marker=f"-m pipeline {cmd}")
+            for name, cmd in (("worker", "worker"), ("indexer", "index"))
+        }
 
     # -- health ------------------------------------------------------------------------------------
 
@@ -316,7 +321,12 @@ class LocalStack:
             return False
 
     def status(self) -> dict[str, dict[str, object]]:
-        return {
+        services = {
+            name: {"pid": srv.pid(), "healthy": srv.pid() is not None, "address": "-", "log": str(srv.log_file)}
+            for name, srv in self.services.items()
+            if srv.pid() is not None
+        }
+        return services | {
             "kafka": {
                 "pid": self.kafka.pid(),
                 "healthy": self.kafka_healthy(),
@@ -481,9 +491,19 @@ class LocalStack:
             _wait("elasticsearch", self.es_healthy, timeout=timeout, server=self.es)
             self.log(f"elasticsearch ready on http://127.0.0.1:{self.s.stack_es_port}")
 
+    def start_pipeline(self) -> None:
+        """The enrichment worker and the indexer, in the background, logging to the state folder."""
+        for name, server in self.services.items():
+            if server.pid() is not None:
+                self.log(f"{name} already running (pid {server.pid()})")
+                continue
+            cmd = server.marker.split()[-1]
+            pid = server.start([sys.executable, "-m", "pipeline", cmd], env=dict(os.environ), cwd=Path.cwd())
+            self.log(f"{name} started (pid {pid}), log {server.log_file}")
+
     def down(self) -> list[str]:
         stopped = []
-        for server in (self.es, self.kafka):
+        for server in (*self.services.values(), self.es, self.kafka):
             if server.stop():
                 stopped.append(server.name)
                 self.log(f"{server.name} stopped")

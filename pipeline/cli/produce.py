@@ -6,6 +6,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.cli.common import console, print_json, settings
+from pipeline.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -14,6 +15,8 @@ def register(app: typer.Typer) -> None:
         paths: list[str] = typer.Argument(..., help="files (.txt .json .jsonl), folders, or - for JSON lines on stdin"),
         source: str = typer.Option(None, "--source", help="source name for articles that do not carry one"),
         json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+        wait: float = typer.Option(0, "--wait", metavar="SECONDS",
+                                   help="then wait up to this long until every sent article is searchable"),
     ) -> None:
         """Validate and send articles; invalid records go to the dead-letter topic with the reason."""
         from pipeline.kafka_clients import ensure_topics, make_producer
@@ -47,3 +50,26 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  ... and {len(summary.rejections) - 50} more (use --json for all)")
         if summary.failed:
             raise typer.Exit(1)
+        if wait > 0:
+            _wait_indexed(s, sorted(set(summary.ids)), wait, quiet=json_)
+
+
+def _wait_indexed(s: Settings, ids: list[str], timeout: float, *, quiet: bool) -> None:
+    import time
+
+    from pipeline.es_client import make_es
+    from pipeline.search import count_indexed
+
+    es = make_es(s)
+    deadline = time.monotonic() + timeout
+    found = 0
+    while time.monotonic() < deadline:
+        found = count_indexed(es, s.es_alias, ids)
+        if found >= len(ids):
+            if not quiet:
+                console.print(f"[green]all {len(ids)} article(s) searchable[/green]")
+            return
+        time.sleep(0.5)
+    console.print(f"[red]only {found} of {len(ids)} article(s) searchable after {timeout:.0f}s[/red] "
+                  "(is `newswatch worker` and `newswatch index` running? see .newswatch/logs)")
+    raise typer.Exit(1)

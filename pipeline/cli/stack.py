@@ -18,6 +18,7 @@ def _stack() -> LocalStack:
 def up(
     kafka: bool = typer.Option(True, help="start Kafka"),
     elasticsearch: bool = typer.Option(True, help="start Elasticsearch"),
+    pipeline: bool = typer.Option(False, "--pipeline", help="also start the worker and the indexer"),
 ) -> None:
     """Fetch (once), start and wait for both servers; create the pipeline's topics."""
     from pipeline.kafka_clients import ensure_topics
@@ -32,12 +33,14 @@ def up(
         created = ensure_topics(stack.s)
         if created:
             console.print(f"[cyan]stack[/cyan] created topics {', '.join(created)}")
+    if pipeline:
+        stack.start_pipeline()
     console.print(f"[green]stack up[/green]: logs in {stack.logs}")
 
 
 @app.command()
 def down() -> None:
-    """Stop exactly the processes `up` started (data is kept)."""
+    """Stop exactly the processes `up` started, pipeline included (data is kept)."""
     stopped = _stack().down()
     console.print(f"[green]stack down[/green]: {'stopped ' + ', '.join(stopped) if stopped else 'nothing was running'}")
 

@@ -1,0 +1,51 @@
+# newswatch — the two commands: `make run` and `make test`. See README.md.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+NW      := $(BIN)/newswatch
+STAMP   := $(VENV)/.installed
+QUERY   ?= Russia Ukraine
+
+.PHONY: install up down status run test test-unit eval bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || { echo "needs $(PY)"; exit 1; }
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+up: install
+	$(NW) stack up
+
+down:
+	@if [ -x $(NW) ]; then $(NW) stack down; fi
+
+status: install
+	$(NW) stack status
+
+# Installs, starts Kafka + Elasticsearch + the worker + the indexer, sends seeds/ through the pipeline,
+# waits until every article is searchable, and shows search results. `make down` stops everything.
+run: install
+	$(NW) stack up --pipeline
+	$(NW) produce seeds/ --source seeds --wait 180
+	$(NW) search "$(QUERY)"
+	@echo
+	@echo "The stack keeps running: try  $(NW) search Kharkiv --country UA,  curl '127.0.0.1:9200/news-articles/_search?q=Kharkiv'"
+	@echo "Logs: .newswatch/logs/   Stop everything:  make down"
+
+# Installs, starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
+test: install
+	@was_up=""; $(NW) stack status >/dev/null 2>&1 && was_up=1; \
+	$(NW) stack up || { [ -n "$$was_up" ] || $(NW) stack down; exit 1; }; \
+	$(BIN)/pytest -ra tests; rc=$$?; \
+	[ -n "$$was_up" ] || $(NW) stack down; \
+	exit $$rc
+
+test-unit: install
+	$(BIN)/pytest -ra tests/unit
+
+clean: down
+	rm -rf $(VENV) .newswatch

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploy.local.stack import _read_java
+from pipeline.settings import Settings
+
+
+def test_env_prefix_and_secret_masking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWATCH_KAFKA_BOOTSTRAP", "10.0.0.1:9092")
+    monkeypatch.setenv("NEWSWATCH_ES_PASSWORD", "hunter2")
+    s = Settings()
+    assert s.kafka_bootstrap == "10.0.0.1:9092"
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s.public())
+    assert s.es_password is not None and s.es_password.get_secret_value() == "hunter2"
+
+
+def test_toml_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cfg = tmp_path / "nw.toml"
+    cfg.write_text('es_url = "https://es.example:9200"\nes_username = "elastic"\n')
+    monkeypatch.setenv("NEWSWATCH_CONFIG", str(cfg))
+    s = Settings()
+    assert s.es_url == "https://es.example:9200" and s.es_username == "elastic"
+    monkeypatch.setenv("NEWSWATCH_ES_URL", "http://127.0.0.1:9201")
+    assert Settings().es_url == "http://127.0.0.1:9201"  # the environment wins over the file
+
+
+def test_defaults_bind_loopback() -> None:
+    s = Settings()
+    assert s.kafka_bootstrap.startswith("127.0.0.1") and "127.0.0.1" in s.es_url
+
+
+def test_read_java_release(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "java").write_text("")
+    (tmp_path / "release").write_text('JAVA_VERSION="25.0.2"\nMODULES="java.base java.se"\n')
+    j = _read_java(tmp_path)
+    assert j is not None and j.major == 25 and "jdk.incubator.vector" not in j.modules
