@@ -9,6 +9,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
+from kafka.serializer import Serializer
 
 from pipeline.settings import Settings
 
@@ -25,6 +26,22 @@ def security_options(s: Settings) -> dict[str, Any]:
     return opts
 
 
+class KeySerializer(Serializer):
+    """Article ids (str) as UTF-8; bytes pass through."""
+
+    def serialize(self, topic: str, headers: Any, data: Any) -> bytes | None:
+        return data.encode("utf-8") if isinstance(data, str) else data
+
+
+class JsonSerializer(Serializer):
+    """dicts as compact UTF-8 JSON; bytes pass through (already serialised by a pydantic model)."""
+
+    def serialize(self, topic: str, headers: Any, data: Any) -> bytes | None:
+        if data is None or isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> KafkaProducer:
     """Durable by default: every in-sync replica acknowledges, retries are idempotent, batches compressed."""
     return KafkaProducer(
@@ -37,8 +54,8 @@ def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> Kafk
         compression_type="gzip",
         linger_ms=20,
         max_request_size=max(1_048_576, s.max_article_bytes * 2 + 65_536),
-        key_serializer=lambda k: k.encode("utf-8") if isinstance(k, str) else k,
-        value_serializer=lambda v: v if isinstance(v, bytes) else json.dumps(v, ensure_ascii=False).encode("utf-8"),
+        key_serializer=KeySerializer(),
+        value_serializer=JsonSerializer(),
         **security_options(s),
     )
 

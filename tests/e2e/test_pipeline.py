@@ -1,0 +1,129 @@
+"""The whole pipeline as processes: `newswatch produce` -> Kafka -> Faust worker -> indexer -> Elasticsearch."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from tests.conftest import SEED, Proc, newswatch, poll, read_topic, settings_for
+
+pytestmark = pytest.mark.e2e
+
+
+def _es(env: dict[str, str]) -> Elasticsearch:
+    from pipeline.es_client import make_es
+
+    return make_es(settings_for(env))
+
+
+def _count(es: Elasticsearch, alias: str) -> int:
+    if not es.indices.exists_alias(name=alias):
+        return 0
+    es.indices.refresh(index=alias)
+    return int(es.count(index=alias)["count"])
+
+
+def _start_pipeline(procs: Callable[..., Proc], env: dict[str, str]) -> tuple[Proc, Proc]:
+    return procs(["worker"], env), procs(["index"], env)
+
+
+def test_seed_article_end_to_end(env: dict[str, str], procs: Callable[..., Proc]) -> None:
+    worker, indexer = _start_pipeline(procs, env)
+    out = newswatch(["produce", str(SEED.parent), "--source", "seeds", "--json"], env)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["sent"] == 1 and summary["rejected"] == 0
+    [article_id] = summary["ids"]
+
+    es = _es(env)
+    alias = env["NEWSWATCH_ES_ALIAS"]
+    poll(lambda: _count(es, alias) == 1, timeout=180,
+         what=f"the seed in Elasticsearch; worker log:\n{worker.log()}\nindexer log:\n{indexer.log()}")
+    doc: dict[str, Any] = es.get(index=alias, id=article_id)["_source"]
+    assert {"JP", "RU", "UA", "US", "GB"} <= set(doc["countries"])
+    assert {"Eastern Asia", "Eastern Europe", "Europe", "Asia"} <= set(doc["regions"])
+    assert "Ria Novosti" in doc["organizations"]
+    assert [o for o in doc["organizations"] if "Ministry of Defense" in o] == ["Japanese Ministry of Defense"]
+    assert doc["id"] == article_id and doc["source"] == "seeds"
+
+    found = newswatch(["search", "Kharkiv", "--json"], env)
+    assert found.returncode == 0, found.stderr
+    result = json.loads(found.stdout)
+    assert result["total"] == 1 and result["hits"][0]["id"] == article_id
+    assert any("<em>Kharkiv</em>" in h for h in result["hits"][0]["highlights"])
+    assert ["UA", 1] in result["facets"]["countries"]
+
+
+def test_malformed_lines_go_to_dlq_and_the_rest_is_indexed(
+    env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path
+) -> None:
+    _start_pipeline(procs, env)
+    lines = [json.dumps({"title": f"Story {i}", "body": f"Flooding in Bangladesh, report {i}.", "source": "t"})
+             for i in range(4)]
+    lines.insert(2, '{"title": "broken", "body": ')
+    lines.append(json.dumps({"title": "No body", "body": "   "}))
+    f = tmp_path / "mixed.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+
+    out = newswatch(["produce", str(f)], env)
+    assert out.returncode == 0, out.stderr
+    assert "sent 4" in out.stderr and "rejected 2" in out.stderr
+    assert "mixed.jsonl:3" in out.stderr and "not JSON" in out.stderr
+    assert "mixed.jsonl:6" in out.stderr and "body is empty" in out.stderr
+
+    es = _es(env)
+    poll(lambda: _count(es, env["NEWSWATCH_ES_ALIAS"]) == 4, timeout=180, what="the 4 valid articles indexed")
+    dlq = read_topic(settings_for(env), env["NEWSWATCH_TOPIC_DLQ"], expect=2)
+    assert sorted(d["source"].rsplit(":", 1)[1] for d in dlq) == ["3", "6"]
+    hits = es.search(index=env["NEWSWATCH_ES_ALIAS"], query={"match": {"body": "Bangladesh"}})["hits"]["hits"]
+    assert {h["_source"]["countries"][0] for h in hits} == {"BD"}
+
+
+def _articles(n: int) -> list[dict[str, str]]:
+    """Distinct, realistic-length articles: the seed's sentences reshuffled, with distinct headlines."""
+    sentences = [s for s in SEED.read_text(encoding="utf-8").splitlines() if s.strip()]
+    cities = ["Kyiv", "Tokyo", "Moscow", "London", "Washington", "Kharkiv", "Osaka", "Warsaw", "Berlin", "Paris"]
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        body = sentences[:]
+        rng.shuffle(body)
+        city = cities[i % len(cities)]
+        text = f"{city.upper()}, March {1 + i % 28} - Dispatch {i} from {city}.\n" + "\n".join(body * 2)
+        out.append({"title": f"Dispatch {i} from {city}", "body": text, "source": "kill-test",
+                    "url": f"https://news.example.org/dispatch/{i}"})
+    return out
+
+
+def test_sigkill_of_the_worker_loses_and_doubles_nothing(
+    env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path
+) -> None:
+    total = 400
+    env = {**env, "NEWSWATCH_ENRICH_PROCESSES": "1", "NEWSWATCH_ENRICH_BATCH_SIZE": "8"}
+    f = tmp_path / "many.jsonl"
+    f.write_text("\n".join(json.dumps(a) for a in _articles(total)) + "\n")
+    out = newswatch(["produce", str(f), "--json"], env)
+    assert out.returncode == 0, out.stderr
+    sent = json.loads(out.stdout)
+    assert sent["sent"] == total and len(set(sent["ids"])) == total
+
+    es = _es(env)
+    alias = env["NEWSWATCH_ES_ALIAS"]
+    worker = procs(["worker"], env)
+    procs(["index"], env)
+    poll(lambda: _count(es, alias) >= 24, timeout=180, what=f"the first articles indexed; worker log:\n{worker.log()}")
+    worker.kill(signal.SIGKILL)
+    at_kill = _count(es, alias)
+    assert at_kill < total, "the worker finished before it could be killed: the test proves nothing"
+
+    procs(["worker"], env)
+    poll(lambda: _count(es, alias) >= total, timeout=300, what=f"all {total} articles after the restart")
+    assert _count(es, alias) == total
+    ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}
+    assert ids == set(sent["ids"])

@@ -1,0 +1,86 @@
+"""The Kafka producer path and the Elasticsearch indexer against the real local servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from consumers.indexer import ElasticsearchIndexer
+from pipeline.enrich import enrich_payloads
+from pipeline.es_client import make_es
+from pipeline.kafka_clients import ensure_topics, make_producer
+from producers.files import read
+from producers.sink import ArticleSink
+from schemas import ValidationLimits
+from tests.conftest import read_topic, settings_for
+
+pytestmark = pytest.mark.integration
+
+
+class Rec(NamedTuple):
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+def test_sink_sends_valid_and_dead_letters_invalid(env: dict[str, str], tmp_path: Path) -> None:
+    s = settings_for(env)
+    ensure_topics(s)
+    f = tmp_path / "batch.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"title": "One", "body": "First body", "url": "https://example.org/1?utm_source=x"}),
+        "{not json",
+        json.dumps({"title": "Two", "body": ""}),
+        json.dumps({"title": "Three", "body": "Third body"}),
+    ]))
+    sink = ArticleSink(s, make_producer(s))
+    for rec in read(f, source="test"):
+        sink.send(rec)
+    summary = sink.flush()
+    sink.producer.close()
+    assert (summary.sent, summary.rejected, summary.failed) == (2, 2, 0)
+
+    raw = read_topic(s, s.topic_raw, expect=2)
+    assert sorted(r["title"] for r in raw) == ["One", "Three"]
+    assert all(r["source"] == "test" and len(r["id"]) == 16 for r in raw)
+    dlq = read_topic(s, s.topic_dlq, expect=2)
+    reasons = {d["source"].rsplit(":", 1)[1]: d for d in dlq}
+    assert set(reasons) == {"2", "3"}
+    assert "not JSON" in reasons["2"]["reason"] and reasons["2"]["payload"] == "{not json"
+    assert "body is empty" in reasons["3"]["reason"] and reasons["3"]["stage"] == "produce"
+
+
+def _count(es: Elasticsearch, alias: str) -> int:
+    es.indices.refresh(index=alias)
+    return int(es.count(index=alias)["count"])
+
+
+def test_indexer_is_idempotent_and_dead_letters_bad_documents(env: dict[str, str], seed_raw: dict[str, str]) -> None:
+    s = settings_for(env)
+    ensure_topics(s)
+    [out] = enrich_payloads([seed_raw], ValidationLimits())
+    assert out.article is not None
+    doc = out.article.model_dump_json(by_alias=True).encode()
+    es = make_es(s)
+    producer = make_producer(s)
+    indexer = ElasticsearchIndexer(s, es, producer)
+    indexer.open()
+    good = Rec(s.topic_enriched, 0, 0, out.article.id.encode(), doc)
+    bad = Rec(s.topic_enriched, 0, 1, b"x", b'{"id": "x", "title": 5}')
+    r1 = indexer.write([good, bad])
+    r2 = indexer.write([good, good])  # redelivery of the same article
+    producer.close()
+    assert (r1.indexed, r1.dead_lettered, r2.indexed) == (1, 1, 1)
+    assert _count(es, s.es_alias) == 1
+    stored: dict[str, Any] = es.get(index=s.es_alias, id=out.article.id)["_source"]
+    assert stored["countries"] == out.article.countries and "@timestamp" in stored
+    mapping = es.indices.get_mapping(index=s.es_index)[s.es_index]["mappings"]["properties"]
+    assert mapping["places"]["properties"]["location"]["type"] == "geo_point"
+    [dl] = read_topic(s, s.topic_dlq, expect=1)
+    assert dl["stage"] == "index" and dl["offset"] == 1 and "not an enriched article" in dl["reason"]
