@@ -1,0 +1,69 @@
+"""Enrichment throughput against the spaCy NER-only ceiling on the same texts (one process)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from schemas import ValidationLimits
+
+
+@dataclass
+class EnrichBench:
+    articles: int
+    words: int
+    ner_only_s: float
+    full_s: float
+
+    @property
+    def ner_only_aps(self) -> float:
+        return self.articles / self.ner_only_s if self.ner_only_s else 0.0
+
+    @property
+    def full_aps(self) -> float:
+        return self.articles / self.full_s if self.full_s else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {
+            "ner_only_articles_per_s": round(self.ner_only_aps, 1),
+            "full_articles_per_s": round(self.full_aps, 1),
+            "full_vs_ceiling": round(self.full_aps / self.ner_only_aps, 3) if self.ner_only_aps else None,
+        }
+
+
+def load_payloads(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    from producers.files import expand, read
+
+    out = [r.payload for t in expand([str(path)]) for r in read(t) if r.payload is not None]
+    return out[:limit] if limit else out
+
+
+def bench_enrich(payloads: list[dict[str, Any]], *, repeat: int = 1) -> EnrichBench:
+    from pipeline.enrich import enrich_payloads, parse_raw, warm_up
+    from pipeline.enrich.core import compose
+    from pipeline.enrich.ner import model
+
+    warm_up()
+    limits = ValidationLimits()
+    texts = [compose(parse_raw(p, limits))[0] for p in payloads]
+    nlp = model()
+    for _doc in nlp.pipe(texts, batch_size=16):  # warm caches and allocator before timing
+        pass
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        for _doc in nlp.pipe(texts, batch_size=16):
+            pass
+    ner_s = (time.perf_counter() - t0) / repeat
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        outcomes = enrich_payloads(list(payloads), limits)
+    full_s = (time.perf_counter() - t0) / repeat
+    assert all(o.article is not None for o in outcomes)
+    return EnrichBench(len(payloads), sum(len(t.split()) for t in texts), ner_s, full_s)
+
+
+def to_json(b: EnrichBench) -> str:
+    return json.dumps(b.as_dict())
