@@ -41,6 +41,7 @@ def create_app(s: Settings) -> faust.App:
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
+        datadir=str(s.state_dir / "faust" / s.worker_group),  # not the current folder
         topic_disable_leader=True,
         web_enabled=False,  # no HTTP port: many workers can share a machine
         broker_session_timeout=s.session_timeout_s,

@@ -240,11 +240,12 @@ def _wait(what: str, check: Callable[[], bool], *, timeout: float, server: Serve
 # ---------------------------------------------------------------------------------------------------
 
 
-def _mvn() -> str:
+def _mvn(cache: Path) -> list[str]:
+    """Maven with a repository inside the stack's cache: self-contained, and removed with it."""
     mvn = shutil.which("mvn")
     if not mvn:
         raise StackError("Maven (`mvn`) is needed to fetch Kafka and Elasticsearch: apt-get install maven")
-    return mvn
+    return [mvn, "-q", "-B", f"-Dmaven.repo.local={cache / 'm2'}"]
 
 
 def _run(argv: list[str], what: str) -> None:
@@ -352,7 +353,7 @@ class LocalStack:
         self.log(f"fetching Apache Kafka {self.s.kafka_version} from Maven Central ...")
         shutil.rmtree(self.kafka_home, ignore_errors=True)
         _run(
-            [_mvn(), "-q", "-B", "-f", str(HERE / "kafka-pom.xml"), "dependency:copy-dependencies",
+            [*_mvn(self.cache), "-f", str(HERE / "kafka-pom.xml"), "dependency:copy-dependencies",
              "-DincludeScope=runtime", f"-Dkafka.version={self.s.kafka_version}", f"-DoutputDirectory={libs}"],
             "mvn dependency:copy-dependencies (Kafka)",
         )
@@ -366,7 +367,7 @@ class LocalStack:
         self.log(f"fetching Elasticsearch {v} (integ-test-zip) from Maven Central ...")
         download = self.es_home.parent / "downloads"
         _run(
-            [_mvn(), "-q", "-B", "-f", str(HERE / "kafka-pom.xml"), "dependency:copy",
+            [*_mvn(self.cache), "-f", str(HERE / "kafka-pom.xml"), "dependency:copy",
              f"-Dartifact=org.elasticsearch.distribution.integ-test-zip:elasticsearch:{v}:zip",
              f"-DoutputDirectory={download}"],
             "mvn dependency:copy (Elasticsearch)",

@@ -7,12 +7,12 @@ import sys
 
 import typer
 
-from pipeline.cli import bench, enrich, index, produce, search, stack, worker
+from pipeline.cli import bench, enrich, evaluate, index, produce, search, stack, worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Streaming ingestion pipeline for news.")
 app.add_typer(stack.app, name="stack")
 app.add_typer(bench.app, name="bench")
-for module in (produce, worker, index, enrich, search):
+for module in (produce, worker, index, enrich, search, evaluate):
     module.register(app)
 
 

@@ -54,6 +54,22 @@ def dateline_city(text: str, title_end: int) -> str | None:
     return name if name.isupper() or name.istitle() else None
 
 
+@dataclass(frozen=True)
+class ResolvedMention:
+    start: int  # offsets into the composed text (see `compose`)
+    end: int
+    name: str
+    country: str | None
+    kind: str  # country, admin, city, region, demonym
+
+
+@dataclass(frozen=True)
+class Analysis:
+    article: EnrichedArticle
+    mentions: list[ResolvedMention]
+    text: str
+
+
 class Enricher:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gaz = gazetteer
@@ -130,6 +146,10 @@ class Enricher:
     # -- the article -------------------------------------------------------------------------------
 
     def enrich(self, raw: RawArticle, mentions: list[Mention], *, now: datetime | None = None) -> EnrichedArticle:
+        return self.analyse(raw, mentions, now=now).article
+
+    def analyse(self, raw: RawArticle, mentions: list[Mention], *, now: datetime | None = None) -> Analysis:
+        """The enriched article and, for evaluation, every resolved place mention with its span."""
         text, title_end = compose(raw)
         lead_end = title_end + LEAD_CHARS
         cleaned = [(canonical.clean(m.text, m.label), m) for m in mentions]
@@ -211,7 +231,12 @@ class Enricher:
             for k, n in place_counts.most_common()
         ]
 
-        return EnrichedArticle(
+        ends = {m.start: m.end for _, m in cleaned}
+        resolved = [
+            ResolvedMention(p.start, ends.get(p.start, p.start + len(p.name)), p.name, p.country, p.kind)
+            for p in places
+        ]
+        article = EnrichedArticle(
             id=raw.id or "",
             title=raw.title,
             body=raw.body,
@@ -231,6 +256,7 @@ class Enricher:
             places=place_models,
             enrichment_version=ENRICHMENT_VERSION,
         )
+        return Analysis(article, resolved, text)
 
     def _possessive_to_adjective(self, org: str) -> str:
         """"Japan's Ministry of Defense" -> "Japanese Ministry of Defense" (and "Japan Ministry ...")."""

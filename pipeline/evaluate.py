@@ -1,0 +1,130 @@
+"""Score enrichment against gold annotations: country P/R/F1 and toponym resolution.
+
+Gold format (the dev set's): `gold_countries` (ISO alpha-2 list) and optionally `gold_toponyms`
+(`{name, start, end, country}` with offsets into `body`). Pure: analyses in, numbers out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from schemas import ValidationLimits
+
+
+@dataclass
+class PRF:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, predicted: set[str], gold: set[str]) -> None:
+        self.tp += len(predicted & gold)
+        self.fp += len(predicted - gold)
+        self.fn += len(gold - predicted)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass
+class Report:
+    articles: int = 0
+    seconds: float = 0.0
+    countries: PRF = field(default_factory=PRF)
+    focus: PRF = field(default_factory=PRF)
+    toponyms: int = 0
+    toponyms_found: int = 0
+    toponyms_with_country: int = 0
+    toponym_country_right: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def note(self, kind: str, example: str) -> None:
+        self.errors[kind] += 1
+        ex = self.examples.setdefault(kind, [])
+        if len(ex) < 5:
+            ex.append(example)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "articles_per_second": round(self.articles / self.seconds, 2) if self.seconds else None,
+            "countries": self.countries.as_dict(),
+            "focus_countries": self.focus.as_dict(),
+            "toponyms": {
+                "gold": self.toponyms,
+                "found": round(self.toponyms_found / self.toponyms, 4) if self.toponyms else None,
+                "country_accuracy": round(self.toponym_country_right / self.toponyms_with_country, 4)
+                if self.toponyms_with_country else None,
+            },
+            "errors": dict(self.errors.most_common()),
+            "examples": self.examples,
+        }
+
+
+def evaluate(records: list[dict[str, Any]]) -> Report:
+    from pipeline.enrich import enricher, parse_raw, warm_up
+    from pipeline.enrich.core import compose
+    from pipeline.enrich.ner import mentions
+
+    warm_up()
+    limits = ValidationLimits()
+    raws = [parse_raw(r, limits) for r in records]
+    composed = [compose(r) for r in raws]
+    t0 = time.perf_counter()
+    e = enricher()
+    analyses = [e.analyse(r, ms) for r, ms in zip(raws, mentions([c[0] for c in composed]), strict=True)]
+    report = Report(articles=len(records), seconds=time.perf_counter() - t0)
+    for rec, raw, an in zip(records, raws, analyses, strict=True):
+        gold = {c for c in rec.get("gold_countries") or [] if c}
+        pred = set(an.article.countries)
+        report.countries.add(pred, gold)
+        report.focus.add(set(an.article.focus_countries), gold)
+        rid = rec.get("id", raw.id)
+        for c in sorted(pred - gold):
+            names = sorted({m.name for m in an.mentions if m.country == c})
+            report.note("country_fp", f"{rid}: {c} from {names}")
+        for c in sorted(gold - pred):
+            names = sorted({t["name"] for t in rec.get("gold_toponyms") or [] if t.get("country") == c})
+            report.note("country_fn", f"{rid}: {c} ({names})")
+        shift = an.text.find(raw.body.lstrip()[:50]) - (len(raw.body) - len(raw.body.lstrip()))
+        for t in rec.get("gold_toponyms") or []:
+            report.toponyms += 1
+            s, en = t["start"] + shift, t["end"] + shift
+            hit = next((m for m in an.mentions if m.kind != "demonym" and m.start < en and s < m.end), None)
+            if hit is None:
+                report.note("toponym_missed", f"{rid}: {t['name']!r}")
+                continue
+            report.toponyms_found += 1
+            if t.get("country"):
+                report.toponyms_with_country += 1
+                if hit.country == t["country"]:
+                    report.toponym_country_right += 1
+                else:
+                    report.note("toponym_wrong_country", f"{rid}: {t['name']!r} -> {hit.country} ({hit.kind} "
+                                f"{hit.name!r}), gold {t['country']}")
+    return report
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    return report.as_dict()
+
+
+__all__ = ["PRF", "Report", "asdict", "evaluate", "to_dict"]
