@@ -44,6 +44,13 @@ test: install
 	[ -n "$$was_up" ] || $(NW) stack down; \
 	exit $$rc
 
+# Enrichment quality on the open development set (../shared/eval) and on the seeds; throughput beside it.
+DEV_SET ?= ../shared/eval/geovirus.jsonl
+eval: install
+	$(NW) eval $(DEV_SET)
+	$(NW) eval tests/data/seeds-gold.jsonl
+	$(NW) bench enrich $(DEV_SET) --repeat 2
+
 test-unit: install
 	$(BIN)/pytest -ra tests/unit
 

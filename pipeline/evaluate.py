@@ -49,6 +49,8 @@ class Report:
     seconds: float = 0.0
     countries: PRF = field(default_factory=PRF)
     focus: PRF = field(default_factory=PRF)
+    baseline: PRF = field(default_factory=PRF)  # "every GPE entity is a country"
+    baseline_focus: PRF = field(default_factory=PRF)
     toponyms: int = 0
     toponyms_found: int = 0
     toponyms_with_country: int = 0
@@ -68,6 +70,8 @@ class Report:
             "articles_per_second": round(self.articles / self.seconds, 2) if self.seconds else None,
             "countries": self.countries.as_dict(),
             "focus_countries": self.focus.as_dict(),
+            "baseline_every_gpe_countries": self.baseline.as_dict(),
+            "baseline_every_gpe_focus": self.baseline_focus.as_dict(),
             "toponyms": {
                 "gold": self.toponyms,
                 "found": round(self.toponyms_found / self.toponyms, 4) if self.toponyms else None,
@@ -90,13 +94,19 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
     composed = [compose(r) for r in raws]
     t0 = time.perf_counter()
     e = enricher()
-    analyses = [e.analyse(r, ms) for r, ms in zip(raws, mentions([c[0] for c in composed]), strict=True)]
+    ner = list(mentions([c[0] for c in composed]))
+    analyses = [e.analyse(r, ms) for r, ms in zip(raws, ner, strict=True)]
     report = Report(articles=len(records), seconds=time.perf_counter() - t0)
-    for rec, raw, an in zip(records, raws, analyses, strict=True):
+    for rec, raw, an, ms in zip(records, raws, analyses, ner, strict=True):
+        base = baseline_countries(ms)
+        report.baseline.add(base, {c for c in rec.get("gold_countries") or [] if c})
+        report.baseline_focus.add(base, {c for c in rec.get("gold_focus") or rec.get("gold_countries") or [] if c})
         gold = {c for c in rec.get("gold_countries") or [] if c}
         pred = set(an.article.countries)
         report.countries.add(pred, gold)
-        report.focus.add(set(an.article.focus_countries), gold)
+        # editors' tags when the file has them, else the mention-based gold
+        gold_focus = {c for c in rec.get("gold_focus") or [] if c} or gold
+        report.focus.add(set(an.article.focus_countries), gold_focus)
         rid = rec.get("id", raw.id)
         for c in sorted(pred - gold):
             names = sorted({m.name for m in an.mentions if m.country == c})
@@ -123,8 +133,23 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
     return report
 
 
-def to_dict(report: Report) -> dict[str, Any]:
-    return report.as_dict()
+def baseline_countries(ms: list[Any]) -> set[str]:
+    """The plain tagger the issue compares against: each GPE entity looked up as a country, else as the
+    most populous city of that name."""
+    from pipeline.enrich import enricher
+
+    g = enricher().gaz
+    out: set[str] = set()
+    for m in ms:
+        if m.label != "GPE":
+            continue
+        code = g.country_by_name(m.text)
+        if not code:
+            cities = g.city_candidates(m.text)
+            code = cities[0].country if cities else None
+        if code:
+            out.add(code)
+    return out
 
 
-__all__ = ["PRF", "Report", "asdict", "evaluate", "to_dict"]
+__all__ = ["PRF", "Report", "asdict", "baseline_countries", "evaluate"]

@@ -27,10 +27,10 @@ def register(app: typer.Typer) -> None:
             print_json(r)
             return
         out.print(f"articles: {r['articles']}   enrichment: {r['articles_per_second']} articles/s (one process)")
-        out.print(f"{'':18}{'precision':>10}{'recall':>10}{'F1':>10}")
-        for name in ("countries", "focus_countries"):
+        out.print(f"{'':30}{'precision':>10}{'recall':>10}{'F1':>10}")
+        for name in ("countries", "focus_countries", "baseline_every_gpe_countries", "baseline_every_gpe_focus"):
             m = r[name]
-            out.print(f"{name:18}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}")
+            out.print(f"{name:30}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}")
         t = r["toponyms"]
         if t["gold"]:
             out.print(f"toponyms: {t['gold']} gold, found {t['found']:.3f}, country right {t['country_accuracy']:.3f}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 _LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:'s|'|\u2019s|\u2019)$")
@@ -33,6 +35,17 @@ def clean(name: str, label: str) -> str:
         while prev != s:
             prev, s = s, _HONORIFIC.sub("", s)
     return s
+
+
+@lru_cache(maxsize=1)
+def org_aliases() -> dict[str, str]:
+    """Well-known organisations under one name across articles ("U.N." and "UN" -> "United Nations")."""
+    out: dict[str, str] = {}
+    for line in (Path(__file__).resolve().parent / "data" / "orgs.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            alias, name = line.split("\t")
+            out[alias.casefold()] = name
+    return out
 
 
 def _tokens(s: str) -> list[str]:
@@ -61,9 +74,10 @@ def merge(
     possessive and adjectival forms meet.
     """
     exact: dict[tuple[str, str], Group] = {}
+    aliases = org_aliases()
     for name, label, pos in items:
         if label == "ORG":
-            name = prefix_rewrite(name)
+            name = aliases.get(name.casefold()) or prefix_rewrite(name)
         k = (name.casefold(), label)
         g = exact.get(k)
         if g is None:

@@ -51,7 +51,9 @@ DEMONYM_ONLY_MIN_SCORE = 1.5
 # Scores on the scale of log10(population): a country name is worth a city of ~6M people, an admin
 # area one of ~300k; the article's countries add a little, so context decides between near-equals.
 COUNTRY_PRIOR = 7.5
-ADMIN_PRIOR = 6.0
+ADMIN_PRIOR = 6.5
+# Countries whose first-level areas the news names bare ("Georgia", not "Georgia State").
+BARE_ADMIN_COUNTRIES = {"US"}
 SIBLING_ADMIN_BONUS = 1.5  # another area of the same country is named: "Georgia" beside "Alabama"
 
 
@@ -164,7 +166,11 @@ class Enricher:
             if label == "SCAN" and not context[a.country]:
                 continue
             c = g.countries.get(a.country)
-            sibling = SIBLING_ADMIN_BONUS if context[f"admin:{a.country}"] - (a.name == name) > 0 else 0.0
+            sibling = SIBLING_ADMIN_BONUS if context[f"admin:{a.country}"] > 0 else 0.0
+            if code and a.country != code and not (
+                a.country in BARE_ADMIN_COUNTRIES and (sibling or context[a.country] >= 2)
+            ):
+                continue  # "Niger" is the country, not Nigeria's Niger State; "Georgia" beside "Alabama" is not
             candidates.append((ADMIN_PRIOR + _context_bonus(context, a.country) + sibling,
                                _Place(a.name, a.country, a.kind, start, tuple(c.regions()) if c else (), a.lat, a.lon)))
         if label != "SCAN" and not code:  # a country's name never means a town that shares it
@@ -229,6 +235,17 @@ class Enricher:
                 i += 1
         return out
 
+    def _extend_hyphenated(self, text: str, m: Mention) -> Mention:
+        """NER splits "Guinea-Bissau" and "Saxony-Anhalt" at the hyphen: take the whole name when known."""
+        nxt = re.match(r"-[A-Z][\w']+", text[m.end : m.end + 40])
+        if not nxt:
+            return m
+        name = text[m.start : m.end + nxt.end()]
+        g = self.gaz
+        if g.country_by_name(name) or g.admin_candidates(name) or g.city_candidates(name):
+            return Mention(name, m.label, m.start, m.start + len(name))
+        return m
+
     # -- the article -------------------------------------------------------------------------------
 
     def enrich(self, raw: RawArticle, mentions: list[Mention], *, now: datetime | None = None) -> EnrichedArticle:
@@ -238,6 +255,7 @@ class Enricher:
         """The enriched article and, for evaluation, every resolved place mention with its span."""
         text, title_end = compose(raw)
         lead_end = title_end + LEAD_CHARS
+        mentions = [self._extend_hyphenated(text, m) for m in mentions]
         cleaned = [(canonical.clean(m.text, m.label), m) for m in mentions]
         cleaned = [(n, m) for n, m in cleaned if n and any(ch.isalpha() for ch in n)]
         person_names = {

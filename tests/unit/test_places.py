@@ -1,0 +1,102 @@
+"""Place resolution on constructed sentences: each test names one error class the resolver handles."""
+
+from __future__ import annotations
+
+from pipeline.enrich import enrich_payloads
+from pipeline.enrich.core import Enricher
+from pipeline.enrich.gazetteer import load
+from pipeline.enrich.ner import Mention
+from schemas import EnrichedArticle, RawArticle, ValidationLimits
+
+
+def _enrich(title: str, body: str) -> EnrichedArticle:
+    [out] = enrich_payloads([{"title": title, "body": body}], ValidationLimits())
+    assert out.article is not None, out.error
+    return out.article
+
+
+def _with(mentions: list[tuple[str, str]], body: str, title: str = "Report") -> EnrichedArticle:
+    """Enrich with hand-made NER mentions, to pin the resolver's behaviour independent of the model."""
+    raw = RawArticle(title=title, body=body)
+    text = f"{title}\n\n{body}"
+    ms, pos = [], 0
+    for surface, label in mentions:
+        i = text.index(surface, pos)
+        ms.append(Mention(surface, label, i, i + len(surface)))
+        pos = i + len(surface)
+    return Enricher(load()).enrich(raw, ms)
+
+
+def test_mislabelled_country_is_still_a_country() -> None:
+    art = _with([("U.S.", "ORG"), ("Niger", "PERSON")], "The U.S. sent aid to Niger on Monday.")
+    assert set(art.countries) == {"US", "NE"}
+
+
+def test_country_inside_an_organisation_counts_but_is_no_place() -> None:
+    art = _with([("Public Health Agency of Canada", "ORG")], "The Public Health Agency of Canada said so.")
+    assert art.countries == ["CA"]
+    assert art.places == []
+
+
+def test_disease_named_after_a_place_is_not_the_place() -> None:
+    art = _with([("Reston", "GPE"), ("Philippines", "GPE")], "Reston ebolavirus was found in pigs in the Philippines.")
+    assert art.countries == ["PH"]
+
+
+def test_admin_area_decided_by_context() -> None:
+    uk = _with([("England", "GPE"), ("Suffolk", "GPE")], "Farms in England were hit; a case in Suffolk was confirmed.")
+    assert set(uk.countries) == {"GB"}
+    us = _with([("Alabama", "GPE"), ("Georgia", "GPE")], "Storms crossed Alabama and then Georgia overnight.")
+    assert set(us.countries) == {"US"}
+    ge = _with([("Russia", "GPE"), ("Georgia", "GPE")], "Russia and Georgia resumed talks in Geneva.")
+    assert set(ge.countries) == {"RU", "GE"}
+
+
+def test_country_name_beats_a_foreign_admin_area() -> None:
+    art = _with([("Nigeria", "GPE"), ("Niger", "GPE")], "Bird flu spread from Nigeria to Niger.")
+    assert set(art.countries) == {"NG", "NE"}
+
+
+def test_big_city_needs_no_context_small_town_does() -> None:
+    assert _with([("Cairo", "GPE")], "Officials in Cairo said so.").countries == ["EG"]
+    assert _with([("Innisfail", "GPE")], "Officials in Innisfail said so.").countries == []
+    assert _with([("Queensland", "GPE"), ("Innisfail", "GPE")], "In Queensland, officials in Innisfail said so.").countries == ["AU"]
+
+
+def test_hyphenated_names_are_whole() -> None:
+    art = _with([("Guinea", "GPE")], "Cholera reached Guinea-Bissau this week.")
+    assert art.countries == ["GW"]
+
+
+def test_scan_finds_unmarked_country_names() -> None:
+    art = _with([], "Aid convoys entered Sudan and South Sudan on Tuesday.")
+    assert set(art.countries) == {"SD", "SS"}
+
+
+def test_demonym_in_passing_is_not_a_country_mention() -> None:
+    art = _with([("France", "GPE"), ("Canadian", "NORP")], "France reported cases. A Canadian doctor helped.")
+    assert art.countries == ["FR"]
+    title = _with([("Canadian", "NORP")], "More details followed.", title="Canadian troops arrive")
+    assert title.countries == ["CA"]
+
+
+def test_seas_and_regions_are_places_without_countries() -> None:
+    art = _with([("Mediterranean", "LOC"), ("Middle East", "LOC")], "Boats crossed the Mediterranean from the Middle East.")
+    assert art.countries == []
+    assert {p.name for p in art.places} == {"Mediterranean", "Middle East"}
+    assert "Western Asia" in art.regions
+
+
+def test_focus_skips_passing_mentions() -> None:
+    body = ("TOKYO, March 3 (Reuters) - Japan's exports rose in February, the Japanese finance ministry said. "
+            "Shipments to Japan's neighbours grew. Japan's economy minister welcomed the data. "
+            "Prices were quoted in U.S. dollars.")
+    art = _enrich("Japan's exports rise", body)
+    assert art.focus_countries == ["JP"]
+    assert "US" in art.countries
+
+
+def test_organisations_have_one_name_across_articles() -> None:
+    a = _with([("U.N.", "ORG")], "The U.N. said so.")
+    b = _with([("UN", "ORG")], "The UN said so.")
+    assert a.organizations == b.organizations == ["United Nations"]
