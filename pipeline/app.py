@@ -34,6 +34,8 @@ def _ssl_context(s: Settings) -> Any:
 
 
 def create_app(s: Settings) -> faust.App:
+    datadir = s.state_dir / "faust" / s.worker_group
+    datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         s.worker_group,
         broker=[f"kafka://{b}" for b in s.kafka_bootstrap.split(",")],
@@ -41,7 +43,7 @@ def create_app(s: Settings) -> faust.App:
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
-        datadir=str(s.state_dir / "faust" / s.worker_group),  # not the current folder
+        datadir=str(datadir),  # not the current folder
         topic_disable_leader=True,
         web_enabled=False,  # no HTTP port: many workers can share a machine
         broker_session_timeout=s.session_timeout_s,

@@ -112,6 +112,12 @@ class Proc:
     def log(self) -> str:
         return open(self.log_path, errors="replace").read()[-4000:]
 
+    def alive(self) -> bool:
+        """True while running; a process that died on its own fails the test at once, with its log."""
+        if self.p.poll() is not None:
+            raise AssertionError(f"`{' '.join(self.args)}` exited with {self.p.returncode}:\n{self.log()}")
+        return True
+
 
 def _group_alive(pgid: int) -> bool:
     try:

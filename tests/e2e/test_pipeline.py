@@ -43,8 +43,8 @@ def test_seed_article_end_to_end(env: dict[str, str], procs: Callable[..., Proc]
 
     es = _es(env)
     alias = env["NEWSWATCH_ES_ALIAS"]
-    poll(lambda: _count(es, alias) == 1, timeout=180,
-         what=f"the seed in Elasticsearch; worker log:\n{worker.log()}\nindexer log:\n{indexer.log()}")
+    poll(lambda: worker.alive() and indexer.alive() and _count(es, alias) == 1, timeout=180,
+         what="the seed in Elasticsearch")
     doc: dict[str, Any] = es.get(index=alias, id=article_id)["_source"]
     assert {"JP", "RU", "UA", "US", "GB"} <= set(doc["countries"])
     assert {"Eastern Asia", "Eastern Europe", "Europe", "Asia"} <= set(doc["regions"])
@@ -63,7 +63,7 @@ def test_seed_article_end_to_end(env: dict[str, str], procs: Callable[..., Proc]
 def test_malformed_lines_go_to_dlq_and_the_rest_is_indexed(
     env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path
 ) -> None:
-    _start_pipeline(procs, env)
+    worker, indexer = _start_pipeline(procs, env)
     lines = [json.dumps({"title": f"Story {i}", "body": f"Flooding in Bangladesh, report {i}.", "source": "t"})
              for i in range(4)]
     lines.insert(2, '{"title": "broken", "body": ')
@@ -78,7 +78,8 @@ def test_malformed_lines_go_to_dlq_and_the_rest_is_indexed(
     assert "mixed.jsonl:6" in out.stderr and "body is empty" in out.stderr
 
     es = _es(env)
-    poll(lambda: _count(es, env["NEWSWATCH_ES_ALIAS"]) == 4, timeout=180, what="the 4 valid articles indexed")
+    poll(lambda: worker.alive() and indexer.alive() and _count(es, env["NEWSWATCH_ES_ALIAS"]) == 4, timeout=180,
+         what="the 4 valid articles indexed")
     dlq = read_topic(settings_for(env), env["NEWSWATCH_TOPIC_DLQ"], expect=2)
     assert sorted(d["source"].rsplit(":", 1)[1] for d in dlq) == ["3", "6"]
     hits = es.search(index=env["NEWSWATCH_ES_ALIAS"], query={"match": {"body": "Bangladesh"}})["hits"]["hits"]
@@ -116,14 +117,16 @@ def test_sigkill_of_the_worker_loses_and_doubles_nothing(
     es = _es(env)
     alias = env["NEWSWATCH_ES_ALIAS"]
     worker = procs(["worker"], env)
-    procs(["index"], env)
-    poll(lambda: _count(es, alias) >= 24, timeout=180, what=f"the first articles indexed; worker log:\n{worker.log()}")
+    indexer = procs(["index"], env)
+    poll(lambda: worker.alive() and indexer.alive() and _count(es, alias) >= 24, timeout=180,
+         what="the first articles indexed")
     worker.kill(signal.SIGKILL)
     at_kill = _count(es, alias)
     assert at_kill < total, "the worker finished before it could be killed: the test proves nothing"
 
-    procs(["worker"], env)
-    poll(lambda: _count(es, alias) >= total, timeout=300, what=f"all {total} articles after the restart")
+    restarted = procs(["worker"], env)
+    poll(lambda: restarted.alive() and indexer.alive() and _count(es, alias) >= total, timeout=300,
+         what=f"all {total} articles after the restart")
     assert _count(es, alias) == total
     ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}
     assert ids == set(sent["ids"])

@@ -1,0 +1,124 @@
+"""Many rules against one article: an inverted index over the terms each rule cannot match without.
+
+Every rule gets an "anchor set": terms of which the article must contain at least one for the rule to
+possibly match (AND needs any one child's anchors, OR needs all children's, NOT gives none). An article
+is then checked only against the rules anchored on its own tokens and keyword values, plus the few
+rules that cannot be anchored (a bare NOT). With thousands of rules that is a handful of full checks.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Or, Term
+from pipeline.query.matcher import Doc, matches
+
+K = TypeVar("K")
+Anchor = tuple[str, ...]  # ("tok", t) | ("pre", p) | ("kw", field, v) | ("kwpre", field, v)
+
+
+def anchors(node: Node) -> set[Anchor] | None:
+    if isinstance(node, Term):
+        if node.field in KEYWORD_FIELDS:
+            v = node.value.upper() if node.field == "countries" else node.value.lower()
+            return {("kwpre" if node.kind == "prefix" else "kw", node.field, v)}
+        if node.kind == "prefix":
+            return {("pre", node.tokens[0])}
+        return {("tok", max(node.tokens, key=len))}  # the longest word of a phrase is the rarest, roughly
+    if isinstance(node, Not):
+        return None
+    sets = [anchors(c) for c in node.children]
+    if isinstance(node, And):
+        known = [s for s in sets if s is not None]
+        return min(known, key=len) if known else None
+    if any(s is None for s in sets):
+        return None
+    return set().union(*sets)  # type: ignore[arg-type]
+
+
+@dataclass
+class _Entry(Generic[K]):
+    key: K
+    node: Node
+
+
+class RuleIndex(Generic[K]):
+    def __init__(self) -> None:
+        self._entries: dict[K, _Entry[K]] = {}
+        self._anchors: dict[K, set[Anchor] | None] = {}
+        self._by_token: dict[str, set[K]] = {}
+        self._by_kw: dict[tuple[str, str], set[K]] = {}
+        self._prefixes: dict[str, set[K]] = {}
+        self._kw_prefixes: dict[tuple[str, str], set[K]] = {}
+        self._always: set[K] = set()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def put(self, key: K, node: Node) -> None:
+        self.remove(key)
+        self._entries[key] = _Entry(key, node)
+        a = anchors(node)
+        self._anchors[key] = a
+        if a is None:
+            self._always.add(key)
+            return
+        for anchor in a:
+            self._slot(anchor).add(key)
+
+    def remove(self, key: K) -> None:
+        if key not in self._entries:
+            return
+        del self._entries[key]
+        a = self._anchors.pop(key)
+        if a is None:
+            self._always.discard(key)
+            return
+        for anchor in a:
+            slot = self._slot(anchor)
+            slot.discard(key)
+
+    def _slot(self, a: Anchor) -> set[K]:
+        kind = a[0]
+        if kind == "tok":
+            return self._by_token.setdefault(a[1], set())
+        if kind == "pre":
+            return self._prefixes.setdefault(a[1], set())
+        if kind == "kw":
+            return self._by_kw.setdefault((a[1], a[2]), set())
+        return self._kw_prefixes.setdefault((a[1], a[2]), set())
+
+    def candidates(self, doc: Doc) -> set[K]:
+        out = set(self._always)
+        for t in doc.all_tokens:
+            hit = self._by_token.get(t)
+            if hit:
+                out |= hit
+        if self._prefixes:
+            toks = sorted(doc.all_tokens)
+            for p, keys in self._prefixes.items():
+                i = bisect_left(toks, p)
+                if keys and i < len(toks) and toks[i].startswith(p):
+                    out |= keys
+        for f, vals in doc.keywords.items():
+            for v in vals:
+                hit = self._by_kw.get((f, v))
+                if hit:
+                    out |= hit
+        for (f, p), keys in self._kw_prefixes.items():
+            if keys and any(v.startswith(p) for v in doc.keywords.get(f, ())):
+                out |= keys
+        return out
+
+    def match(self, doc: Doc) -> Iterable[tuple[K, set[tuple[str, str]]]]:
+        """(key, matched (field, token) pairs) for every entry the document matches."""
+        for key in self.candidates(doc):
+            doc.matched = set()
+            if matches(self._entries[key].node, doc):
+                yield key, set(doc.matched)

@@ -1,0 +1,79 @@
+"""The query tree evaluated on one article, in memory: the stream side of the one query language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from pipeline.query.analyzer import tokens
+from pipeline.query.ast import And, Node, Not, Or, Term
+
+
+@dataclass
+class Doc:
+    """An article as the matcher sees it: analyzed text fields and case-folded keyword values."""
+
+    text: dict[str, list[str]]
+    keywords: dict[str, set[str]]
+    matched: set[tuple[str, str]] = field(default_factory=set)  # (field, token) that matched, for snippets
+
+    @classmethod
+    def from_article(cls, a: dict[str, Any]) -> Doc:
+        text = {f: tokens(a.get(f) or "") for f in ("title", "body")}
+        kw: dict[str, set[str]] = {}
+        for f in ("source", "regions", "organizations", "persons", "locations"):
+            v = a.get(f)
+            vals = v if isinstance(v, list) else ([v] if v else [])
+            kw[f] = {str(x).lower() for x in vals}
+        kw["countries"] = {str(x).upper() for x in a.get("countries") or []}
+        return cls(text, kw)
+
+    @cached_property
+    def token_sets(self) -> dict[str, set[str]]:
+        return {f: set(toks) for f, toks in self.text.items()}
+
+    @cached_property
+    def all_tokens(self) -> set[str]:
+        return set().union(*self.token_sets.values())
+
+
+def _phrase_in(seq: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    first = phrase[0]
+    return any(seq[i] == first and tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1))
+
+
+def _term(doc: Doc, t: Term) -> bool:
+    if t.field in doc.keywords:
+        vals = doc.keywords[t.field]
+        v = t.value.upper() if t.field == "countries" else t.value.lower()
+        return any(x.startswith(v) for x in vals) if t.kind == "prefix" else v in vals
+    hit = False
+    for f in (t.field,) if t.field else ("title", "body"):
+        if t.kind == "prefix":
+            found = [x for x in doc.token_sets[f] if x.startswith(t.tokens[0])]
+            if found:
+                doc.matched.update((f, x) for x in found)
+                hit = True
+        elif len(t.tokens) == 1:
+            if t.tokens[0] in doc.token_sets[f]:
+                doc.matched.add((f, t.tokens[0]))
+                hit = True
+        elif _phrase_in(doc.text[f], t.tokens):
+            doc.matched.update((f, x) for x in t.tokens)
+            hit = True
+    return hit
+
+
+def matches(node: Node, doc: Doc) -> bool:
+    if isinstance(node, Term):
+        return _term(doc, node)
+    if isinstance(node, Not):
+        saved = set(doc.matched)
+        result = not matches(node.child, doc)
+        doc.matched = saved  # what a NOT looked at never counts as matched
+        return result
+    if isinstance(node, And):
+        return all(matches(c, doc) for c in node.children)
+    return any([matches(c, doc) for c in node.children])  # evaluate all: every matched term is reported

@@ -1,0 +1,84 @@
+"""Alert rules (topic `alert-rules`, compacted, keyed by name) and alert events (topic `alerts`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, Field, field_validator
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """'30s', '5m', '1h', '2d' (a bare number is seconds)."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a duration such as 30s, 5m, 1h")
+    return float(m.group(1)) * _UNITS[(m.group(2) or "s").lower()]
+
+
+class AlertRule(BaseModel):
+    name: str = Field(..., min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-]+$")
+    query: str = Field(..., min_length=1, max_length=10_000)
+    countries: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    throttle_s: float | None = Field(None, gt=0, description="at most one notification per this many seconds")
+    webhooks: list[str] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @field_validator("countries")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        out = [c.strip().upper() for c in v]
+        bad = [c for c in out if not re.fullmatch(r"[A-Z]{2}", c)]
+        if bad:
+            raise ValueError(f"not ISO 3166-1 alpha-2 codes: {bad}")
+        return out
+
+    @field_validator("webhooks")
+    @classmethod
+    def _http(cls, v: list[str]) -> list[str]:
+        for url in v:
+            if not re.match(r"^https?://\S+$", url):
+                raise ValueError(f"webhook {url!r} is not an http(s) URL")
+        return v
+
+    @field_validator("emails")
+    @classmethod
+    def _email(cls, v: list[str]) -> list[str]:
+        for a in v:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a):
+                raise ValueError(f"{a!r} is not an e-mail address")
+        return v
+
+    def full_query(self) -> str:
+        """The rule's query with its country / region filters, in the query language itself."""
+        parts = [f"({self.query})"]
+        if self.countries:
+            parts.append("(" + " OR ".join(f"countries:{c}" for c in self.countries) + ")")
+        if self.regions:
+            parts.append("(" + " OR ".join(f'regions:"{r}"' for r in self.regions) + ")")
+        return " AND ".join(parts)
+
+
+class AlertEvent(BaseModel):
+    """One rule fired for one article (CONTRACT.md); `id` is stable, so redelivery is detectable."""
+
+    rule: str
+    article_id: str
+    title: str
+    url: str | None = None
+    countries: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    matched: list[str] = Field(default_factory=list, description="the query terms found in the article")
+    snippet: str = ""
+    ingested_at: datetime | None = None
+    fired_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}:{self.article_id}"
