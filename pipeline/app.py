@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import faust
 
+from pipeline.alerting import RuleSet
 from pipeline.enrich_pool import EnrichPool
 from pipeline.settings import Settings
 from schemas import DeadLetter
+from schemas.alerts import AlertRule
 
 log = logging.getLogger("newswatch.worker")
 
@@ -93,6 +96,60 @@ def create_app(s: Settings) -> faust.App:
             for fut in pending:
                 await fut
             log.info("enriched %d, dead-lettered %d", ok, len(events) - ok)
+
+    rules = RuleSet()
+    alerts_topic = app.topic(s.topic_alerts, partitions=s.topic_partitions)
+
+    @app.task
+    async def follow_rules() -> None:
+        """Every worker reads the whole compacted rules topic, from the beginning, and keeps following it."""
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        from pipeline.kafka_clients import aiokafka_options
+
+        consumer = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap.split(","), group_id=None,
+                                    enable_auto_commit=False, **aiokafka_options(s))
+        await consumer.start()
+        try:
+            parts = [TopicPartition(s.topic_rules, p) for p in (consumer.partitions_for_topic(s.topic_rules) or {0})]
+            consumer.assign(parts)
+            await consumer.seek_to_beginning(*parts)
+            while not app.should_stop:
+                batches = await consumer.getmany(timeout_ms=500)
+                for batch in batches.values():
+                    for rec in batch:
+                        name = rec.key.decode() if rec.key else ""
+                        try:
+                            if rec.value is None:
+                                rules.remove(name)
+                                log.info("rule %s removed (%d rules)", name, len(rules.rules))
+                            else:
+                                rules.put(AlertRule.model_validate_json(rec.value))
+                                log.info("rule %s loaded (%d rules)", name, len(rules.rules))
+                        except Exception as exc:  # noqa: BLE001 - one bad rule never stops the others
+                            log.error("rule %s ignored: %s", name, exc)
+        finally:
+            await consumer.stop()
+
+    @app.agent(enriched_topic, concurrency=1)
+    async def match(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(256, within=0.02):
+            pending = []
+            for ev in events:
+                try:
+                    article = json.loads(ev.message.value or b"{}")
+                    fired = rules.match(article) if rules.rules else []
+                except Exception as exc:  # noqa: BLE001 - the indexer dead-letters bad documents
+                    log.warning("not matched %s[%d]@%d: %s", ev.message.topic, ev.message.partition,
+                                ev.message.offset, exc)
+                    continue
+                for alert in fired:
+                    pending.append(await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
+                                                           force=True))
+            for fut in pending:
+                await fut
+            if pending:
+                log.info("fired %d alert(s)", len(pending))
 
     @app.on_before_shutdown.connect
     async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit

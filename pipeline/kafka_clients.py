@@ -42,6 +42,16 @@ class JsonSerializer(Serializer):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def aiokafka_options(s: Settings) -> dict[str, Any]:
+    """The same security options for aiokafka clients (used inside the Faust worker)."""
+    opts = {k: v for k, v in security_options(s).items() if k != "ssl_cafile"}
+    if s.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        import ssl
+
+        opts["ssl_context"] = ssl.create_default_context(cafile=s.kafka_ssl_cafile)
+    return opts
+
+
 def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> KafkaProducer:
     """Durable by default: every in-sync replica acknowledges, retries are idempotent, batches compressed."""
     return KafkaProducer(
@@ -90,6 +100,8 @@ def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
         s.topic_enriched: {"max.message.bytes": str(s.max_article_bytes * 3 + 65_536)},
         s.topic_dlq: {"max.message.bytes": str(s.max_article_bytes * 3 + 65_536), "retention.ms": str(30 * 86_400_000)},
         s.topic_alerts: {},
+        # compacted, one partition: the whole rule set is read by every worker, in order
+        s.topic_rules: {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
     }
     deadline = time.monotonic() + timeout
     while True:
@@ -103,7 +115,8 @@ def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
     try:
         existing = set(admin.list_topics())
         new = [
-            NewTopic(name, num_partitions=s.topic_partitions, replication_factor=s.topic_replication, topic_configs=cfg)
+            NewTopic(name, num_partitions=1 if name == s.topic_rules else s.topic_partitions,
+                     replication_factor=s.topic_replication, topic_configs=cfg)
             for name, cfg in wanted.items()
             if name not in existing
         ]

@@ -20,15 +20,18 @@ def build_query(
     limit: int = 10,
     facet_size: int = 10,
 ) -> dict[str, Any]:
+    """The request body for QUERY in the query language (raises QuerySyntaxError)."""
+    from pipeline.query import parse
+    from pipeline.query.es import highlight_query, to_es
+
     must: list[dict[str, Any]] = []
+    highlight: dict[str, Any] | None = None
     if query.strip() and query.strip() != "*":
-        must.append({
-            "simple_query_string": {
-                "query": query,
-                "fields": ["title^2", "body"],
-                "default_operator": "and",
-            }
-        })
+        node = parse(query)
+        # the query decides *which* articles (filter, exactly as the alert matcher does); the positive
+        # terms score them, title above body
+        must.append({"bool": {"filter": [to_es(node)], "should": _scoring(node)}})
+        highlight = highlight_query(node)
     filters: list[dict[str, Any]] = []
     if country:
         filters.append({"term": {"countries": country.strip().upper()}})
@@ -50,9 +53,33 @@ def build_query(
             "pre_tags": [HIGHLIGHT_TAGS[0]],
             "post_tags": [HIGHLIGHT_TAGS[1]],
             "fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 3}},
+            **({"highlight_query": highlight} if highlight else {}),
         },
         "aggs": {name: {"terms": {"field": field, "size": facet_size}} for name, field in FACETS.items()},
     }
+
+
+def _scoring(node: Any) -> list[dict[str, Any]]:
+    """Relevance from the positive words: a title hit counts double."""
+    from pipeline.query.ast import Not, Term
+
+    out: list[dict[str, Any]] = []
+
+    def positives(n: Any, negated: bool = False) -> list[Term]:
+        if isinstance(n, Term):
+            return [] if negated else [n]
+        if isinstance(n, Not):
+            return positives(n.child, not negated)
+        return [t for c in n.children for t in positives(c, negated)]
+
+    for t in positives(node):
+        if t.field in (None, "title", "body") and t.tokens:
+            text = " ".join(t.tokens)
+            for field, boost in (("title", 2.0), ("body", 1.0)):
+                if t.field in (None, field):
+                    kind = "match_phrase_prefix" if t.kind == "prefix" else "match_phrase"
+                    out.append({kind: {field: {"query": text, "boost": boost}}})
+    return out
 
 
 def parse_response(resp: dict[str, Any]) -> SearchResult:

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     topic_enriched: str = "articles.enriched"
     topic_dlq: str = "articles.dlq"
     topic_alerts: str = "alerts"
+    topic_rules: str = "alert-rules"
     topic_partitions: int = Field(4, ge=1)
     topic_replication: int = Field(1, ge=1)
 
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     es_index: str = "news-articles-v1"
     es_shards: int = Field(1, ge=1)
     es_replicas: int = Field(0, ge=0)
+    es_alerts_alias: str = "news-alerts"
+    es_alerts_index: str = "news-alerts-v1"
 
     # --- Validation and enrichment -------------------------------------------------------------------
     max_article_bytes: int = Field(2_000_000, ge=1)
@@ -59,6 +62,16 @@ class Settings(BaseSettings):
     # --- Worker / indexer ----------------------------------------------------------------------------
     worker_group: str = "newswatch-worker"
     indexer_group: str = "newswatch-indexer"
+    alerts_group: str = "newswatch-alerts"
+    webhook_secret: SecretStr | None = None  # signs webhook bodies (X-Newswatch-Signature: sha256=...)
+    webhook_timeout_s: float = Field(5.0, gt=0)
+    webhook_retries: int = Field(5, ge=0)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "newswatch@localhost"
     indexer_batch_size: int = Field(500, ge=1)
     indexer_batch_window_ms: int = Field(500, ge=1)
     session_timeout_s: float = Field(10.0, gt=0)

@@ -22,7 +22,7 @@ def _since(value: str | None) -> datetime | None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def search(
-        query: str = typer.Argument(..., help="words, \"phrases\", AND/OR/-term; * for everything"),
+        query: str = typer.Argument(..., help='words, "phrases", AND/OR/NOT/-term, (), missil*, field:value; * for all'),
         country: str = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 code, e.g. UA"),
         region: str = typer.Option(None, "--region", help='UN M49 region, e.g. "Eastern Europe"'),
         since: str = typer.Option(None, "--since", help="ISO date: published on or after"),
@@ -35,8 +35,14 @@ def register(app: typer.Typer) -> None:
         from pipeline.es_client import make_es
         from pipeline.search import build_query, parse_response
 
+        from pipeline.query import QuerySyntaxError
+
         s = settings()
-        body = build_query(query, country=country, region=region, since=_since(since), limit=limit)
+        try:
+            body = build_query(query, country=country, region=region, since=_since(since), limit=limit)
+        except QuerySyntaxError as exc:
+            console.print(f"[red]query error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from exc
         try:
             resp = make_es(s).search(index=s.es_alias, **body)
         except NotFoundError:

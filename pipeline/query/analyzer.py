@@ -1,8 +1,8 @@
 """Tokens as Elasticsearch's standard analyzer makes them (Unicode word segmentation, lower case).
 
-An approximation of UAX#29 good for news text: letters and digits form words; an apostrophe, a period,
-a colon or a middle dot inside a word (between letters), and a comma or period between digits, do not
-break it ("don't", "u.s", "3.5", "1,000"); everything else does.
+An approximation of UAX#29 good for news text: letters, digits and underscores form words; an
+apostrophe, a period, a colon or a middle dot between letters, and a period, comma, semicolon or
+apostrophe between digits, do not break it ("don't", "u.s", "3.5", "1,000"); everything else does.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(
-    r"[^\W_]+(?:(?:['\u2019.:\u00b7](?=[^\W\d_])|[.,](?=\d)|_+(?=\w))[^\W_]+)*|_+[^\W_]*",
+    r"\w+(?:(?:(?<=[^\W\d_])[:.'\u2019\u00b7](?=[^\W\d_])|(?<=\d)[.,;'\u2019](?=\d))\w+)*",
     re.UNICODE,
 )
 MAX_TOKEN = 255

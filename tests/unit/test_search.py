@@ -10,8 +10,20 @@ def test_query_filters() -> None:
     filters = q["query"]["bool"]["filter"]
     assert {"term": {"countries": "UA"}} in filters
     assert {"term": {"regions.lc": "eastern europe"}} in filters
-    assert q["query"]["bool"]["must"][0]["simple_query_string"]["default_operator"] == "and"
+    inner = q["query"]["bool"]["must"][0]["bool"]
+    assert inner["filter"] == [{"bool": {"should": [{"term": {"title": "missiles"}}, {"term": {"body": "missiles"}}],
+                                         "minimum_should_match": 1}}]
+    assert {"match_phrase": {"title": {"query": "missiles", "boost": 2.0}}} in inner["should"]
     assert set(q["aggs"]) == {"countries", "regions", "organizations"}
+
+
+def test_syntax_errors_point_at_the_position() -> None:
+    import pytest
+
+    from pipeline.query import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError, match="position 8"):
+        build_query("(a OR b")
 
 
 def test_star_matches_all() -> None:

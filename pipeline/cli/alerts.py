@@ -1,0 +1,89 @@
+"""`newswatch alerts run|tail`: deliver alerts, or watch them arrive."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+
+import typer
+from rich.markup import escape
+
+from pipeline.cli.common import out, print_json, settings
+
+app = typer.Typer(no_args_is_help=True, help="Alert delivery and a live view of alerts.")
+
+
+def _show(a: object, as_json: bool) -> None:
+    from schemas.alerts import AlertEvent
+
+    assert isinstance(a, AlertEvent)
+    if as_json:
+        print_json(a.model_dump(mode="json"))
+        return
+    snippet = escape(a.snippet).replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]")
+    out.print(f"[bold red]ALERT[/bold red] [bold]{escape(a.rule)}[/bold] {a.fired_at:%H:%M:%S}  "
+              f"[cyan]{escape(a.title)}[/cyan]  [dim]{a.article_id}[/dim]\n"
+              f"      {', '.join(a.countries) or '-'}  {escape(a.url or '')}\n      {snippet}")
+
+
+@app.command()
+def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON lines")) -> None:
+    """Deliver alerts to each rule's channels and record them in the news-alerts index."""
+    from consumers.alerts import AlertDeliverer
+    from pipeline.es_client import make_es
+    from pipeline.kafka_clients import ensure_topics, make_consumer, make_producer
+    from pipeline.rules_store import load_rules
+    from schemas.alerts import AlertEvent
+
+    log = logging.getLogger("newswatch.alerts")
+    s = settings()
+    ensure_topics(s)
+    stop = {"flag": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
+    signal.signal(signal.SIGINT, lambda *_: stop.update(flag=True))
+    consumer = make_consumer(s, s.topic_alerts, group_id=s.alerts_group)
+    producer = make_producer(s, client_id="newswatch-alerts")
+    deliverer = AlertDeliverer(s, make_es(s), producer, rules=lambda: load_rules(s), echo=lambda a: _show(a, json_))
+    deliverer.open()
+    log.info("delivering alerts from %s (%d rules)", s.topic_alerts, len(deliverer.rules))
+    try:
+        while not stop["flag"]:
+            polled = consumer.poll(timeout_ms=200, max_records=500)
+            alerts = []
+            for batch in polled.values():
+                for rec in batch:
+                    try:
+                        alerts.append(AlertEvent.model_validate_json(rec.value))
+                    except ValueError as exc:
+                        log.warning("not an alert at %s[%d]@%d: %s", rec.topic, rec.partition, rec.offset, exc)
+            deliverer.write(alerts)
+            if polled:
+                consumer.commit()
+    finally:
+        deliverer.close()
+        consumer.close()
+        producer.close()
+
+
+@app.command()
+def tail(
+    from_beginning: bool = typer.Option(False, "--from-beginning", help="replay the alerts topic first"),
+    json_: bool = typer.Option(False, "--json", help="JSON lines for scripts"),
+) -> None:
+    """Print alerts as the stream fires them (read-only: delivers nothing)."""
+    from pipeline.kafka_clients import make_consumer
+    from schemas.alerts import AlertEvent
+
+    s = settings()
+    consumer = make_consumer(s, s.topic_alerts, group_id=None, auto_offset_reset="earliest" if from_beginning else "latest")
+    try:
+        for rec in consumer:
+            try:
+                _show(AlertEvent.model_validate(json.loads(rec.value)), json_)
+            except ValueError:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.close()

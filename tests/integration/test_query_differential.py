@@ -1,0 +1,170 @@
+"""One language, one meaning: for generated queries over a generated corpus, the articles the in-stream
+matcher (and the rule index) fires for are exactly those Elasticsearch returns."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from pipeline.enrich import enrich_payloads
+from pipeline.es_client import make_es
+from pipeline.query import parse
+from pipeline.query.analyzer import tokens
+from pipeline.query.ast import to_text
+from pipeline.query.es import to_es
+from pipeline.query.index import RuleIndex
+from pipeline.query.matcher import Doc, matches
+from pipeline.search import build_query
+from schemas import ValidationLimits
+from schemas.mapping import index_template
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.integration
+
+EXTRA = [
+    "The U.S. State Department said Washington would not comment.",
+    "Officials in Kyiv and Kharkiv reported new missile strikes overnight.",
+    "NATO's secretary-general met the U.K. prime minister in London on Monday.",
+    "Exports to China rose 3.5% to 1,000 tonnes, Beijing's customs office said.",
+    "The e-mail, sent at 10:30, warned of flooding in Bangladesh and India.",
+    "Médecins Sans Frontières opened a clinic near Goma, in the Democratic Republic of Congo.",
+    "Germany’s chancellor spoke with France's president about the Middle East.",
+    "Brazil and Argentina signed a trade pact in Buenos Aires.",
+    "A drone attack hit a refinery in Russia's Krasnodar region.",
+    "Japan and South Korea held talks in Tokyo about North Korea's missiles.",
+    "Wildfires spread across Greece and Turkey as temperatures hit 45C.",
+    "The World Health Organization warned of cholera in Sudan and South Sudan.",
+]
+SOURCES = ["reuters", "ap", "wikinews", "seeds", "bbc"]
+
+
+def _corpus(n: int) -> list[dict[str, Any]]:
+    rng = random.Random(20261124)
+    seed_sentences = [s for s in SEED.read_text(encoding="utf-8").splitlines() if s.strip()]
+    pool = seed_sentences + EXTRA
+    raws = [{"title": seed_sentences[0], "body": SEED.read_text(encoding="utf-8"), "source": "seeds"}]
+    for i in range(n - 1):
+        body = rng.sample(pool, rng.randint(2, 6))
+        if rng.random() < 0.3:  # vary words, so near-miss prefixes and phrases exist
+            body.append(rng.choice(["Missiles were fired.", "A missile hit.", "Missile-defence talks.",
+                                    "The ministry's report.", "Ministries disagreed.", "Defense, not defence."]))
+        raws.append({"title": f"{rng.choice(pool)[:120]} ({i})", "body": "\n".join(body), "source": rng.choice(SOURCES)})
+    outs = enrich_payloads(raws, ValidationLimits())
+    docs = []
+    for o in outs:
+        assert o.article is not None, o.error
+        docs.append(o.article.document())
+    return docs
+
+
+def _queries(docs: list[dict[str, Any]], n: int) -> list[str]:
+    rng = random.Random(7)
+    words = sorted({t for d in docs for f in ("title", "body") for t in tokens(d[f]) if t.isalpha() and len(t) > 2})
+    kw = {f: sorted({v for d in docs for v in d.get(f) or []}) for f in ("countries", "regions", "organizations",
+                                                                       "persons", "locations")}
+    kw["source"] = SOURCES
+
+    def quote(v: str) -> str:
+        return f'"{v}"' if not v.isalnum() else v
+
+    def leaf() -> str:
+        r = rng.random()
+        if r < 0.35:
+            return rng.choice(words)
+        if r < 0.5:  # a phrase from a real document, or a near-miss
+            d = rng.choice(docs)
+            toks = tokens(d["body"])
+            i = rng.randrange(max(1, len(toks) - 3))
+            phrase = toks[i : i + rng.randint(2, 3)]
+            if rng.random() < 0.2:
+                phrase = list(reversed(phrase))
+            return '"' + " ".join(phrase) + '"'
+        if r < 0.62:
+            w = rng.choice(words)
+            return w[: rng.randint(3, max(3, len(w) - 1))] + "*"
+        if r < 0.72:
+            return f"{rng.choice(['title', 'body'])}:{rng.choice(words)}"
+        field = rng.choice(sorted(kw))
+        values = kw[field] or ["none"]
+        v = rng.choice(values)
+        if field == "countries" and rng.random() < 0.5:
+            v = v.lower()
+        elif rng.random() < 0.3:
+            v = v.upper() if rng.random() < 0.5 else v.lower()
+        return f"{field}:{quote(v)}"
+
+    def expr(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.3:
+            return leaf()
+        op = rng.choice(["AND", "OR", "", "NOT", "-"])
+        a, b = expr(depth - 1), expr(depth - 1)
+        if op == "NOT":
+            return f"{a} NOT {b}"
+        if op == "-":
+            return f"{a} -{b}" if not b.startswith("(") else f"{a} -({b})"
+        return f"({a} {op} {b})" if op else f"{a} {b}"
+
+    return [expr(rng.randint(1, 3)) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def indexed(stack: Any) -> Any:
+    import uuid
+
+    from pipeline.settings import Settings
+
+    docs = _corpus(320)
+    name = f"tdiff{uuid.uuid4().hex[:8]}"
+    s = Settings(es_alias=f"{name}-news-articles", es_index=f"{name}-news-articles-v1")
+    es = make_es(s)
+    es.indices.put_index_template(name=s.es_alias, **index_template(alias=s.es_alias, pattern=f"{name}-news-articles-*",
+                                                                    shards=1, replicas=0))
+    es.indices.create(index=s.es_index)
+    ops: list[dict[str, Any]] = []
+    for d in docs:
+        ops += [{"index": {"_index": s.es_index, "_id": d["id"]}}, d]
+    resp = es.bulk(operations=ops, refresh=True)
+    assert not resp["errors"]
+    yield s, es, docs
+    es.indices.delete(index=s.es_index)
+    es.indices.delete_index_template(name=s.es_alias)
+
+
+def test_tokenizer_agrees_with_the_standard_analyzer(indexed: Any) -> None:
+    _, es, docs = indexed
+    texts = sorted({d["title"] for d in docs} | set(EXTRA) | {SEED.read_text(encoding="utf-8")})
+    for t in texts:
+        theirs = [x["token"] for x in es.indices.analyze(analyzer="standard", text=t)["tokens"]]
+        assert tokens(t) == theirs, t
+
+
+def test_matcher_and_elasticsearch_agree(indexed: Any) -> None:
+    s, es, docs = indexed
+    assert len(docs) >= 300
+    queries = _queries(docs, 240)
+    parsed = [parse(q) for q in queries]
+    views = [Doc.from_article(d) for d in docs]
+    index: RuleIndex[int] = RuleIndex()
+    for i, node in enumerate(parsed):
+        index.put(i, node)
+    fired_by_index: dict[int, set[str]] = {i: set() for i in range(len(parsed))}
+    for d in docs:
+        for i, _ in index.match(Doc.from_article(d)):
+            fired_by_index[i].add(d["id"])
+
+    differences = []
+    nonempty = 0
+    for i, (q, node) in enumerate(zip(queries, parsed, strict=True)):
+        stream = {d["id"] for d, v in zip(docs, views, strict=True) if matches(node, v)}
+        body = build_query(q, limit=len(docs) + 10)
+        hits = es.search(index=s.es_alias, **{**body, "aggs": {}, "_source": False})["hits"]["hits"]
+        search = {h["_id"] for h in hits}
+        nonempty += bool(search) and len(search) < len(docs)
+        if stream != search or fired_by_index[i] != stream:
+            differences.append((q, to_text(node), to_es(node), sorted(stream ^ search)[:5],
+                                sorted(fired_by_index[i] ^ stream)[:5]))
+    assert not differences, f"{len(differences)} of {len(queries)} queries differ; first: {differences[:3]}"
+    # the generated queries are informative: most select some but not all articles
+    assert nonempty >= len(queries) // 3
