@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any
 
@@ -36,24 +37,32 @@ class RuleSet:
     def match(self, article: dict[str, Any], *, now: datetime | None = None) -> list[AlertEvent]:
         doc = Doc.from_article(article)
         fired = now or datetime.now(timezone.utc)
-        events = []
+        events: list[AlertEvent] = []
+        stamp = article.get("@timestamp")
+        ingested = datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp
         for name, matched in sorted(self.index.match(doc)):
             words = sorted({tok for _, tok in matched})
-            events.append(AlertEvent(
+            # trusted values from a validated article: construct without re-validating (a hot path)
+            events.append(AlertEvent.model_construct(
                 rule=name, article_id=article["id"], title=article.get("title", ""), url=article.get("url"),
                 countries=article.get("countries") or [], regions=article.get("regions") or [], matched=words,
                 snippet=snippet(article.get("body") or article.get("title") or "", words),
-                ingested_at=article.get("@timestamp"), fired_at=fired,
+                ingested_at=ingested, fired_at=fired,
             ))
         return events
+
+
+@lru_cache(maxsize=4096)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)",
+                      re.IGNORECASE)
 
 
 def snippet(text: str, words: list[str]) -> str:
     """About 200 characters around the first matched word, matches wrapped in <em></em>."""
     if not words:
         return text[:SNIPPET_CHARS]
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)",
-                         re.IGNORECASE)
+    pattern = _words_pattern(tuple(words))
     m = pattern.search(text)
     start = max(0, (m.start() if m else 0) - SNIPPET_CHARS // 3)
     window = text[start : start + SNIPPET_CHARS]

@@ -67,3 +67,81 @@ def bench_enrich(payloads: list[dict[str, Any]], *, repeat: int = 1) -> EnrichBe
 
 def to_json(b: EnrichBench) -> str:
     return json.dumps(b.as_dict())
+
+
+# --- alert matching ---------------------------------------------------------------------------------
+
+
+def random_rules(docs: list[dict[str, Any]], n: int, seed: int = 1) -> list[str]:
+    """Plausible watch queries: words, phrases, prefixes, countries, combined with AND / OR / NOT."""
+    import random
+
+    from pipeline.query.analyzer import tokens
+
+    from collections import Counter
+
+    rng = random.Random(seed)
+    df = Counter(t for d in docs for t in set(tokens(d.get("body", ""))))
+    # what people watch for: names and topics, not "that" or "said" (words in over 5% of articles left out)
+    words = sorted(t for t, n in df.items() if t.isalpha() and len(t) > 3 and n <= max(1, len(docs) // 20))
+    countries = sorted({c for d in docs for c in d.get("countries") or []}) or ["US"]
+
+    def leaf() -> str:
+        r = rng.random()
+        if r < 0.5:
+            return rng.choice(words)
+        if r < 0.7:
+            return f'"{rng.choice(words)} {rng.choice(words)}"'
+        if r < 0.85:
+            w = rng.choice(words)
+            return w[: max(4, len(w) - 2)] + "*"
+        return f"countries:{rng.choice(countries)}"
+
+    out = []
+    for _ in range(n):
+        k = rng.random()
+        if k < 0.4:
+            out.append(f"{leaf()} {leaf()}")
+        elif k < 0.7:
+            out.append(f"({leaf()} OR {leaf()}) {leaf()}")
+        elif k < 0.85:
+            out.append(f"{leaf()} {leaf()} -{rng.choice(words)}")
+        else:
+            out.append(leaf())
+    return out
+
+
+@dataclass
+class MatchBench:
+    rules: int
+    articles: int
+    seconds: float
+    alerts: int
+
+    @property
+    def articles_per_s(self) -> float:
+        return self.articles / self.seconds if self.seconds else 0.0
+
+
+def bench_match(docs: list[dict[str, Any]], queries: list[str], *, repeat: int = 3) -> MatchBench:
+    from pipeline.alerting import RuleSet
+    from schemas.alerts import AlertRule
+
+    rs = RuleSet()
+    for i, q in enumerate(queries):
+        rs.put(AlertRule(name=f"r{i}", query=q))
+    fired = 0
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fired = sum(len(rs.match(d)) for d in docs)
+        best = min(best, time.perf_counter() - t0)
+    return MatchBench(len(queries), len(docs), best, fired)
+
+
+def percentile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = min(len(s) - 1, max(0, int(round(q / 100 * (len(s) - 1)))))
+    return s[k]

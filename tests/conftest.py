@@ -66,6 +66,10 @@ def env(stack: Any) -> Iterator[dict[str, str]]:
         "NEWSWATCH_TOPIC_ENRICHED": f"t{sfx}.articles.enriched",
         "NEWSWATCH_TOPIC_DLQ": f"t{sfx}.articles.dlq",
         "NEWSWATCH_TOPIC_ALERTS": f"t{sfx}.alerts",
+        "NEWSWATCH_TOPIC_RULES": f"t{sfx}.alert-rules",
+        "NEWSWATCH_ALERTS_GROUP": f"t{sfx}-alerts",
+        "NEWSWATCH_ES_ALERTS_ALIAS": f"t{sfx}-news-alerts",
+        "NEWSWATCH_ES_ALERTS_INDEX": f"t{sfx}-news-alerts-v1",
         "NEWSWATCH_TOPIC_PARTITIONS": "2",
         "NEWSWATCH_WORKER_GROUP": f"t{sfx}-worker",
         "NEWSWATCH_INDEXER_GROUP": f"t{sfx}-indexer",
@@ -78,6 +82,8 @@ def env(stack: Any) -> Iterator[dict[str, str]]:
     es = Elasticsearch(f"http://127.0.0.1:{stack.s.stack_es_port}")
     es.options(ignore_status=404).indices.delete(index=e["NEWSWATCH_ES_INDEX"])
     es.options(ignore_status=404).indices.delete_index_template(name=e["NEWSWATCH_ES_ALIAS"])
+    es.options(ignore_status=404).indices.delete(index=e["NEWSWATCH_ES_ALERTS_INDEX"])
+    es.options(ignore_status=404).indices.delete_index_template(name=e["NEWSWATCH_ES_ALERTS_ALIAS"])
 
 
 def settings_for(env: dict[str, str]) -> Any:

@@ -290,7 +290,7 @@ class LocalStack:
         # The pipeline's own long-running processes, when asked for (`stack up --pipeline`).
         self.services = {
             name: Server(name, self.run_dir / f"{name}.pid", self.logs / f"{name}.log", marker=f"-m pipeline {cmd}")
-            for name, cmd in (("worker", "worker"), ("indexer", "index"))
+            for name, cmd in (("worker", "worker"), ("indexer", "index"), ("alerts", "alerts run"))
         }
 
     # -- health ------------------------------------------------------------------------------------
@@ -493,13 +493,13 @@ class LocalStack:
             self.log(f"elasticsearch ready on http://127.0.0.1:{self.s.stack_es_port}")
 
     def start_pipeline(self) -> None:
-        """The enrichment worker and the indexer, in the background, logging to the state folder."""
+        """The enrichment worker, the indexer and the alert deliverer, in the background, logging to the
+        state folder."""
         for name, server in self.services.items():
             if server.pid() is not None:
                 self.log(f"{name} already running (pid {server.pid()})")
                 continue
-            cmd = server.marker.split()[-1]
-            pid = server.start([sys.executable, "-m", "pipeline", cmd], env=dict(os.environ), cwd=Path.cwd())
+            pid = server.start([sys.executable, *server.marker.split()], env=dict(os.environ), cwd=Path.cwd())
             self.log(f"{name} started (pid {pid}), log {server.log_file}")
 
     def down(self) -> list[str]:

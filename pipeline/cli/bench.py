@@ -37,3 +37,54 @@ def enrich(
     out.print(f"spaCy NER only (ceiling): {b.ner_only_aps:8.1f} articles/s  ({b.words / b.ner_only_s:,.0f} words/s)")
     out.print(f"full enrichment:          {b.full_aps:8.1f} articles/s  ({b.words / b.full_s:,.0f} words/s)")
     out.print(f"full / ceiling:           {b.full_aps / b.ner_only_aps:8.1%}   (one process; the worker runs one per core)")
+
+
+@app.command("match")
+def match(
+    path: Path = typer.Argument(None, help="articles to match (default: the dev set, enriched first)"),
+    rules: str = typer.Option("10,5000", "--rules", help="rule counts to compare, comma-separated"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Matching throughput (articles/s) with few and with many rules: the rule index at work."""
+    from pipeline.bench import bench_match, load_payloads, random_rules
+    from pipeline.enrich import enrich_payloads
+    from schemas import ValidationLimits
+
+    src = path or (DEV_SET if DEV_SET.exists() else REPO_ROOT / "seeds")
+    console.print(f"enriching {src} for the matching benchmark ...")
+    docs = [o.article.document() for o in enrich_payloads(load_payloads(src), ValidationLimits()) if o.article]
+    counts = [int(x) for x in rules.split(",")]
+    results = [bench_match(docs, random_rules(docs, n)) for n in counts]
+    if json_:
+        print_json([{"rules": r.rules, "articles": r.articles, "articles_per_s": round(r.articles_per_s, 1),
+                     "alerts": r.alerts} for r in results])
+        return
+    for r in results:
+        out.print(f"{r.rules:>6} rules: {r.articles_per_s:10.1f} articles/s  ({r.alerts} alerts over {r.articles} articles)")
+    if len(results) > 1:
+        out.print(f"time per article, {results[-1].rules} vs {results[0].rules} rules: "
+                  f"{results[0].articles_per_s / results[-1].articles_per_s:.2f}x")
+
+
+@app.command("alerts")
+def alerts(
+    rate: float = typer.Option(20.0, "--rate", help="articles per second"),
+    seconds: float = typer.Option(30.0, "--seconds"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Alert latency, article produced -> alert at a webhook, at a steady rate (needs `stack up --pipeline`)."""
+    from rich.progress import Progress
+
+    from pipeline.bench_latency import run_latency, seed_body
+    from pipeline.cli.common import settings
+
+    s = settings()
+    with Progress(console=console, transient=True, disable=json_) as progress:
+        task = progress.add_task("producing", total=int(rate * seconds))
+        r = run_latency(s, rate=rate, seconds=seconds, body=seed_body(),
+                        progress=lambda i, n: progress.update(task, completed=i))
+    if json_:
+        print_json(r)
+        return
+    out.print(f"{r['articles']} articles at {r['rate_per_s']:g}/s: alert latency p50 {r['p50_ms']} ms, "
+              f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms ({r['delivered']} delivered)")

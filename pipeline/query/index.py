@@ -8,7 +8,6 @@ rules that cannot be anchored (a bare NOT). With thousands of rules that is a ha
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -52,6 +51,9 @@ class RuleIndex(Generic[K]):
         self._by_token: dict[str, set[K]] = {}
         self._by_kw: dict[tuple[str, str], set[K]] = {}
         self._prefixes: dict[str, set[K]] = {}
+        # prefixes bucketed by their first (up to) three characters, so an article's tokens find them
+        # by lookup instead of a scan over every prefix rule
+        self._prefix_buckets: dict[str, dict[str, set[K]]] = {}
         self._kw_prefixes: dict[tuple[str, str], set[K]] = {}
         self._always: set[K] = set()
 
@@ -89,7 +91,11 @@ class RuleIndex(Generic[K]):
         if kind == "tok":
             return self._by_token.setdefault(a[1], set())
         if kind == "pre":
-            return self._prefixes.setdefault(a[1], set())
+            slot = self._prefixes.get(a[1])
+            if slot is None:
+                slot = self._prefixes[a[1]] = set()
+                self._prefix_buckets.setdefault(a[1][:3], {})[a[1]] = slot
+            return slot
         if kind == "kw":
             return self._by_kw.setdefault((a[1], a[2]), set())
         return self._kw_prefixes.setdefault((a[1], a[2]), set())
@@ -100,12 +106,15 @@ class RuleIndex(Generic[K]):
             hit = self._by_token.get(t)
             if hit:
                 out |= hit
-        if self._prefixes:
-            toks = sorted(doc.all_tokens)
-            for p, keys in self._prefixes.items():
-                i = bisect_left(toks, p)
-                if keys and i < len(toks) and toks[i].startswith(p):
-                    out |= keys
+        if self._prefix_buckets:
+            buckets = self._prefix_buckets
+            for t in doc.all_tokens:
+                for n in (1, 2, 3):
+                    bucket = buckets.get(t[:n])
+                    if bucket:
+                        for p, keys in bucket.items():
+                            if keys and t.startswith(p):
+                                out |= keys
         for f, vals in doc.keywords.items():
             for v in vals:
                 hit = self._by_kw.get((f, v))

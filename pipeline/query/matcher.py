@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -37,11 +38,33 @@ class Doc:
     def all_tokens(self) -> set[str]:
         return set().union(*self.token_sets.values())
 
+    @cached_property
+    def sorted_tokens(self) -> dict[str, list[str]]:
+        return {f: sorted(toks) for f, toks in self.token_sets.items()}
 
-def _phrase_in(seq: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    first = phrase[0]
-    return any(seq[i] == first and tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1))
+    @cached_property
+    def positions(self) -> dict[str, dict[str, list[int]]]:
+        out: dict[str, dict[str, list[int]]] = {}
+        for f, seq in self.text.items():
+            pos: dict[str, list[int]] = {}
+            for i, t in enumerate(seq):
+                pos.setdefault(t, []).append(i)
+            out[f] = pos
+        return out
+
+    def with_prefix(self, f: str, prefix: str) -> list[str]:
+        toks = self.sorted_tokens[f]
+        i = bisect_left(toks, prefix)
+        out = []
+        while i < len(toks) and toks[i].startswith(prefix):
+            out.append(toks[i])
+            i += 1
+        return out
+
+    def has_phrase(self, f: str, phrase: tuple[str, ...]) -> bool:
+        seq = self.text[f]
+        n = len(phrase)
+        return any(tuple(seq[i : i + n]) == phrase for i in self.positions[f].get(phrase[0], ()))
 
 
 def _term(doc: Doc, t: Term) -> bool:
@@ -52,7 +75,7 @@ def _term(doc: Doc, t: Term) -> bool:
     hit = False
     for f in (t.field,) if t.field else ("title", "body"):
         if t.kind == "prefix":
-            found = [x for x in doc.token_sets[f] if x.startswith(t.tokens[0])]
+            found = doc.with_prefix(f, t.tokens[0])
             if found:
                 doc.matched.update((f, x) for x in found)
                 hit = True
@@ -60,7 +83,7 @@ def _term(doc: Doc, t: Term) -> bool:
             if t.tokens[0] in doc.token_sets[f]:
                 doc.matched.add((f, t.tokens[0]))
                 hit = True
-        elif _phrase_in(doc.text[f], t.tokens):
+        elif doc.has_phrase(f, t.tokens):
             doc.matched.update((f, x) for x in t.tokens)
             hit = True
     return hit
