@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -170,7 +171,7 @@ class AlertDeliverer:
         self.dlq = dlq
         self.load_rules = rules
         self.rules: dict[str, AlertRule] = {}
-        self.rules_loaded = 0.0
+        self.rules_loaded: datetime | None = None  # wall-clock time of the last full read of the rules topic
         self.echo = echo
         self.throttle = Throttle()
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="deliver")
@@ -179,10 +180,13 @@ class AlertDeliverer:
         ensure_alerts_index(self.es, self.s)
         self.refresh_rules(force=True)
 
-    def refresh_rules(self, *, force: bool = False) -> None:
-        if force or time.monotonic() - self.rules_loaded > 5:
+    def refresh_rules(self, *, force: bool = False, fired_at: datetime | None = None) -> None:
+        """Re-read the rules when an alert names one we do not know and fired after our last read: the
+        worker only fires rules it read from the topic, so the re-read finds it (or it was removed)."""
+        if force or self.rules_loaded is None or (fired_at is not None and fired_at >= self.rules_loaded):
+            started = datetime.now(timezone.utc)
             self.rules = self.load_rules()
-            self.rules_loaded = time.monotonic()
+            self.rules_loaded = started
 
     def _seen(self, ids: list[str]) -> set[str]:
         if not ids:
@@ -206,8 +210,9 @@ class AlertDeliverer:
     def write(self, alerts: list[AlertEvent]) -> int:
         """Deliver the new alerts of a batch; returns how many were new."""
         unique = {a.id: a for a in alerts}
-        if any(a.rule not in self.rules for a in unique.values()):
-            self.refresh_rules()
+        unknown = [a.fired_at for a in unique.values() if a.rule not in self.rules]
+        if unknown:
+            self.refresh_rules(fired_at=max(unknown))
         seen = self._seen(list(unique))
         now = time.monotonic()
         work: list[tuple[str, list[AlertEvent], bool]] = []
@@ -244,7 +249,8 @@ class AlertDeliverer:
                 ops.append(a.model_dump(mode="json") | {"delivered_at": delivered, "digest": False,
                                                         "channels": [c for c, _ in self._jobs(rule, [a], False)]
                                                         if rule else []})
-            resp = self.es.bulk(operations=ops, refresh="wait_for")
+            # no refresh wait: the duplicate check is a real-time mget, which sees unrefreshed writes
+            resp = self.es.bulk(operations=ops)
             bad = [i for i in resp["items"] if i["create"].get("status", 500) >= 300 and i["create"].get("status") != 409]
             if bad:
                 raise RuntimeError(f"news-alerts rejected {len(bad)} record(s): {bad[0]['create'].get('error')}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any
 
 import faust
@@ -71,12 +72,14 @@ def create_app(s: Settings) -> faust.App:
         await pool.warm()
         log.info("enrichment pool ready: %d process(es)", pool.size)
 
-    @app.agent(raw_topic, concurrency=1)
+    # One actor per NER process: while one batch is in NER, the next is already being collected and
+    # sent to the other process. Offsets are still committed only up to the last contiguous acked one.
+    @app.agent(raw_topic, concurrency=s.enrich_processes or os.cpu_count() or 1)
     async def enrich(stream: faust.StreamT) -> None:
         pool = pool_holder.setdefault("pool", EnrichPool(s.enrich_processes, s.max_article_bytes))
         async for events in stream.take_events(s.enrich_batch_size, within=s.enrich_batch_window):
             payloads = [e.message.value or b"" for e in events]
-            results = await pool.enrich(payloads)
+            results = await pool.enrich(payloads, chunks=1)
             pending = []
             ok = 0
             for ev, (article_id, doc, reason) in zip(events, results, strict=True):

@@ -49,12 +49,12 @@ class EnrichPool:
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._pool, enrich_chunk, [], 1) for _ in range(self.size)))
 
-    async def enrich(self, payloads: list[bytes]) -> list[Result]:
-        """Split the batch across the children, keep the order."""
+    async def enrich(self, payloads: list[bytes], *, chunks: int = 0) -> list[Result]:
+        """Split the batch across `chunks` children (0: all of them), keep the order."""
         if not payloads:
             return []
         loop = asyncio.get_running_loop()
-        n = min(self.size, len(payloads))
+        n = min(chunks or self.size, len(payloads))
         step = -(-len(payloads) // n)
         chunks = [payloads[i : i + step] for i in range(0, len(payloads), step)]
         parts = await asyncio.gather(

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(2_000_000, ge=1)
     enrich_processes: int = Field(0, ge=0)  # 0: one per core
     enrich_batch_size: int = Field(32, ge=1)
-    enrich_batch_window: float = Field(0.2, gt=0)
+    enrich_batch_window: float = Field(0.05, gt=0)  # seconds a batch waits to fill: latency at low rates
 
     # --- Worker / indexer ----------------------------------------------------------------------------
     worker_group: str = "newswatch-worker"

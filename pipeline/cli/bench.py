@@ -70,6 +70,8 @@ def match(
 def alerts(
     rate: float = typer.Option(20.0, "--rate", help="articles per second"),
     seconds: float = typer.Option(30.0, "--seconds"),
+    words: int = typer.Option(300, "--words", help="article length (the dev set averages ~280 words; 0: the "
+                              "whole ~600-word seed)"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Alert latency, article produced -> alert at a webhook, at a steady rate (needs `stack up --pipeline`)."""
@@ -81,10 +83,12 @@ def alerts(
     s = settings()
     with Progress(console=console, transient=True, disable=json_) as progress:
         task = progress.add_task("producing", total=int(rate * seconds))
-        r = run_latency(s, rate=rate, seconds=seconds, body=seed_body(),
+        body = seed_body()
+        body = " ".join(body.split(" ")[:words]) if words else body
+        r = run_latency(s, rate=rate, seconds=seconds, body=body,
                         progress=lambda i, n: progress.update(task, completed=i))
     if json_:
         print_json(r)
         return
-    out.print(f"{r['articles']} articles at {r['rate_per_s']:g}/s: alert latency p50 {r['p50_ms']} ms, "
+    out.print(f"{r['articles']} articles of {len(body.split())} words at {r['rate_per_s']:g}/s: alert latency p50 {r['p50_ms']} ms, "
               f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms ({r['delivered']} delivered)")
