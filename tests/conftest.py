@@ -93,6 +93,9 @@ def settings_for(env: dict[str, str]) -> Any:
                        and k != "NEWSWATCH_CONFIG"})
 
 
+from deploy.local.stack import group_alive  # noqa: E402
+
+
 class Proc:
     """A pipeline process in its own process group, so a test can SIGKILL it and everything it spawned."""
 
@@ -113,7 +116,7 @@ class Proc:
             os.killpg(self.p.pid, signal.SIGKILL)
             self.p.wait(timeout=10)
         # the group may outlive its leader for a moment (pool children): wait until it is gone
-        poll(lambda: not _group_alive(self.p.pid), timeout=30, what=f"process group {self.p.pid} to exit")
+        poll(lambda: not group_alive(self.p.pid), timeout=30, what=f"process group {self.p.pid} to exit")
 
     def log(self) -> str:
         return open(self.log_path, errors="replace").read()[-4000:]
@@ -123,14 +126,6 @@ class Proc:
         if self.p.poll() is not None:
             raise AssertionError(f"`{' '.join(self.args)}` exited with {self.p.returncode}:\n{self.log()}")
         return True
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
 
 
 @pytest.fixture()
@@ -144,7 +139,7 @@ def procs(tmp_path: Any) -> Iterator[Callable[..., Proc]]:
 
     yield start
     for p in started:
-        if p.p.poll() is None or _group_alive(p.p.pid):
+        if p.p.poll() is None or group_alive(p.p.pid):
             p.kill(signal.SIGTERM)
 
 

@@ -122,7 +122,7 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
         return True
@@ -187,16 +187,16 @@ class Server:
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _group_alive(pid):
+        while time.monotonic() < deadline and group_alive(pid):
             _reap(pid)
             time.sleep(0.2)
-        if _group_alive(pid):
+        if group_alive(pid):
             try:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and _group_alive(pid):
+            while time.monotonic() < deadline and group_alive(pid):
                 _reap(pid)
                 time.sleep(0.1)
         _reap(pid)
