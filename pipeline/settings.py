@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     indexer_batch_window_ms: int = Field(500, ge=1)
     session_timeout_s: float = Field(10.0, gt=0)
 
+    # --- Feeds --------------------------------------------------------------------------------------
+    feeds_file: Path = Path("feeds.toml")  # the feed list, a plain TOML file people can keep in git
+    feeds_default_interval_s: float = Field(300.0, gt=0)
+    feeds_per_host: int = Field(2, ge=1)  # concurrent requests to one host
+    feeds_timeout_s: float = Field(15.0, gt=0)
+    feeds_max_backoff_s: float = Field(3600.0, gt=0)
+    feeds_user_agent: str = "newswatch/0.1 (+https://github.com/newswatch)"
+
     # --- Local stack (deploy/local) ------------------------------------------------------------------
     state_dir: Path = REPO_ROOT / ".newswatch"
     kafka_version: str = "4.4.0"

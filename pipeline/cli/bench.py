@@ -57,13 +57,16 @@ def match(
     results = [bench_match(docs, random_rules(docs, n)) for n in counts]
     if json_:
         print_json([{"rules": r.rules, "articles": r.articles, "articles_per_s": round(r.articles_per_s, 1),
-                     "alerts": r.alerts} for r in results])
+                     "match_only_articles_per_s": round(r.match_articles_per_s, 1), "alerts": r.alerts}
+                    for r in results])
         return
     for r in results:
-        out.print(f"{r.rules:>6} rules: {r.articles_per_s:10.1f} articles/s  ({r.alerts} alerts over {r.articles} articles)")
+        out.print(f"{r.rules:>6} rules: {r.match_articles_per_s:9.1f} articles/s finding the rules that fire, "
+                  f"{r.articles_per_s:9.1f} with alert events built  ({r.alerts} alerts over {r.articles} articles)")
     if len(results) > 1:
-        out.print(f"time per article, {results[-1].rules} vs {results[0].rules} rules: "
-                  f"{results[0].articles_per_s / results[-1].articles_per_s:.2f}x")
+        a, b = results[0], results[-1]
+        out.print(f"time per article, {b.rules} vs {a.rules} rules: {a.match_articles_per_s / b.match_articles_per_s:.2f}x "
+                  f"matching, {a.articles_per_s / b.articles_per_s:.2f}x with alert events")
 
 
 @app.command("alerts")

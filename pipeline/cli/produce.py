@@ -5,8 +5,14 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from pipeline.cli.common import console, print_json, settings
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from producers.sink import ArticleSink
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +23,7 @@ def register(app: typer.Typer) -> None:
         json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
         wait: float = typer.Option(0, "--wait", metavar="SECONDS",
                                    help="then wait up to this long until every sent article is searchable"),
+        follow: bool = typer.Option(False, "--follow", help="watch the folder(s) and send files as they appear"),
     ) -> None:
         """Validate and send articles; invalid records go to the dead-letter topic with the reason."""
         from pipeline.kafka_clients import ensure_topics, make_producer
@@ -26,6 +33,9 @@ def register(app: typer.Typer) -> None:
         s = settings()
         ensure_topics(s)
         sink = ArticleSink(s, make_producer(s))
+        if follow:
+            _follow(sink, [Path(p) for p in paths], json_)
+            return
         targets = expand(paths)
         with Progress(
             TextColumn("[cyan]produce[/cyan]"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
@@ -52,6 +62,35 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         if wait > 0:
             _wait_indexed(s, sorted(set(summary.ids)), wait, quiet=json_)
+
+
+def _follow(sink: ArticleSink, folders: list[Path], as_json: bool) -> None:
+    """Send every file that appears in the folders, until Ctrl-C / SIGTERM."""
+    import signal
+    import threading
+
+    from producers.files import read
+    from producers.follow import follow
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    for folder in folders:
+        if not folder.is_dir():
+            console.print(f"[red]--follow needs folders; {folder} is not one[/red]")
+            raise typer.Exit(2)
+    console.print(f"[cyan]produce[/cyan] watching {', '.join(map(str, folders))} (Ctrl-C to stop)")
+    for path in follow(folders, should_stop=stop.is_set):
+        before = (sink.summary.sent, sink.summary.rejected)
+        for rec in read(path):
+            sink.send(rec)
+        sink.flush()
+        sent, rejected = sink.summary.sent - before[0], sink.summary.rejected - before[1]
+        if as_json:
+            print_json({"file": str(path), "sent": sent, "rejected": rejected})
+        else:
+            console.print(f"[cyan]produce[/cyan] {path}: sent {sent}, rejected {rejected}")
+    sink.producer.close()
 
 
 def _wait_indexed(s: Settings, ids: list[str], timeout: float, *, quiet: bool) -> None:

@@ -171,6 +171,8 @@ def load() -> Gazetteer:
                     str(c.get("admin1code") or ""))
         primary = key(c["name"])
         by_key.setdefault(primary, []).append(city)
+        if primary.endswith(" city") and primary.count(" ") == 1:  # "Cabanatuan City" is "Cabanatuan"
+            by_key.setdefault(primary[: -len(" city")], []).append(city)
         if city.population >= ALTERNATE_NAMES_MIN_POP:
             # Exonyms of big cities ("Kiev", "Calcutta", "Peking"): Latin-script alternates only, not
             # codes ("PAR"). Small places' alternates are too noisy ("Vistula" for Toledo).

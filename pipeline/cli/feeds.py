@@ -1,0 +1,126 @@
+"""`newswatch feeds add|list|rm|run|status`: continuous feed monitoring."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+from rich.markup import escape
+
+from pipeline.cli.common import console, out, print_json, settings
+
+app = typer.Typer(no_args_is_help=True, help="RSS/Atom feeds: the list (feeds.toml) and the poller.")
+
+
+@app.command()
+def add(
+    url: str,
+    name: str = typer.Option(None, "--name"),
+    interval: str = typer.Option("5m", "--interval", help="how often to poll: 30s, 5m, 1h"),
+) -> None:
+    """Add a feed to the list (or change its name / interval)."""
+    from producers.feeds.config import load_feeds, save_feeds
+    from schemas.alerts import parse_duration
+    from schemas.feeds import Feed
+
+    s = settings()
+    try:
+        feed = Feed(url=url, name=name, interval_s=parse_duration(interval))
+    except ValueError as exc:
+        console.print(f"[red]invalid feed:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    feeds = [f for f in load_feeds(s.feeds_file) if f.url != url] + [feed]
+    save_feeds(s.feeds_file, feeds)
+    console.print(f"[green]feed added[/green] to {s.feeds_file}: {escape(url)} every {interval}")
+
+
+@app.command("list")
+def list_(json_: bool = typer.Option(False, "--json")) -> None:
+    """The feeds in the list."""
+    from producers.feeds.config import load_feeds
+
+    s = settings()
+    feeds = load_feeds(s.feeds_file, default_interval_s=s.feeds_default_interval_s)
+    if json_:
+        print_json([f.model_dump() for f in feeds])
+        return
+    if not feeds:
+        out.print(f"no feeds in {s.feeds_file}")
+    for f in feeds:
+        out.print(f"{escape(f.url)}  {escape(f.name or '')}  every {f.interval_s:g}s")
+
+
+@app.command()
+def rm(url: str) -> None:
+    """Remove a feed from the list."""
+    from producers.feeds.config import load_feeds, save_feeds
+
+    s = settings()
+    feeds = load_feeds(s.feeds_file)
+    if not any(f.url == url for f in feeds):
+        console.print(f"[red]no feed {escape(url)} in {s.feeds_file}[/red]")
+        raise typer.Exit(1)
+    save_feeds(s.feeds_file, [f for f in feeds if f.url != url])
+    console.print(f"[green]feed removed[/green]: {escape(url)}")
+
+
+@app.command()
+def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of each feed (0: run until stopped)")) -> None:
+    """Poll every feed on its own interval and produce each new item once, as a full article."""
+    from pipeline.kafka_clients import ensure_topics, make_producer
+    from producers.feeds.config import load_feeds
+    from producers.feeds.poller import Poller
+    from producers.feeds.store import FeedStore
+    from producers.sink import ArticleSink
+
+    s = settings()
+    feeds = load_feeds(s.feeds_file, default_interval_s=s.feeds_default_interval_s)
+    if not feeds:
+        console.print(f"[red]no feeds in {s.feeds_file}[/red]: add one with `newswatch feeds add URL`")
+        raise typer.Exit(1)
+    ensure_topics(s)
+    sink = ArticleSink(s, make_producer(s, client_id="newswatch-feeds"))
+    store = FeedStore(s.state_dir / "feeds.sqlite")
+    poller = Poller(feeds, store, sink.send, sink.flush, per_host=s.feeds_per_host, timeout=s.feeds_timeout_s,
+                    max_backoff=s.feeds_max_backoff_s, user_agent=s.feeds_user_agent)
+    logging.getLogger("newswatch.feeds").info("polling %d feed(s) from %s", len(feeds), s.feeds_file)
+
+    async def main() -> None:
+        task = asyncio.ensure_future(poller.run(cycles=cycles or None))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    try:
+        asyncio.run(main())
+    finally:
+        sink.flush()
+        sink.producer.close()
+        store.close()
+
+
+@app.command()
+def status(json_: bool = typer.Option(False, "--json")) -> None:
+    """Per feed: last poll, last success, items produced, current error."""
+    from producers.feeds.config import load_feeds
+    from producers.feeds.store import FeedStore
+
+    s = settings()
+    store = FeedStore(s.state_dir / "feeds.sqlite")
+    listed = {f.url for f in load_feeds(s.feeds_file)}
+    rows = [st for st in store.all_status() if st.url in listed or not listed]
+    rows += [store.status(u) for u in sorted(listed - {r.url for r in rows})]
+    store.close()
+    if json_:
+        print_json([r.model_dump(mode="json", exclude={"etag", "last_modified"}) for r in rows])
+        return
+    for r in rows:
+        state = f"[red]{escape(r.error)}[/red] ({r.failures} failure(s))" if r.error else "[green]ok[/green]"
+        out.print(f"{escape(r.url)}  last poll {r.last_poll or '-'}  last success {r.last_success or '-'}  "
+                  f"items {r.items_produced}  {state}")

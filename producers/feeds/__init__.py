@@ -1,0 +1,1 @@
+"""RSS / Atom feeds: the list, parsing, page extraction, the exactly-once store and the poller."""

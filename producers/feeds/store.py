@@ -1,0 +1,72 @@
+"""What the poller remembers across restarts (SQLite in the state folder): each feed's conditional-GET
+validators and status, and every item already produced, so a restart republishes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from schemas.feeds import FeedStatus
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (item TEXT PRIMARY KEY, feed TEXT NOT NULL, article_id TEXT NOT NULL,
+                                 produced_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, name TEXT, last_poll TEXT, last_success TEXT,
+                                  items_produced INTEGER NOT NULL DEFAULT 0, error TEXT,
+                                  failures INTEGER NOT NULL DEFAULT 0, etag TEXT, last_modified TEXT);
+"""
+
+
+class FeedStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def unseen(self, keys: list[str]) -> list[str]:
+        with self._lock:
+            known = {r[0] for r in self._db.execute(
+                f"SELECT item FROM seen WHERE item IN ({','.join('?' * len(keys))})", keys)} if keys else set()
+        return [k for k in keys if k not in known]
+
+    def mark_seen(self, feed: str, produced: list[tuple[str, str]], when: datetime) -> None:
+        """Called after Kafka acknowledged the articles: (item key, article id) pairs."""
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
+                                 [(k, feed, aid, when.isoformat()) for k, aid in produced])
+            self._db.execute("UPDATE feeds SET items_produced = items_produced + ? WHERE url = ?", (len(produced), feed))
+
+    def status(self, url: str) -> FeedStatus:
+        with self._lock:
+            row = self._db.execute("SELECT url, name, last_poll, last_success, items_produced, error, failures, etag,"
+                                   " last_modified FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return FeedStatus(url=url)
+        keys = ("url", "name", "last_poll", "last_success", "items_produced", "error", "failures", "etag", "last_modified")
+        return FeedStatus(**dict(zip(keys, row, strict=True)))
+
+    def save_status(self, st: FeedStatus) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO feeds (url, name, last_poll, last_success, items_produced, error, failures, etag, last_modified)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET name=excluded.name,"
+                " last_poll=excluded.last_poll, last_success=excluded.last_success, error=excluded.error,"
+                " failures=excluded.failures, etag=excluded.etag, last_modified=excluded.last_modified",
+                (st.url, st.name, _iso(st.last_poll), _iso(st.last_success), st.items_produced, st.error, st.failures,
+                 st.etag, st.last_modified))
+
+    def all_status(self) -> list[FeedStatus]:
+        with self._lock:
+            urls = [r[0] for r in self._db.execute("SELECT url FROM feeds ORDER BY url")]
+        return [self.status(u) for u in urls]
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d else None

@@ -1,0 +1,116 @@
+"""A local news site for feed tests: feeds in every dialect, article pages with navigation around the text,
+and the misbehaviours a poller meets (redirects, 304, 404, 500, a page that never answers)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+NAV = "Home | World | Business | Sport | Subscribe now for unlimited access"
+CITIES = ["Nairobi", "Lima", "Hanoi", "Oslo", "Accra", "Quito", "Dhaka", "Riga", "Tunis", "Manila"]
+
+
+def page_text(n: int) -> str:
+    city = CITIES[n % len(CITIES)]
+    return (f"Officials in {city} announced plan number {n} on Tuesday, saying the measures would take effect "
+            f"next month after a long consultation with residents and businesses. "
+            f"The ministry said story {n} marked the largest investment in public transport in a decade, "
+            f"with new bus lanes, a renewed rail link and lower fares for students and pensioners. "
+            f"Critics argued that the timetable for project {n} was too ambitious and warned about rising costs, "
+            f"while supporters said the city could not afford to wait any longer.")
+
+
+def page_html(n: int, host: str, canonical: bool = True) -> str:
+    link = f'<link rel="canonical" href="http://{host}/news/{n}">' if canonical else ""
+    paras = "".join(f"<p>{s.strip()}.</p>" for s in page_text(n).split(". ") if s.strip())
+    return (f"<html><head><title>Story {n}</title>{link}</head><body><header><nav>{NAV}</nav></header>"
+            f"<main><article><h1>Story {n}</h1>{paras}</article></main>"
+            f"<aside>Most read: celebrity gossip, weather, horoscopes</aside><footer>© Example News</footer></body></html>")
+
+
+def rss2(items: list[int], host: str, tracking: bool = True) -> str:
+    entries = "".join(
+        f"<item><title>Story {n}</title><link>http://{host}/pages/{n}{'?utm_source=rss&amp;utm_medium=feed' if tracking else ''}"
+        f"</link><guid isPermaLink=\"false\">story-{n}</guid><description>Teaser {n}</description>"
+        f"<pubDate>{formatdate(1_700_000_000 + n * 60, usegmt=True)}</pubDate></item>" for n in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Example</title>{entries}</channel></rss>'
+
+
+def atom(items: list[int], host: str) -> str:
+    entries = "".join(
+        f"<entry><title>Story {n}</title><link href=\"http://{host}/pages/{n}\"/><id>urn:story:{n}</id>"
+        f"<updated>2024-01-0{1 + n % 9}T10:00:00Z</updated><summary>Teaser {n}</summary></entry>" for n in items)
+    return f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>{entries}</feed>'
+
+
+def rss1(items: list[int], host: str) -> str:
+    entries = "".join(
+        f'<item rdf:about="http://{host}/pages/{n}"><title>Story {n}</title><link>http://{host}/pages/{n}</link>'
+        f"<description>Teaser {n}</description></item>" for n in items)
+    return ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            f'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>R</title></channel>{entries}</rdf:RDF>')
+
+
+def broken(items: list[int], host: str) -> str:
+    # an unescaped ampersand and an unclosed channel: not XML, still a feed to feedparser
+    return rss2(items, host, tracking=False).replace("<title>Example</title>", "<title>Fish & Chips</title>").replace(
+        "</channel></rss>", "")
+
+
+class FeedSite:
+    def __init__(self) -> None:
+        self.feeds: dict[str, tuple[str, list[int]]] = {}  # path -> (kind, item numbers)
+        self.hits: dict[str, int] = {}
+        self.slow: set[str] = set()  # paths that never answer within a test's timeout
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?")[0]
+                site.hits[path] = site.hits.get(path, 0) + 1
+                if path in site.slow:
+                    time.sleep(5)
+                if path == "/redirect.xml":
+                    return self._send(301, b"", {"Location": "/rss2.xml"})
+                if path == "/missing.xml":
+                    return self._send(404, b"not found")
+                if path == "/error.xml":
+                    return self._send(500, b"boom")
+                if path.startswith("/pages/"):
+                    n = int(path.rsplit("/", 1)[1])
+                    return self._send(200, page_html(n, site.host).encode(), {"Content-Type": "text/html; charset=utf-8"})
+                if path in site.feeds:
+                    kind, items = site.feeds[path]
+                    body = {"rss2": rss2, "atom": atom, "rss1": rss1, "broken": broken}[kind](items, site.host).encode()
+                    etag = f'"{hash((kind, tuple(items))) & 0xFFFFFFFF:x}"'
+                    if self.headers.get("If-None-Match") == etag:
+                        return self._send(304, b"", {"ETag": etag})
+                    return self._send(200, body, {"Content-Type": "application/xml", "ETag": etag})
+                return self._send(404, b"no such page")
+
+            def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(code)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from producers.feeds.config import load_feeds, save_feeds
+from producers.feeds.parse import main_text, page_canonical, parse_feed
+from schemas.feeds import Feed
+from tests.feedserver import NAV, atom, broken, page_html, page_text, rss1, rss2
+
+HOST = "news.example:8080"
+
+
+def test_every_dialect_parses() -> None:
+    for make in (rss2, atom, rss1, broken):
+        items = parse_feed(make([1, 2, 3], HOST).encode(), f"http://{HOST}/feed")
+        assert [i.title for i in items] == ["Story 1", "Story 2", "Story 3"], make.__name__
+        assert all(i.link.startswith(f"http://{HOST}/pages/") for i in items)
+        assert items[0].summary == "Teaser 1"
+    assert parse_feed(rss2([5], HOST).encode(), "http://x/")[0].published_at is not None
+
+
+def test_page_main_text_without_navigation() -> None:
+    text, title = main_text(page_html(3, HOST), f"http://{HOST}/pages/3")
+    assert text is not None and "plan number 3" in text and "Critics argued" in text
+    assert "Subscribe now" not in text and "horoscopes" not in text and NAV not in text
+    assert title == "Story 3"
+    assert page_text(3).split(".")[0] in text
+
+
+def test_canonical_url_from_page_and_tracking_params() -> None:
+    assert page_canonical(page_html(7, HOST), f"http://{HOST}/pages/7?utm_source=rss") == f"http://{HOST}/news/7"
+    assert page_canonical(page_html(7, HOST, canonical=False), f"http://{HOST}/pages/7?utm_source=rss&id=2") == \
+        f"http://{HOST}/pages/7?id=2"
+
+
+def test_feed_list_round_trip(tmp_path: Path) -> None:
+    f = tmp_path / "feeds.toml"
+    save_feeds(f, [Feed(url="https://a.example/rss", name="A", interval_s=300), Feed(url="https://b.example/atom",
+                                                                                     interval_s=45)])
+    assert 'interval = "5m"' in f.read_text() and 'interval = "45s"' in f.read_text()
+    assert [(x.url, x.name, x.interval_s) for x in load_feeds(f)] == [("https://a.example/rss", "A", 300.0),
+                                                                    ("https://b.example/atom", None, 45.0)]
+    f.write_text('[[feed]]\nurl = "https://c.example/x"\ninterval = "1h"\n')  # written by hand
+    assert load_feeds(f)[0].interval_s == 3600
