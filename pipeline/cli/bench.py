@@ -95,3 +95,23 @@ def alerts(
         return
     out.print(f"{r['articles']} articles of {len(body.split())} words at {r['rate_per_s']:g}/s: alert latency p50 {r['p50_ms']} ms, "
               f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms ({r['delivered']} delivered)")
+
+
+@app.command("feeds")
+def feeds(
+    n: int = typer.Option(100, "--feeds"),
+    items: int = typer.Option(20, "--items", help="items per feed"),
+    per_host: int = typer.Option(8, "--per-host", help="concurrent requests to the one local host"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Items per second the poller sustains: feeds and pages from a local site, articles into Kafka."""
+    from pipeline.bench_feeds import run_feeds_bench
+    from pipeline.cli.common import settings
+
+    console.print(f"polling {n} feeds x {items} items from a local site ...")
+    r = run_feeds_bench(settings(), feeds=n, items=items, per_host=per_host)
+    if json_:
+        print_json(r)
+        return
+    out.print(f"{r['produced']} of {r['items']} items from {r['feeds']} feeds in {r['seconds']} s: "
+              f"{r['items_per_s']} items/s (fetch, extract, produce; {r['per_host']} requests at a time)")

@@ -58,6 +58,7 @@ class Poller:
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
         self._send_lock = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
+        self._inflight: set[str] = set()  # items another feed of this poller is producing right now
 
     async def run(self, *, cycles: int | None = None, on_poll: Callable[[PollResult], None] | None = None) -> None:
         """Poll until cancelled (or `cycles` polls per feed, for tests and benchmarks)."""
@@ -109,15 +110,21 @@ class Poller:
             self.store.save_status(st)
             return self._report(PollResult(feed.url, "error", error=st.error))
         keys = {self._key(i): i for i in items}
-        new_keys = self.store.unseen(list(keys))
-        produced = await self._produce(feed, [(k, keys[k]) for k in new_keys])
+        new_keys = [k for k in self.store.unseen(list(keys)) if k not in self._inflight]
+        self._inflight.update(new_keys)
+        produced: list[tuple[str, str]] = []
+        try:
+            produced = await self._produce(feed, [(k, keys[k]) for k in new_keys])
+            self.store.mark_seen(feed.url, produced, now)
+        finally:
+            self._inflight.difference_update(new_keys)
+            self._inflight.difference_update(k for k, _ in produced)
+        sent = sum(1 for k, aid in produced if aid and not k.startswith("url:"))
         st.etag = resp.headers.get("ETag")
         st.last_modified = resp.headers.get("Last-Modified")
         st.error, st.failures, st.last_success = None, 0, now
         self.store.save_status(st)
-        self.store.mark_seen(feed.url, produced, now)
-        return self._report(PollResult(feed.url, "new" if new_keys else "unchanged", len(items), len(new_keys),
-                                       len(produced)))
+        return self._report(PollResult(feed.url, "new" if new_keys else "unchanged", len(items), len(new_keys), sent))
 
     @staticmethod
     def _key(item: FeedItem) -> str:
@@ -128,9 +135,16 @@ class Poller:
         produced = []
         async with self._send_lock:
             for (key, _), record in zip(new, articles, strict=True):
+                url_key = f"url:{record.payload['url']}" if record.payload else ""
+                if url_key and (url_key in self._inflight or not self.store.unseen([url_key])):
+                    produced.append((key, ""))  # the same page reached through another feed or guid
+                    continue
                 aid = self.send(record)
                 if aid:
                     produced.append((key, aid))
+                    if url_key:
+                        produced.append((url_key, aid))
+                        self._inflight.add(url_key)
             if produced:
                 await asyncio.to_thread(self.flush)
         return produced

@@ -41,7 +41,9 @@ class FeedStore:
         with self._lock:
             self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?, ?)",
                                  [(k, feed, aid, when.isoformat()) for k, aid in produced])
-            self._db.execute("UPDATE feeds SET items_produced = items_produced + ? WHERE url = ?", (len(produced), feed))
+            n = sum(1 for k, aid in produced if aid and not k.startswith("url:"))
+            self._db.execute("INSERT INTO feeds (url, items_produced) VALUES (?, ?) ON CONFLICT(url) DO UPDATE SET"
+                             " items_produced = items_produced + excluded.items_produced", (feed, n))
 
     def status(self, url: str) -> FeedStatus:
         with self._lock:

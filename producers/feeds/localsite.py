@@ -1,5 +1,5 @@
-"""A local news site for feed tests: feeds in every dialect, article pages with navigation around the text,
-and the misbehaviours a poller meets (redirects, 304, 404, 500, a page that never answers)."""
+"""A local news site for feed tests and benchmarks: feeds in every dialect, article pages with navigation around
+the text, and the misbehaviours a poller meets (redirects, 304, 404, 500, a page that never answers)."""
 
 from __future__ import annotations
 
