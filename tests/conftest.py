@@ -161,3 +161,13 @@ def read_topic(settings: Any, topic: str, *, expect: int, timeout: float = 60) -
     finally:
         consumer.close()
     return got
+
+
+@pytest.fixture()
+def site() -> Iterator[Any]:
+    """A local news site with feeds and article pages (see producers/feeds/localsite.py)."""
+    from producers.feeds.localsite import FeedSite
+
+    s = FeedSite()
+    yield s
+    s.close()

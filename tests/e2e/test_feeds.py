@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
@@ -12,13 +11,6 @@ from tests.conftest import Proc, newswatch, poll, settings_for
 from producers.feeds.localsite import FeedSite
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture()
-def site() -> Iterator[FeedSite]:
-    s = FeedSite()
-    yield s
-    s.close()
 
 
 def test_feed_items_become_searchable_articles(
