@@ -68,8 +68,10 @@ def _produce(env: dict[str, str], article: dict[str, Any], tmp_path: Path, name:
 def test_rule_fires_once_to_webhook_and_file_and_stops_when_removed(
     env: dict[str, str], procs: Callable[..., Proc], hook: Hook, tmp_path: Path
 ) -> None:
-    env = {**env, "NEWSWATCH_TOPIC_PARTITIONS": "1", "NEWSWATCH_WEBHOOK_SECRET": SECRET,
-           "NEWSWATCH_WEBHOOK_RETRIES": "1"}
+    # one partition and one enrichment actor: articles reach the matcher in the order they were sent,
+    # which the marker articles below rely on
+    env = {**env, "NEWSWATCH_TOPIC_PARTITIONS": "1", "NEWSWATCH_ENRICH_PROCESSES": "1",
+           "NEWSWATCH_WEBHOOK_SECRET": SECRET, "NEWSWATCH_WEBHOOK_RETRIES": "1"}
     alerts_file = tmp_path / "alerts.jsonl"
     dead = f"http://127.0.0.1:{_closed_port()}/down"
     add = newswatch(["rules", "add", "kharkiv", "Kharkiv AND missil*", "--country", "UA", "--webhook", dead,
