@@ -1,5 +1,6 @@
 # newswatch — the two commands: `make run` and `make test`. See README.md.
-PY      ?= python3.11
+# Python 3.11: python3.11 if it is on PATH, else python3 (checked below)
+PY      ?= $(shell command -v python3.11 || command -v python3)
 VENV    := .venv
 BIN     := $(VENV)/bin
 NW      := $(BIN)/newswatch
@@ -11,7 +12,7 @@ QUERY   ?= Russia Ukraine
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@command -v $(PY) >/dev/null 2>&1 || { echo "needs $(PY)"; exit 1; }
+	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "needs Python 3.11 (found: $(PY))"; exit 1; }
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
