@@ -61,18 +61,10 @@ def build_query(
 
 def _scoring(node: Any) -> list[dict[str, Any]]:
     """Relevance from the positive words: a title hit counts double."""
-    from pipeline.query.ast import Not, Term
+    from pipeline.query.ast import positive_terms
 
     out: list[dict[str, Any]] = []
-
-    def positives(n: Any, negated: bool = False) -> list[Term]:
-        if isinstance(n, Term):
-            return [] if negated else [n]
-        if isinstance(n, Not):
-            return positives(n.child, not negated)
-        return [t for c in n.children for t in positives(c, negated)]
-
-    for t in positives(node):
+    for t in positive_terms(node):
         if t.field in (None, "title", "body") and t.tokens:
             text = " ".join(t.tokens)
             for field, boost in (("title", 2.0), ("body", 1.0)):

@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
 

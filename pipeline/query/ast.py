@@ -51,6 +51,15 @@ def terms(node: Node) -> list[Term]:
     return [t for c in node.children for t in terms(c)]
 
 
+def positive_terms(node: Node, negated: bool = False) -> list[Term]:
+    """The terms an article is matched *by* (a term under an odd number of NOTs is never what matched)."""
+    if isinstance(node, Term):
+        return [] if negated else [node]
+    if isinstance(node, Not):
+        return positive_terms(node.child, not negated)
+    return [t for c in node.children for t in positive_terms(c, negated)]
+
+
 def to_text(node: Node) -> str:
     """A canonical spelling of the query (for rule listings)."""
     if isinstance(node, Term):

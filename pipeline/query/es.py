@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.query.ast import KEYWORD_FIELDS, TEXT_FIELDS, And, Node, Not, Or, Term
+from pipeline.query.ast import KEYWORD_FIELDS, TEXT_FIELDS, And, Node, Not, Term, positive_terms
 
 # Keyword fields are matched case-insensitively through their lowercase-normalized sub-field;
 # country codes are stored upper-case.
@@ -42,18 +42,6 @@ def to_es(node: Node) -> dict[str, Any]:
 
 
 def highlight_query(node: Node) -> dict[str, Any] | None:
-    """The positive terms only, for highlighting (a NOT term is never what matched)."""
-    positives: list[dict[str, Any]] = []
-
-    def walk(n: Node, negated: bool) -> None:
-        if isinstance(n, Term):
-            if not negated and n.field in (None, *TEXT_FIELDS):
-                positives.append(to_es(n))
-        elif isinstance(n, Not):
-            walk(n.child, not negated)
-        else:
-            for c in n.children:
-                walk(c, negated)
-
-    walk(node, False)
+    """The positive text terms only, for highlighting."""
+    positives = [to_es(t) for t in positive_terms(node) if t.field in (None, *TEXT_FIELDS)]
     return {"bool": {"should": positives}} if positives else None

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Or, Term
+from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Term
 from pipeline.query.matcher import Doc, matches
 
 K = TypeVar("K")

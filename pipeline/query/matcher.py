@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from pipeline.query.analyzer import tokens
-from pipeline.query.ast import And, Node, Not, Or, Term
+from pipeline.query.ast import And, Node, Not, Term
 
 
 @dataclass
