@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Any
 
 import faust
@@ -64,19 +63,18 @@ def create_app(s: Settings) -> faust.App:
     raw_topic = app.topic(s.topic_raw, partitions=s.topic_partitions)
     enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
     dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
-    pool_holder: dict[str, EnrichPool] = {}
+    # One pool for every enrichment actor; its processes start on first use (warm-up below).
+    pool = EnrichPool(s.enrich_processes, s.max_article_bytes)
 
     @app.task
     async def start_pool() -> None:
-        pool = pool_holder.setdefault("pool", EnrichPool(s.enrich_processes, s.max_article_bytes))
         await pool.warm()
         log.info("enrichment pool ready: %d process(es)", pool.size)
 
     # One actor per NER process: while one batch is in NER, the next is already being collected and
     # sent to the other process. Offsets are still committed only up to the last contiguous acked one.
-    @app.agent(raw_topic, concurrency=s.enrich_processes or os.cpu_count() or 1)
+    @app.agent(raw_topic, concurrency=pool.size)
     async def enrich(stream: faust.StreamT) -> None:
-        pool = pool_holder.setdefault("pool", EnrichPool(s.enrich_processes, s.max_article_bytes))
         async for events in stream.take_events(s.enrich_batch_size, within=s.enrich_batch_window):
             payloads = [e.message.value or b"" for e in events]
             results = await pool.enrich(payloads, chunks=1)
@@ -156,9 +154,7 @@ def create_app(s: Settings) -> faust.App:
 
     @app.on_before_shutdown.connect
     async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit
-        pool = pool_holder.pop("pool", None)
-        if pool:
-            pool.close()
+        pool.close()
 
     return app
 
