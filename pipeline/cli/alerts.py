@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 
 import typer
 from rich.markup import escape
 
-from pipeline.cli.common import out, print_json, settings
+from pipeline.cli.common import out, print_json, settings, stop_on_signals
 
 app = typer.Typer(no_args_is_help=True, help="Alert delivery and a live view of alerts.")
 
@@ -39,16 +38,14 @@ def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON li
     log = logging.getLogger("newswatch.alerts")
     s = settings()
     ensure_topics(s)
-    stop = {"flag": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(flag=True))
-    signal.signal(signal.SIGINT, lambda *_: stop.update(flag=True))
+    stop = stop_on_signals()
     consumer = make_consumer(s, s.topic_alerts, group_id=s.alerts_group)
     producer = make_producer(s, client_id="newswatch-alerts")
     deliverer = AlertDeliverer(s, make_es(s), producer, rules=lambda: load_rules(s), echo=lambda a: _show(a, json_))
     deliverer.open()
     log.info("delivering alerts from %s (%d rules)", s.topic_alerts, len(deliverer.rules))
     try:
-        while not stop["flag"]:
+        while not stop.is_set():
             polled = consumer.poll(timeout_ms=200, max_records=500)
             alerts = []
             for batch in polled.values():

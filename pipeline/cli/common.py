@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from typing import Any
 
 import typer
@@ -21,6 +23,14 @@ def settings() -> Settings:
     except Exception as exc:  # noqa: BLE001 - a bad setting is a user error, not a traceback
         console.print(f"[red]invalid settings:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+def stop_on_signals() -> threading.Event:
+    """Set on SIGTERM or Ctrl-C, so a long-running loop finishes its batch and closes cleanly."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
 
 
 def print_json(obj: Any) -> None:

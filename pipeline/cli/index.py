@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import signal
 
 import typer
 
-from pipeline.cli.common import settings
+from pipeline.cli.common import settings, stop_on_signals
 
 
 def register(app: typer.Typer) -> None:
@@ -21,13 +20,7 @@ def register(app: typer.Typer) -> None:
         log = logging.getLogger("newswatch.indexer")
         s = settings()
         ensure_topics(s)
-        stop = {"flag": False}
-
-        def _stop(signum: int, _frame: object) -> None:
-            stop["flag"] = True
-
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
+        stop = stop_on_signals()
         consumer = make_consumer(s, s.topic_enriched, group_id=s.indexer_group)
         producer = make_producer(s, client_id="newswatch-indexer")
         indexer = ElasticsearchIndexer(s, make_es(s), producer)
@@ -41,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
         log.info("indexing %s -> %s (alias %s)", s.topic_enriched, s.es_index, s.es_alias)
         try:
-            run(s, consumer, indexer, should_stop=lambda: stop["flag"], on_batch=_report)
+            run(s, consumer, indexer, should_stop=stop.is_set, on_batch=_report)
         finally:
             consumer.close()
             producer.close()

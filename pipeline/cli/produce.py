@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.cli.common import console, print_json, settings
+from pipeline.cli.common import console, print_json, settings, stop_on_signals
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -66,15 +66,10 @@ def register(app: typer.Typer) -> None:
 
 def _follow(sink: ArticleSink, folders: list[Path], as_json: bool) -> None:
     """Send every file that appears in the folders, until Ctrl-C / SIGTERM."""
-    import signal
-    import threading
-
     from producers.files import read
     from producers.follow import follow
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals()
     for folder in folders:
         if not folder.is_dir():
             console.print(f"[red]--follow needs folders; {folder} is not one[/red]")
