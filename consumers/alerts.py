@@ -194,18 +194,21 @@ class AlertDeliverer:
         resp = self.es.mget(index=self.s.es_alerts_alias, ids=ids, source=False)
         return {d["_id"] for d in resp["docs"] if d.get("found")}
 
-    def _jobs(self, rule: AlertRule, alerts: list[AlertEvent], digest: bool) -> list[tuple[str, Callable[[], None]]]:
+    @staticmethod
+    def channels(rule: AlertRule) -> list[str]:
+        return [*(f"file:{p}" for p in rule.files), *(f"webhook:{u}" for u in rule.webhooks),
+                *(f"email:{a}" for a in rule.emails)]
+
+    def _deliver(self, channel: str, rule: str, alerts: list[AlertEvent], digest: bool) -> None:
         s = self.s
-        secret = s.webhook_secret.get_secret_value() if s.webhook_secret else None
-        jobs: list[tuple[str, Callable[[], None]]] = []
-        for path in rule.files:
-            jobs.append((f"file:{path}", lambda p=path: deliver_file(p, rule.name, alerts, digest)))
-        for url in rule.webhooks:
-            jobs.append((f"webhook:{url}", lambda u=url: deliver_webhook(
-                u, rule.name, alerts, digest, secret=secret, timeout=s.webhook_timeout_s, retries=s.webhook_retries)))
-        for addr in rule.emails:
-            jobs.append((f"email:{addr}", lambda a=addr: deliver_email(a, rule.name, alerts, digest, s)))
-        return jobs
+        kind, target = channel.split(":", 1)
+        if kind == "file":
+            deliver_file(target, rule, alerts, digest)
+        elif kind == "webhook":
+            deliver_webhook(target, rule, alerts, digest, secret=s.webhook_secret.get_secret_value()
+                            if s.webhook_secret else None, timeout=s.webhook_timeout_s, retries=s.webhook_retries)
+        else:
+            deliver_email(target, rule, alerts, digest, s)
 
     def write(self, alerts: list[AlertEvent]) -> int:
         """Deliver the new alerts of a batch; returns how many were new."""
@@ -229,8 +232,8 @@ class AlertDeliverer:
             rule = self.rules.get(name)
             if rule is None:
                 continue  # removed since it fired: recorded, not notified
-            for channel, job in self._jobs(rule, batch, digest):
-                futures.append((channel, name, batch, self.pool.submit(job)))
+            for channel in self.channels(rule):
+                futures.append((channel, name, batch, self.pool.submit(self._deliver, channel, name, batch, digest)))
         for channel, name, batch, fut in futures:
             try:
                 fut.result()
@@ -247,8 +250,7 @@ class AlertDeliverer:
                 rule = self.rules.get(a.rule)
                 ops.append({"create": {"_index": self.s.es_alerts_alias, "_id": a.id}})
                 ops.append(a.model_dump(mode="json") | {"delivered_at": delivered, "digest": False,
-                                                        "channels": [c for c, _ in self._jobs(rule, [a], False)]
-                                                        if rule else []})
+                                                        "channels": self.channels(rule) if rule else []})
             # no refresh wait: the duplicate check is a real-time mget, which sees unrefreshed writes
             resp = self.es.bulk(operations=ops)
             bad = [i for i in resp["items"] if i["create"].get("status", 500) >= 300 and i["create"].get("status") != 409]
