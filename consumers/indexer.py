@@ -19,7 +19,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError
 from pydantic import ValidationError
 
-from consumers.es_setup import ensure_article_index
+from consumers.es_indices import ensure_article_index
 from pipeline.settings import Settings
 from schemas import DeadLetter, EnrichedArticle
 

@@ -149,7 +149,7 @@ def newswatch(args: list[str], env: dict[str, str], *, input: str | None = None,
 
 
 def read_topic(settings: Any, topic: str, *, expect: int, timeout: float = 60) -> list[dict[str, Any]]:
-    from pipeline.kafka_clients import make_consumer
+    from pipeline.clients.kafka import make_consumer
 
     consumer = make_consumer(settings, topic, group_id=None, consumer_timeout_ms=500)
     got: list[dict[str, Any]] = []
@@ -165,8 +165,8 @@ def read_topic(settings: Any, topic: str, *, expect: int, timeout: float = 60) -
 
 @pytest.fixture()
 def site() -> Iterator[Any]:
-    """A local news site with feeds and article pages (see producers/feeds/localsite.py)."""
-    from producers.feeds.localsite import FeedSite
+    """A local news site with feeds and article pages (see pipeline/measure/localsite.py)."""
+    from pipeline.measure.localsite import FeedSite
 
     s = FeedSite()
     yield s

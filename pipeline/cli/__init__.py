@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from pipeline.cli import alerts, bench, enrich, evaluate, feeds, index, produce, rules, search, stack, worker
+from pipeline.cli import alerts, bench, enrich, evaluate, feeds, indexer, produce, rules, search, stack, worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Streaming ingestion pipeline for news.")
 app.add_typer(stack.app, name="stack")
@@ -15,7 +15,7 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(rules.app, name="rules")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(feeds.app, name="feeds")
-for module in (produce, worker, index, enrich, search, evaluate):
+for module in (produce, worker, indexer, enrich, search, evaluate):
     module.register(app)
 
 

@@ -29,10 +29,10 @@ def _show(a: object, as_json: bool) -> None:
 @app.command()
 def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON lines")) -> None:
     """Deliver alerts to each rule's channels and record them in the news-alerts index."""
-    from consumers.alerts import AlertDeliverer
-    from pipeline.es_client import make_es
-    from pipeline.kafka_clients import ensure_topics, make_consumer, make_producer
-    from pipeline.rules_store import load_rules
+    from consumers.alerts.deliverer import AlertDeliverer
+    from pipeline.clients.elasticsearch import make_es
+    from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
+    from pipeline.clients.rules_store import load_rules
     from schemas.alerts import AlertEvent
 
     log = logging.getLogger("newswatch.alerts")
@@ -69,7 +69,7 @@ def tail(
     json_: bool = typer.Option(False, "--json", help="JSON lines for scripts"),
 ) -> None:
     """Print alerts as the stream fires them (read-only: delivers nothing)."""
-    from pipeline.kafka_clients import make_consumer
+    from pipeline.clients.kafka import make_consumer
     from schemas.alerts import AlertEvent
 
     s = settings()

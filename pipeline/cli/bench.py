@@ -21,7 +21,7 @@ def enrich(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Articles per second: full enrichment vs the spaCy NER-only ceiling, one process, same texts."""
-    from pipeline.bench import bench_enrich, load_payloads
+    from pipeline.measure.bench import bench_enrich, load_payloads
 
     src = path or (DEV_SET if DEV_SET.exists() else REPO_ROOT / "seeds")
     payloads = load_payloads(src, limit or None)
@@ -46,7 +46,7 @@ def match(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Matching throughput (articles/s) with few and with many rules: the rule index at work."""
-    from pipeline.bench import bench_match, load_payloads, random_rules
+    from pipeline.measure.bench import bench_match, load_payloads, random_rules
     from pipeline.enrich import enrich_payloads
     from schemas import ValidationLimits
 
@@ -80,7 +80,7 @@ def alerts(
     """Alert latency, article produced -> alert at a webhook, at a steady rate (needs `stack up --pipeline`)."""
     from rich.progress import Progress
 
-    from pipeline.bench_latency import run_latency, seed_body
+    from pipeline.measure.latency import run_latency, seed_body
     from pipeline.cli.common import settings
 
     s = settings()
@@ -105,7 +105,7 @@ def feeds(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Items per second the poller sustains: feeds and pages from a local site, articles into Kafka."""
-    from pipeline.bench_feeds import run_feeds_bench
+    from pipeline.measure.feeds_bench import run_feeds_bench
     from pipeline.cli.common import settings
 
     console.print(f"polling {n} feeds x {items} items from a local site ...")

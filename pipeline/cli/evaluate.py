@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         examples: int = typer.Option(3, "--examples", help="error examples to print per class"),
     ) -> None:
         """Country precision / recall / F1, focus-country scores, toponym recall and accuracy, articles/s."""
-        from pipeline.evaluate import evaluate
+        from pipeline.measure.evaluate import evaluate
 
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         console.print(f"evaluating {len(records)} article(s) from {path} ...")

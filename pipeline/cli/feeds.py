@@ -69,11 +69,11 @@ def rm(url: str) -> None:
 @app.command()
 def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of each feed (0: run until stopped)")) -> None:
     """Poll every feed on its own interval and produce each new item once, as a full article."""
-    from pipeline.kafka_clients import ensure_topics, make_producer
+    from pipeline.clients.kafka import ensure_topics, make_producer
     from producers.feeds.config import load_feeds
     from producers.feeds.poller import Poller
     from producers.feeds.store import FeedStore
-    from producers.sink import ArticleSink
+    from producers.publisher import ArticleSink
 
     s = settings()
     feeds = load_feeds(s.feeds_file, default_interval_s=s.feeds_default_interval_s)

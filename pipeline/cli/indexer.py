@@ -14,8 +14,8 @@ def register(app: typer.Typer) -> None:
     def index() -> None:
         """Consume articles.enriched and bulk-index into Elasticsearch (commit after ES acknowledged)."""
         from consumers.indexer import BatchResult, ElasticsearchIndexer, run
-        from pipeline.es_client import make_es
-        from pipeline.kafka_clients import ensure_topics, make_consumer, make_producer
+        from pipeline.clients.elasticsearch import make_es
+        from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
 
         log = logging.getLogger("newswatch.indexer")
         s = settings()

@@ -12,7 +12,7 @@ from pipeline.cli.common import console, print_json, settings, stop_on_signals
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
-    from producers.sink import ArticleSink
+    from producers.publisher import ArticleSink
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +26,9 @@ def register(app: typer.Typer) -> None:
         follow: bool = typer.Option(False, "--follow", help="watch the folder(s) and send files as they appear"),
     ) -> None:
         """Validate and send articles; invalid records go to the dead-letter topic with the reason."""
-        from pipeline.kafka_clients import ensure_topics, make_producer
+        from pipeline.clients.kafka import ensure_topics, make_producer
         from producers.files import expand, read
-        from producers.sink import ArticleSink
+        from producers.publisher import ArticleSink
 
         s = settings()
         ensure_topics(s)
@@ -91,8 +91,8 @@ def _follow(sink: ArticleSink, folders: list[Path], as_json: bool) -> None:
 def _wait_indexed(s: Settings, ids: list[str], timeout: float, *, quiet: bool) -> None:
     import time
 
-    from pipeline.es_client import make_es
-    from pipeline.search import count_indexed
+    from pipeline.clients.elasticsearch import make_es
+    from pipeline.query.search import count_indexed
 
     es = make_es(s)
     deadline = time.monotonic() + timeout

@@ -25,9 +25,9 @@ def add(
     """Add or replace a rule; every worker applies it within seconds, without a restart."""
     from pydantic import ValidationError
 
-    from pipeline.alerting import compile_rule
+    from pipeline.query.rules import compile_rule
     from pipeline.query import QuerySyntaxError
-    from pipeline.rules_store import put_rule
+    from pipeline.clients.rules_store import put_rule
     from schemas.alerts import AlertRule, parse_duration
 
     try:
@@ -48,7 +48,7 @@ def add(
 @app.command("list")
 def list_(json_: bool = typer.Option(False, "--json")) -> None:
     """All rules."""
-    from pipeline.rules_store import load_rules
+    from pipeline.clients.rules_store import load_rules
 
     rules = load_rules(settings())
     if json_:
@@ -65,7 +65,7 @@ def list_(json_: bool = typer.Option(False, "--json")) -> None:
 @app.command()
 def show(name: str, json_: bool = typer.Option(False, "--json")) -> None:
     """One rule, whole."""
-    from pipeline.rules_store import load_rules
+    from pipeline.clients.rules_store import load_rules
 
     rule = load_rules(settings()).get(name)
     if rule is None:
@@ -81,7 +81,7 @@ def show(name: str, json_: bool = typer.Option(False, "--json")) -> None:
 @app.command()
 def rm(name: str) -> None:
     """Remove a rule; workers stop firing it within seconds."""
-    from pipeline.rules_store import delete_rule, load_rules
+    from pipeline.clients.rules_store import delete_rule, load_rules
 
     s = settings()
     if name not in load_rules(s):
@@ -98,9 +98,9 @@ def test(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run the rule's query against what is already indexed."""
-    from pipeline.es_client import make_es
-    from pipeline.rules_store import load_rules
-    from pipeline.search import build_query, parse_response
+    from pipeline.clients.elasticsearch import make_es
+    from pipeline.clients.rules_store import load_rules
+    from pipeline.query.search import build_query, parse_response
 
     s = settings()
     rule = load_rules(s).get(name)

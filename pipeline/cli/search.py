@@ -32,8 +32,8 @@ def register(app: typer.Typer) -> None:
         """Ranked articles with highlights, and the top countries, regions and organisations."""
         from elasticsearch import NotFoundError
 
-        from pipeline.es_client import make_es
-        from pipeline.search import build_query, parse_response
+        from pipeline.clients.elasticsearch import make_es
+        from pipeline.query.search import build_query, parse_response
 
         from pipeline.query import QuerySyntaxError
 

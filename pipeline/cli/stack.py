@@ -21,7 +21,7 @@ def up(
     pipeline: bool = typer.Option(False, "--pipeline", help="also start the worker and the indexer"),
 ) -> None:
     """Fetch (once), start and wait for both servers; create the pipeline's topics."""
-    from pipeline.kafka_clients import ensure_topics
+    from pipeline.clients.kafka import ensure_topics
 
     stack = _stack()
     try:

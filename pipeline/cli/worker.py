@@ -13,8 +13,8 @@ def register(app: typer.Typer) -> None:
         """Consume articles.raw, enrich in a process pool, produce articles.enriched (failures to the DLQ)."""
         from faust.worker import Worker
 
-        from pipeline.app import create_app
-        from pipeline.kafka_clients import ensure_topics
+        from pipeline.worker.app import create_app
+        from pipeline.clients.kafka import ensure_topics
 
         s = settings()
         ensure_topics(s)

@@ -7,7 +7,7 @@ import time
 
 from kafka import TopicPartition
 
-from pipeline.kafka_clients import ensure_topics, make_consumer, make_producer
+from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
 from pipeline.settings import Settings
 from schemas.alerts import AlertRule
 

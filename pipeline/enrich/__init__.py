@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from pydantic import ValidationError
 
-from pipeline.enrich.core import Enricher
+from pipeline.enrich.enricher import Enricher
 from schemas import EnrichedArticle, RawArticle, ValidationLimits
 
 
@@ -62,7 +62,7 @@ def parse_raw(payload: bytes | str | dict, limits: ValidationLimits) -> RawArtic
 
 
 def enrich_articles(raws: list[RawArticle]) -> list[EnrichedArticle]:
-    from pipeline.enrich.core import compose
+    from pipeline.enrich.enricher import compose
     from pipeline.enrich.ner import mentions
 
     e = enricher()

@@ -43,7 +43,7 @@ def load_payloads(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
 
 def bench_enrich(payloads: list[dict[str, Any]], *, repeat: int = 1) -> EnrichBench:
     from pipeline.enrich import enrich_payloads, parse_raw, warm_up
-    from pipeline.enrich.core import compose
+    from pipeline.enrich.enricher import compose
     from pipeline.enrich.ner import model
 
     warm_up()
@@ -129,7 +129,7 @@ class MatchBench:
 
 
 def bench_match(docs: list[dict[str, Any]], queries: list[str], *, repeat: int = 3) -> MatchBench:
-    from pipeline.alerting import RuleSet
+    from pipeline.query.rules import RuleSet
     from schemas.alerts import AlertRule
 
     rs = RuleSet()

@@ -13,11 +13,11 @@ from pipeline.settings import Settings
 
 
 def run_feeds_bench(s: Settings, *, feeds: int, items: int, per_host: int) -> dict[str, Any]:
-    from pipeline.kafka_clients import ensure_topics, make_producer
-    from producers.feeds.localsite import FeedSite
+    from pipeline.clients.kafka import ensure_topics, make_producer
+    from pipeline.measure.localsite import FeedSite
     from producers.feeds.poller import Poller, PollResult
     from producers.feeds.store import FeedStore
-    from producers.sink import ArticleSink
+    from producers.publisher import ArticleSink
     from schemas.feeds import Feed
 
     tag = uuid.uuid4().hex[:8]

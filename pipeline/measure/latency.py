@@ -20,9 +20,9 @@ from pipeline.settings import Settings
 
 def run_latency(s: Settings, *, rate: float, seconds: float, body: str,
                 progress: Any = None) -> dict[str, Any]:
-    from pipeline.bench import percentile
-    from pipeline.kafka_clients import ensure_topics, make_producer
-    from pipeline.rules_store import delete_rule, put_rule
+    from pipeline.measure.bench import percentile
+    from pipeline.clients.kafka import ensure_topics, make_producer
+    from pipeline.clients.rules_store import delete_rule, put_rule
     from schemas.alerts import AlertRule
 
     token = "zq" + uuid.uuid4().hex[:10]

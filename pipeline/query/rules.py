@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pipeline.query import Node, parse
-from pipeline.query.index import RuleIndex
+from pipeline.query.rule_index import RuleIndex
 from pipeline.query.matcher import Doc
 from schemas.alerts import AlertEvent, AlertRule
 

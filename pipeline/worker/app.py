@@ -8,8 +8,8 @@ from typing import Any
 
 import faust
 
-from pipeline.alerting import RuleSet
-from pipeline.enrich_pool import EnrichPool
+from pipeline.query.rules import RuleSet
+from pipeline.worker.pool import EnrichPool
 from pipeline.settings import Settings
 from schemas import DeadLetter
 from schemas.alerts import AlertRule
@@ -106,7 +106,7 @@ def create_app(s: Settings) -> faust.App:
         """Every worker reads the whole compacted rules topic, from the beginning, and keeps following it."""
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
-        from pipeline.kafka_clients import aiokafka_options
+        from pipeline.clients.kafka import aiokafka_options
 
         consumer = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap.split(","), group_id=None,
                                     enable_auto_commit=False, **aiokafka_options(s))

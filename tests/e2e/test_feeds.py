@@ -8,7 +8,7 @@ from typing import Callable
 import pytest
 
 from tests.conftest import Proc, newswatch, poll, settings_for
-from producers.feeds.localsite import FeedSite
+from pipeline.measure.localsite import FeedSite
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def test_feed_items_become_searchable_articles(
     env: dict[str, str], procs: Callable[..., Proc], site: FeedSite, tmp_path: Path
 ) -> None:
-    from pipeline.es_client import make_es
+    from pipeline.clients.elasticsearch import make_es
 
     site.feeds = {"/world.xml": ("rss2", list(range(1, 21)))}
     env = {**env, "NEWSWATCH_FEEDS_FILE": str(tmp_path / "feeds.toml")}

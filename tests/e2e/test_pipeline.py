@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _es(env: dict[str, str]) -> Elasticsearch:
-    from pipeline.es_client import make_es
+    from pipeline.clients.elasticsearch import make_es
 
     return make_es(settings_for(env))
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.kafka_clients import ensure_topics, make_producer
+from pipeline.clients.kafka import ensure_topics, make_producer
 from producers.feeds.poller import Poller, PollResult
 from producers.feeds.store import FeedStore
-from producers.sink import ArticleSink
+from producers.publisher import ArticleSink
 from schemas.feeds import Feed
 from tests.conftest import read_topic, settings_for
-from producers.feeds.localsite import FeedSite
+from pipeline.measure.localsite import FeedSite
 
 pytestmark = pytest.mark.integration
 

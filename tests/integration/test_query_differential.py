@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from pipeline.enrich import enrich_payloads
-from pipeline.es_client import make_es
+from pipeline.clients.elasticsearch import make_es
 from pipeline.query import parse
 from pipeline.query.analyzer import tokens
 from pipeline.query.ast import to_text
 from pipeline.query.es import to_es
-from pipeline.query.index import RuleIndex
+from pipeline.query.rule_index import RuleIndex
 from pipeline.query.matcher import Doc, matches
-from pipeline.search import build_query
+from pipeline.query.search import build_query
 from schemas import ValidationLimits
 from schemas.mapping import index_template
 from tests.conftest import SEED

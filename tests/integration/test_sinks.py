@@ -11,10 +11,10 @@ from elasticsearch import Elasticsearch
 
 from consumers.indexer import ElasticsearchIndexer
 from pipeline.enrich import enrich_payloads
-from pipeline.es_client import make_es
-from pipeline.kafka_clients import ensure_topics, make_producer
+from pipeline.clients.elasticsearch import make_es
+from pipeline.clients.kafka import ensure_topics, make_producer
 from producers.files import read
-from producers.sink import ArticleSink
+from producers.publisher import ArticleSink
 from schemas import ValidationLimits
 from tests.conftest import read_topic, settings_for
 

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from consumers.alerts import Throttle, deliver_webhook, sign
-from pipeline.alerting import RuleSet, snippet
+from consumers.alerts.deliverer import Throttle, deliver_webhook, sign
+from pipeline.query.rules import RuleSet, snippet
 from schemas.alerts import AlertEvent, AlertRule, parse_duration
 
 ARTICLE = {"id": "a1", "title": "Strikes on Kharkiv", "body": "Missiles hit the Kharkiv region overnight.",

@@ -5,7 +5,7 @@ from pathlib import Path
 from producers.feeds.config import load_feeds, save_feeds
 from producers.feeds.parse import main_text, page_canonical, parse_feed
 from schemas.feeds import Feed
-from producers.feeds.localsite import NAV, atom, broken, page_html, page_text, rss1, rss2
+from pipeline.measure.localsite import NAV, atom, broken, page_html, page_text, rss1, rss2
 
 HOST = "news.example:8080"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.enrich import enrich_payloads
-from pipeline.enrich.core import Enricher
+from pipeline.enrich.enricher import Enricher
 from pipeline.enrich.gazetteer import load
 from pipeline.enrich.ner import Mention
 from schemas import EnrichedArticle, RawArticle, ValidationLimits

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.query import And, Not, Or, QuerySyntaxError, Term, parse
 from pipeline.query.analyzer import tokens
-from pipeline.query.index import RuleIndex, anchors
+from pipeline.query.rule_index import RuleIndex, anchors
 from pipeline.query.matcher import Doc, matches
 
 ARTICLE = {

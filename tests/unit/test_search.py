@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pipeline.search import build_query, parse_response
+from pipeline.query.search import build_query, parse_response
 
 
 def test_query_filters() -> None:

@@ -1,0 +1,1 @@
+"""Alert delivery: channels, throttling, and the sink that records what was delivered."""

@@ -1,0 +1,1 @@
+"""The one place that creates Kafka and Elasticsearch clients, with security options applied once."""
