@@ -8,19 +8,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from producers.record import SourceRecord
+
 SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson"}
-
-
-@dataclass(frozen=True)
-class SourceRecord:
-    origin: str  # "path", "path:line" or "path[index]": where a person finds it
-    payload: dict[str, Any] | None = None
-    error: str | None = None
-    raw: str = ""  # the original text, kept for the dead-letter topic
 
 
 def expand(paths: Iterable[str]) -> list[Path | str]:

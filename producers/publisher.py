@@ -1,5 +1,5 @@
-"""The one shared Kafka producer path: validate, send valid articles to `articles.raw` keyed by id,
-send rejected records to `articles.dlq` with the reason, and keep the tally."""
+"""The one path from every source into Kafka: validate, send valid articles to `articles.raw` keyed by
+id, send rejected records to `articles.dlq` with the reason, and keep the tally."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from typing import Any
 
 from kafka import KafkaProducer
 
-from pipeline.enrich import parse_raw
 from pipeline.settings import Settings
-from producers.files import SourceRecord
-from schemas import DeadLetter, ValidationLimits
+from producers.record import SourceRecord
+from schemas import DeadLetter, RawArticle, ValidationLimits
 
 
 @dataclass
@@ -30,7 +29,7 @@ class Summary:
                 "rejections": self.rejections, "ids": self.ids}
 
 
-class ArticleSink:
+class ArticlePublisher:
     def __init__(self, settings: Settings, producer: KafkaProducer) -> None:
         self.s = settings
         self.producer = producer
@@ -44,7 +43,7 @@ class ArticleSink:
         article = None
         if reason is None:
             try:
-                article = parse_raw(rec.payload or {}, self.limits)
+                article = RawArticle.from_payload(rec.payload or {}, self.limits)
             except ValueError as exc:
                 reason = str(exc)
         if article is None:

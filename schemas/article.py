@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from schemas.ids import article_id
 
@@ -86,6 +87,31 @@ class RawArticle(BaseModel):
         if not self.id:
             self.id = article_id(url=self.url, source=self.source, title=self.title, body=self.body)
         return self
+
+    @classmethod
+    def from_payload(cls, payload: bytes | str | dict[str, Any], limits: ValidationLimits | None = None) -> RawArticle:
+        """Parse what a file, a feed or a topic holds; every failure is a ValueError with a readable reason,
+        so producers and the worker dead-letter it the same way."""
+        if isinstance(payload, (bytes, str)):
+            try:
+                payload = json.loads(payload)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ValueError(f"not JSON: {exc}") from exc
+        if not isinstance(payload, dict):
+            raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
+        try:
+            return cls.model_validate(payload, context={"limits": limits or ValidationLimits()})
+        except ValidationError as exc:
+            raise ValueError(describe(exc)) from exc
+
+
+def describe(exc: ValidationError) -> str:
+    """`field: message; ...`: one line a person can act on, for the dead-letter reason."""
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err.get("loc", ())) or "record"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
 
 
 class Entity(BaseModel):

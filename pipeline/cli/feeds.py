@@ -73,7 +73,7 @@ def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of ea
     from producers.feeds.config import load_feeds
     from producers.feeds.poller import Poller
     from producers.feeds.store import FeedStore
-    from producers.publisher import ArticleSink
+    from producers.publisher import ArticlePublisher
 
     s = settings()
     feeds = load_feeds(s.feeds_file, default_interval_s=s.feeds_default_interval_s)
@@ -81,9 +81,9 @@ def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of ea
         console.print(f"[red]no feeds in {s.feeds_file}[/red]: add one with `newswatch feeds add URL`")
         raise typer.Exit(1)
     ensure_topics(s)
-    sink = ArticleSink(s, make_producer(s, client_id="newswatch-feeds"))
+    publisher = ArticlePublisher(s, make_producer(s, client_id="newswatch-feeds"))
     store = FeedStore(s.state_dir / "feeds.sqlite")
-    poller = Poller(feeds, store, sink.send, sink.flush, per_host=s.feeds_per_host, timeout=s.feeds_timeout_s,
+    poller = Poller(feeds, store, publisher.send, publisher.flush, per_host=s.feeds_per_host, timeout=s.feeds_timeout_s,
                     max_backoff=s.feeds_max_backoff_s, user_agent=s.feeds_user_agent)
     logging.getLogger("newswatch.feeds").info("polling %d feed(s) from %s", len(feeds), s.feeds_file)
 
@@ -100,8 +100,8 @@ def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of ea
     try:
         asyncio.run(main())
     finally:
-        sink.flush()
-        sink.producer.close()
+        publisher.flush()
+        publisher.producer.close()
         store.close()
 
 

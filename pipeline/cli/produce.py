@@ -12,7 +12,7 @@ from pipeline.cli.common import console, print_json, settings, stop_on_signals
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
-    from producers.publisher import ArticleSink
+    from producers.publisher import ArticlePublisher
 
 
 def register(app: typer.Typer) -> None:
@@ -28,13 +28,13 @@ def register(app: typer.Typer) -> None:
         """Validate and send articles; invalid records go to the dead-letter topic with the reason."""
         from pipeline.clients.kafka import ensure_topics, make_producer
         from producers.files import expand, read
-        from producers.publisher import ArticleSink
+        from producers.publisher import ArticlePublisher
 
         s = settings()
         ensure_topics(s)
-        sink = ArticleSink(s, make_producer(s))
+        publisher = ArticlePublisher(s, make_producer(s))
         if follow:
-            _follow(sink, [Path(p) for p in paths], json_)
+            _follow(publisher, [Path(p) for p in paths], json_)
             return
         targets = expand(paths)
         with Progress(
@@ -44,10 +44,10 @@ def register(app: typer.Typer) -> None:
             task = progress.add_task("files", total=len(targets))
             for target in targets:
                 for rec in read(target, source=source):
-                    sink.send(rec)
+                    publisher.send(rec)
                 progress.advance(task)
-        summary = sink.flush()
-        sink.producer.close()
+        summary = publisher.flush()
+        publisher.producer.close()
         if json_:
             print_json(summary.as_dict())
         else:
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
             _wait_indexed(s, sorted(set(summary.ids)), wait, quiet=json_)
 
 
-def _follow(sink: ArticleSink, folders: list[Path], as_json: bool) -> None:
+def _follow(publisher: ArticlePublisher, folders: list[Path], as_json: bool) -> None:
     """Send every file that appears in the folders, until Ctrl-C / SIGTERM."""
     from producers.files import read
     from producers.follow import follow
@@ -76,16 +76,16 @@ def _follow(sink: ArticleSink, folders: list[Path], as_json: bool) -> None:
             raise typer.Exit(2)
     console.print(f"[cyan]produce[/cyan] watching {', '.join(map(str, folders))} (Ctrl-C to stop)")
     for path in follow(folders, should_stop=stop.is_set):
-        before = (sink.summary.sent, sink.summary.rejected)
+        before = (publisher.summary.sent, publisher.summary.rejected)
         for rec in read(path):
-            sink.send(rec)
-        sink.flush()
-        sent, rejected = sink.summary.sent - before[0], sink.summary.rejected - before[1]
+            publisher.send(rec)
+        publisher.flush()
+        sent, rejected = publisher.summary.sent - before[0], publisher.summary.rejected - before[1]
         if as_json:
             print_json({"file": str(path), "sent": sent, "rejected": rejected})
         else:
             console.print(f"[cyan]produce[/cyan] {path}: sent {sent}, rejected {rejected}")
-    sink.producer.close()
+    publisher.producer.close()
 
 
 def _wait_indexed(s: Settings, ids: list[str], timeout: float, *, quiet: bool) -> None:

@@ -6,11 +6,8 @@ payloads in, one outcome per payload out (an enriched article or the reason it w
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-
-from pydantic import ValidationError
 
 from pipeline.enrich.enricher import Enricher
 from schemas import EnrichedArticle, RawArticle, ValidationLimits
@@ -38,29 +35,6 @@ def warm_up() -> None:
     enricher()
 
 
-def validation_error(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err.get("loc", ())) or "record"
-        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts)
-
-
-def parse_raw(payload: bytes | str | dict, limits: ValidationLimits) -> RawArticle:
-    """Raises ValueError with a readable reason."""
-    if isinstance(payload, (bytes, str)):
-        try:
-            payload = json.loads(payload)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"not JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
-    try:
-        return RawArticle.model_validate(payload, context={"limits": limits})
-    except ValidationError as exc:
-        raise ValueError(validation_error(exc)) from exc
-
-
 def enrich_articles(raws: list[RawArticle]) -> list[EnrichedArticle]:
     from pipeline.enrich.enricher import compose
     from pipeline.enrich.ner import mentions
@@ -75,7 +49,7 @@ def enrich_payloads(payloads: list[bytes | str | dict], limits: ValidationLimits
     good: list[tuple[int, RawArticle]] = []
     for i, p in enumerate(payloads):
         try:
-            good.append((i, parse_raw(p, limits)))
+            good.append((i, RawArticle.from_payload(p, limits)))
         except ValueError as exc:
             outcomes[i] = Outcome(error=str(exc))
     try:

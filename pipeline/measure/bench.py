@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas import ValidationLimits
+from schemas import RawArticle, ValidationLimits
 
 
 @dataclass
@@ -42,13 +42,13 @@ def load_payloads(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
 
 
 def bench_enrich(payloads: list[dict[str, Any]], *, repeat: int = 1) -> EnrichBench:
-    from pipeline.enrich import enrich_payloads, parse_raw, warm_up
+    from pipeline.enrich import enrich_payloads, warm_up
     from pipeline.enrich.enricher import compose
     from pipeline.enrich.ner import model
 
     warm_up()
     limits = ValidationLimits()
-    texts = [compose(parse_raw(p, limits))[0] for p in payloads]
+    texts = [compose(RawArticle.from_payload(p, limits))[0] for p in payloads]
     nlp = model()
     for _doc in nlp.pipe(texts, batch_size=16):  # warm caches and allocator before timing
         pass

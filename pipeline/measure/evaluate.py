@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from schemas import ValidationLimits
+from schemas import RawArticle, ValidationLimits
 
 
 @dataclass
@@ -84,13 +84,13 @@ class Report:
 
 
 def evaluate(records: list[dict[str, Any]]) -> Report:
-    from pipeline.enrich import enricher, parse_raw, warm_up
+    from pipeline.enrich import enricher, warm_up
     from pipeline.enrich.enricher import compose
     from pipeline.enrich.ner import mentions
 
     warm_up()
     limits = ValidationLimits()
-    raws = [parse_raw(r, limits) for r in records]
+    raws = [RawArticle.from_payload(r, limits) for r in records]
     composed = [compose(r) for r in raws]
     t0 = time.perf_counter()
     e = enricher()

@@ -17,7 +17,7 @@ def run_feeds_bench(s: Settings, *, feeds: int, items: int, per_host: int) -> di
     from pipeline.measure.localsite import FeedSite
     from producers.feeds.poller import Poller, PollResult
     from producers.feeds.store import FeedStore
-    from producers.publisher import ArticleSink
+    from producers.publisher import ArticlePublisher
     from schemas.feeds import Feed
 
     tag = uuid.uuid4().hex[:8]
@@ -28,17 +28,17 @@ def run_feeds_bench(s: Settings, *, feeds: int, items: int, per_host: int) -> di
     ensure_topics(s)
     site = FeedSite()
     site.feeds = {f"/feed{i}.xml": ("rss2", list(range(i * items, (i + 1) * items))) for i in range(feeds)}
-    sink = ArticleSink(s, make_producer(s, client_id="newswatch-bench"))
+    publisher = ArticlePublisher(s, make_producer(s, client_id="newswatch-bench"))
     results: list[PollResult] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = FeedStore(Path(tmp) / "feeds.sqlite")
-        poller = Poller([Feed(url=site.url(p)) for p in site.feeds], store, sink.send, sink.flush,
+        poller = Poller([Feed(url=site.url(p)) for p in site.feeds], store, publisher.send, publisher.flush,
                         per_host=per_host, timeout=30)
         t0 = time.perf_counter()
         asyncio.run(poller.run(cycles=1, on_poll=results.append))
         elapsed = time.perf_counter() - t0
         store.close()
-    sink.producer.close()
+    publisher.producer.close()
     site.close()
     produced = sum(r.produced for r in results)
     return {"feeds": feeds, "items": feeds * items, "produced": produced, "errors": sum(r.status == "error" for r in results),

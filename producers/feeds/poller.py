@@ -25,7 +25,7 @@ import httpx
 
 from producers.feeds.parse import FeedError, main_text, page_canonical, parse_feed
 from producers.feeds.store import FeedStore
-from producers.files import SourceRecord
+from producers.record import SourceRecord
 from schemas import canonical_url
 from schemas.feeds import Feed, FeedItem
 
@@ -49,7 +49,7 @@ class Poller:
                  user_agent: str = "newswatch", rng: random.Random | None = None) -> None:
         self.feeds = feeds
         self.store = store
-        self.send = send  # the shared Kafka sink: validates, produces, returns the article id
+        self.send = send  # the shared publisher: validates, produces, returns the article id
         self.flush = flush  # waits for Kafka's acknowledgement
         self.timeout = timeout
         self.max_backoff = max_backoff

@@ -12,7 +12,7 @@ import pytest
 from pipeline.clients.kafka import ensure_topics, make_producer
 from producers.feeds.poller import Poller, PollResult
 from producers.feeds.store import FeedStore
-from producers.publisher import ArticleSink
+from producers.publisher import ArticlePublisher
 from schemas.feeds import Feed
 from tests.conftest import read_topic, settings_for
 from pipeline.measure.localsite import FeedSite
@@ -22,14 +22,14 @@ pytestmark = pytest.mark.integration
 
 def _poll(env: dict[str, str], store_path: Path, feeds: list[Feed], *, timeout: float = 3.0) -> list[PollResult]:
     s = settings_for(env)
-    sink = ArticleSink(s, make_producer(s))
+    publisher = ArticlePublisher(s, make_producer(s))
     store = FeedStore(store_path)
     results: list[PollResult] = []
     try:
-        poller = Poller(feeds, store, sink.send, sink.flush, per_host=4, timeout=timeout)
+        poller = Poller(feeds, store, publisher.send, publisher.flush, per_host=4, timeout=timeout)
         asyncio.run(poller.run(cycles=1, on_poll=results.append))
     finally:
-        sink.producer.close()
+        publisher.producer.close()
         store.close()
     return results
 

@@ -1,4 +1,4 @@
-"""The Kafka producer path and the Elasticsearch indexer against the real local servers."""
+"""The publisher (the producers' path into Kafka) and the Elasticsearch indexer against the real local servers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pipeline.enrich import enrich_payloads
 from pipeline.clients.elasticsearch import make_es
 from pipeline.clients.kafka import ensure_topics, make_producer
 from producers.files import read
-from producers.publisher import ArticleSink
+from producers.publisher import ArticlePublisher
 from schemas import ValidationLimits
 from tests.conftest import read_topic, settings_for
 
@@ -29,7 +29,7 @@ class Rec(NamedTuple):
     value: bytes
 
 
-def test_sink_sends_valid_and_dead_letters_invalid(env: dict[str, str], tmp_path: Path) -> None:
+def test_publisher_sends_valid_and_dead_letters_invalid(env: dict[str, str], tmp_path: Path) -> None:
     s = settings_for(env)
     ensure_topics(s)
     f = tmp_path / "batch.jsonl"
@@ -39,11 +39,11 @@ def test_sink_sends_valid_and_dead_letters_invalid(env: dict[str, str], tmp_path
         json.dumps({"title": "Two", "body": ""}),
         json.dumps({"title": "Three", "body": "Third body"}),
     ]))
-    sink = ArticleSink(s, make_producer(s))
+    publisher = ArticlePublisher(s, make_producer(s))
     for rec in read(f, source="test"):
-        sink.send(rec)
-    summary = sink.flush()
-    sink.producer.close()
+        publisher.send(rec)
+    summary = publisher.flush()
+    publisher.producer.close()
     assert (summary.sent, summary.rejected, summary.failed) == (2, 2, 0)
 
     raw = read_topic(s, s.topic_raw, expect=2)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.enrich import parse_raw
 from schemas import RawArticle, ValidationLimits, article_id, canonical_url
 from schemas.article import EnrichedArticle
 from schemas.mapping import ARTICLE_PROPERTIES
@@ -44,13 +43,13 @@ def test_raw_article_gets_id_and_utc() -> None:
 )
 def test_invalid_records_have_clear_reasons(payload: object, reason: str) -> None:
     with pytest.raises(ValueError, match=reason.replace("(", r"\(").replace(")", r"\)")):
-        parse_raw(payload, ValidationLimits())  # type: ignore[arg-type]
+        RawArticle.from_payload(payload, ValidationLimits())  # type: ignore[arg-type]
 
 
 def test_size_limit_is_configurable() -> None:
     with pytest.raises(ValueError, match="over the limit of 100 bytes"):
-        parse_raw({"title": "t", "body": "x" * 101}, ValidationLimits(max_article_bytes=100))
-    assert parse_raw({"title": "t", "body": "x" * 100}, ValidationLimits(max_article_bytes=100)).id
+        RawArticle.from_payload({"title": "t", "body": "x" * 101}, ValidationLimits(max_article_bytes=100))
+    assert RawArticle.from_payload({"title": "t", "body": "x" * 100}, ValidationLimits(max_article_bytes=100)).id
 
 
 def test_mapping_covers_exactly_the_model_fields() -> None:
