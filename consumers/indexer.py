@@ -47,11 +47,7 @@ class ElasticsearchIndexer:
         ensure_article_index(self.es, self.s)
 
     def _dead_letter(self, rec: Any, reason: str, article_id: str | None = None) -> None:
-        dl = DeadLetter(
-            stage="index", reason=reason, payload=(rec.value or b"").decode("utf-8", "replace"),
-            source=self.s.topic_enriched, topic=rec.topic, partition=rec.partition, offset=rec.offset,
-            key=rec.key.decode("utf-8", "replace") if rec.key else None, article_id=article_id,
-        )
+        dl = DeadLetter.of_record("index", reason, rec, source=self.s.topic_enriched, article_id=article_id)
         self.dlq.send(self.s.topic_dlq, key=rec.key, value=dl.model_dump(mode="json"))
         log.warning("dead-lettered %s[%d]@%d: %s", rec.topic, rec.partition, rec.offset, reason)
 

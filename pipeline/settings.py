@@ -112,6 +112,11 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
+    @property
+    def kafka_brokers(self) -> list[str]:
+        """`kafka_bootstrap` as the list every Kafka client takes."""
+        return [b.strip() for b in self.kafka_bootstrap.split(",") if b.strip()]
+
     def public(self) -> dict[str, Any]:
         """Settings safe to print: secrets masked."""
         return {

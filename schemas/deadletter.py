@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,3 +21,13 @@ class DeadLetter(BaseModel):
     key: str | None = None
     article_id: str | None = None
     failed_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @classmethod
+    def of_record(cls, stage: Stage, reason: str, record: Any, *, source: str | None,
+                  article_id: str | None = None) -> DeadLetter:
+        """For a Kafka record (kafka-python's or aiokafka's: both have topic, partition, offset, key, value)."""
+        return cls(
+            stage=stage, reason=reason, payload=(record.value or b"").decode("utf-8", "replace"), source=source,
+            topic=record.topic, partition=record.partition, offset=record.offset,
+            key=record.key.decode("utf-8", "replace") if record.key else None, article_id=article_id,
+        )

@@ -93,7 +93,7 @@ def settings_for(env: dict[str, str]) -> Any:
                        and k != "NEWSWATCH_CONFIG"})
 
 
-from deploy.local.stack import group_alive  # noqa: E402
+from deploy.local.processes import group_alive  # noqa: E402
 
 
 class Proc:

@@ -1,10 +1,16 @@
-"""The one place that creates Kafka clients (kafka-python) and the topics, with security applied once."""
+"""The one place that creates Kafka clients and the topics, with security applied once.
+
+kafka-python serves the producers, the indexer, the alert deliverer and the admin; aiokafka serves the
+Faust worker (Faust's own credentials object, and a plain aiokafka consumer for the rules follower).
+All three get their TLS / SASL options from `security_options` below.
+"""
 
 from __future__ import annotations
 
 import json
+import ssl
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -12,6 +18,9 @@ from kafka.errors import TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaConsumer
 
 
 def security_options(s: Settings) -> dict[str, Any]:
@@ -24,6 +33,46 @@ def security_options(s: Settings) -> dict[str, Any]:
     if s.kafka_ssl_cafile:
         opts["ssl_cafile"] = s.kafka_ssl_cafile
     return opts
+
+
+def _uses_tls(s: Settings) -> bool:
+    return s.kafka_security_protocol in ("SSL", "SASL_SSL")
+
+
+def _ssl_context(s: Settings) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=s.kafka_ssl_cafile)
+
+
+def aiokafka_options(s: Settings) -> dict[str, Any]:
+    """`security_options` for aiokafka, which takes an SSL context instead of a CA file."""
+    opts = {k: v for k, v in security_options(s).items() if k != "ssl_cafile"}
+    if _uses_tls(s):
+        opts["ssl_context"] = _ssl_context(s)
+    return opts
+
+
+def faust_credentials(s: Settings) -> Any:
+    """`security_options` as Faust's `broker_credentials` (None for plaintext)."""
+    import faust
+
+    if s.kafka_sasl_mechanism:
+        return faust.SASLCredentials(
+            username=s.kafka_sasl_username,
+            password=s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else None,
+            mechanism=s.kafka_sasl_mechanism,
+            ssl_context=_ssl_context(s) if _uses_tls(s) else None,
+        )
+    if _uses_tls(s):
+        return faust.SSLCredentials(_ssl_context(s))
+    return None
+
+
+def make_aiokafka_consumer(s: Settings, *, group_id: str | None = None) -> AIOKafkaConsumer:
+    """For asyncio code beside Faust's own consumer; manual commits, like every consumer here."""
+    from aiokafka import AIOKafkaConsumer
+
+    return AIOKafkaConsumer(bootstrap_servers=s.kafka_brokers, group_id=group_id, enable_auto_commit=False,
+                            **aiokafka_options(s))
 
 
 class KeySerializer(Serializer):
@@ -42,20 +91,10 @@ class JsonSerializer(Serializer):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def aiokafka_options(s: Settings) -> dict[str, Any]:
-    """The same security options for aiokafka clients (used inside the Faust worker)."""
-    opts = {k: v for k, v in security_options(s).items() if k != "ssl_cafile"}
-    if s.kafka_security_protocol in ("SSL", "SASL_SSL"):
-        import ssl
-
-        opts["ssl_context"] = ssl.create_default_context(cafile=s.kafka_ssl_cafile)
-    return opts
-
-
 def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> KafkaProducer:
     """Durable by default: every in-sync replica acknowledges, retries are idempotent, batches compressed."""
     return KafkaProducer(
-        bootstrap_servers=s.kafka_bootstrap.split(","),
+        bootstrap_servers=s.kafka_brokers,
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -73,7 +112,7 @@ def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> Kafk
 def make_consumer(s: Settings, *topics: str, group_id: str | None, **overrides: Any) -> KafkaConsumer:
     """Manual commits only: callers commit after their sink acknowledged the batch."""
     options: dict[str, Any] = dict(
-        bootstrap_servers=s.kafka_bootstrap.split(","),
+        bootstrap_servers=s.kafka_brokers,
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -88,9 +127,11 @@ def make_consumer(s: Settings, *topics: str, group_id: str | None, **overrides: 
     return KafkaConsumer(*topics, **options)
 
 
-def make_admin(s: Settings) -> KafkaAdminClient:
-    return KafkaAdminClient(bootstrap_servers=s.kafka_bootstrap.split(","), client_id="newswatch-admin",
-                            **security_options(s))
+def make_admin(s: Settings, **overrides: Any) -> KafkaAdminClient:
+    options: dict[str, Any] = dict(bootstrap_servers=s.kafka_brokers, client_id="newswatch-admin",
+                                   **security_options(s))
+    options.update(overrides)
+    return KafkaAdminClient(**options)
 
 
 def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:

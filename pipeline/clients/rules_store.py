@@ -12,6 +12,12 @@ from pipeline.settings import Settings
 from schemas.alerts import AlertRule
 
 
+def decode(key: bytes | None, value: bytes | None) -> tuple[str, AlertRule | None]:
+    """One record of the rules topic: (rule name, the rule, or None for a tombstone). Raises ValueError."""
+    name = key.decode() if key else ""
+    return name, None if value is None else AlertRule.model_validate_json(value)
+
+
 def put_rule(s: Settings, rule: AlertRule) -> None:
     ensure_topics(s)
     producer = make_producer(s, client_id="newswatch-rules")
@@ -47,11 +53,11 @@ def load_rules(s: Settings, *, timeout: float = 30.0) -> dict[str, AlertRule]:
                 raise TimeoutError(f"could not read {s.topic_rules} to its end within {timeout:.0f}s")
             for batch in consumer.poll(timeout_ms=500).values():
                 for rec in batch:
-                    name = rec.key.decode() if rec.key else ""
-                    if rec.value is None:
+                    name, rule = decode(rec.key, rec.value)
+                    if rule is None:
                         rules.pop(name, None)
                     else:
-                        rules[name] = AlertRule.model_validate_json(rec.value)
+                        rules[name] = rule
         return rules
     finally:
         consumer.close()

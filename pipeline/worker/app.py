@@ -8,32 +8,14 @@ from typing import Any
 
 import faust
 
+from pipeline.clients.kafka import faust_credentials
 from pipeline.query.rules import RuleSet
-from pipeline.worker.pool import EnrichPool
 from pipeline.settings import Settings
+from pipeline.worker.pool import EnrichPool
+from pipeline.worker.rules_follower import follow_rules
 from schemas import DeadLetter
-from schemas.alerts import AlertRule
 
 log = logging.getLogger("newswatch.worker")
-
-
-def _credentials(s: Settings) -> Any:
-    if s.kafka_sasl_mechanism:
-        return faust.SASLCredentials(
-            username=s.kafka_sasl_username,
-            password=s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else None,
-            mechanism=s.kafka_sasl_mechanism,
-            ssl_context=_ssl_context(s) if s.kafka_security_protocol == "SASL_SSL" else None,
-        )
-    if s.kafka_security_protocol == "SSL":
-        return faust.SSLCredentials(_ssl_context(s))
-    return None
-
-
-def _ssl_context(s: Settings) -> Any:
-    import ssl
-
-    return ssl.create_default_context(cafile=s.kafka_ssl_cafile)
 
 
 def create_app(s: Settings) -> faust.App:
@@ -41,8 +23,8 @@ def create_app(s: Settings) -> faust.App:
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         s.worker_group,
-        broker=[f"kafka://{b}" for b in s.kafka_bootstrap.split(",")],
-        broker_credentials=_credentials(s),
+        broker=[f"kafka://{b}" for b in s.kafka_brokers],
+        broker_credentials=faust_credentials(s),
         value_serializer="raw",
         key_serializer="raw",
         store="memory://",
@@ -86,11 +68,8 @@ def create_app(s: Settings) -> faust.App:
                     ok += 1
                     pending.append(await enriched_topic.send(key=(article_id or "").encode(), value=doc, force=True))
                 else:
-                    dl = DeadLetter(
-                        stage="enrich", reason=reason or "unknown", payload=(msg.value or b"").decode("utf-8", "replace"),
-                        source=s.topic_raw, topic=msg.topic, partition=msg.partition, offset=msg.offset,
-                        key=msg.key.decode("utf-8", "replace") if msg.key else None, article_id=article_id,
-                    )
+                    dl = DeadLetter.of_record("enrich", reason or "unknown", msg, source=s.topic_raw,
+                                              article_id=article_id)
                     log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, dl.reason)
                     pending.append(await dlq_topic.send(key=msg.key, value=dl.model_dump_json().encode(), force=True))
             # Offsets advance only when the next batch is taken: wait until Kafka holds every output.
@@ -102,35 +81,8 @@ def create_app(s: Settings) -> faust.App:
     alerts_topic = app.topic(s.topic_alerts, partitions=s.topic_partitions)
 
     @app.task
-    async def follow_rules() -> None:
-        """Every worker reads the whole compacted rules topic, from the beginning, and keeps following it."""
-        from aiokafka import AIOKafkaConsumer, TopicPartition
-
-        from pipeline.clients.kafka import aiokafka_options
-
-        consumer = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap.split(","), group_id=None,
-                                    enable_auto_commit=False, **aiokafka_options(s))
-        await consumer.start()
-        try:
-            parts = [TopicPartition(s.topic_rules, p) for p in (consumer.partitions_for_topic(s.topic_rules) or {0})]
-            consumer.assign(parts)
-            await consumer.seek_to_beginning(*parts)
-            while not app.should_stop:
-                batches = await consumer.getmany(timeout_ms=500)
-                for batch in batches.values():
-                    for rec in batch:
-                        name = rec.key.decode() if rec.key else ""
-                        try:
-                            if rec.value is None:
-                                rules.remove(name)
-                                log.info("rule %s removed (%d rules)", name, len(rules.rules))
-                            else:
-                                rules.put(AlertRule.model_validate_json(rec.value))
-                                log.info("rule %s loaded (%d rules)", name, len(rules.rules))
-                        except Exception as exc:  # noqa: BLE001 - one bad rule never stops the others
-                            log.error("rule %s ignored: %s", name, exc)
-        finally:
-            await consumer.stop()
+    async def rules_follower() -> None:
+        await follow_rules(s, rules, should_stop=lambda: app.should_stop)
 
     @app.agent(enriched_topic, concurrency=1)
     async def match(stream: faust.StreamT) -> None:

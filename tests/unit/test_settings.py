@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy.local.stack import _read_java
+from deploy.local.java import read_java
+from deploy.local.stack import new_cluster_id
 from pipeline.settings import Settings
 
 
@@ -36,5 +37,17 @@ def test_read_java_release(tmp_path: Path) -> None:
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "java").write_text("")
     (tmp_path / "release").write_text('JAVA_VERSION="25.0.2"\nMODULES="java.base java.se"\n')
-    j = _read_java(tmp_path)
+    j = read_java(tmp_path)
     assert j is not None and j.major == 25 and "jdk.incubator.vector" not in j.modules
+
+
+def test_kraft_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 0xF8... encodes to "-" first in base64url; the storage tool would take such an id for a flag
+    draws = iter([b"\xf8" * 16, b"\x00" * 16])
+    monkeypatch.setattr("deploy.local.stack.os.urandom", lambda n: next(draws))
+    cid = new_cluster_id()
+    assert cid == "A" * 21 + "A" and len(cid) == 22
+
+
+def test_settings_list_the_brokers() -> None:
+    assert Settings(kafka_bootstrap="a:9092, b:9092,").kafka_brokers == ["a:9092", "b:9092"]
