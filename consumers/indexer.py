@@ -1,35 +1,28 @@
-"""Kafka `articles.enriched` -> Elasticsearch, at least once and idempotently.
+"""Kafka `articles.enriched` -> Elasticsearch, at least once and idempotently (a `consumers.sink.Sink`).
 
-Lifecycle of every sink: open, write a batch, commit offsets after the sink acknowledged, close. The
-document `_id` is the article id, so a redelivered batch overwrites itself instead of doubling. Documents
-Elasticsearch rejects for what they are (mapping errors) go to the dead-letter topic; failures of
-Elasticsearch itself (unavailable, 429, 5xx) are retried and nothing is committed until they pass.
+The document `_id` is the article id, so a redelivered batch overwrites itself instead of doubling.
+Documents Elasticsearch rejects for what they are (mapping errors) go to the dead-letter topic; failures
+of Elasticsearch itself (unavailable, 429, 5xx) raise RetryableError, so nothing is committed until
+they pass.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.errors import CommitFailedError
+from kafka import KafkaProducer
 from pydantic import ValidationError
 
 from consumers.es_indices import ensure_article_index
+from consumers.sink import RetryableError
 from pipeline.settings import Settings
 from schemas import DeadLetter, EnrichedArticle
 
 log = logging.getLogger("newswatch.indexer")
 RETRYABLE = {429, 500, 502, 503, 504}
-
-
-class RetryableError(RuntimeError):
-    """Elasticsearch could not take the batch now; try the same batch again."""
-
 
 @dataclass
 class BatchResult:
@@ -53,6 +46,8 @@ class ElasticsearchIndexer:
 
     def write(self, records: list[Any]) -> BatchResult:
         result = BatchResult()
+        if not records:
+            return result
         # Last write wins within a batch: the same article twice is one document.
         docs: dict[str, tuple[Any, dict[str, Any]]] = {}
         for rec in records:
@@ -92,41 +87,4 @@ class ElasticsearchIndexer:
 
     def close(self) -> None:
         self.dlq.flush()
-
-
-def run(
-    s: Settings,
-    consumer: KafkaConsumer,
-    indexer: ElasticsearchIndexer,
-    *,
-    should_stop: Callable[[], bool] = lambda: False,
-    on_batch: Callable[[BatchResult], None] = lambda r: None,
-) -> None:
-    """Poll, write, commit; a failed write is retried with backoff and the offsets stay where they were."""
-    indexer.open()
-    backoff = 0.5
-    try:
-        while not should_stop():
-            polled = consumer.poll(timeout_ms=s.indexer_batch_window_ms, max_records=s.indexer_batch_size)
-            records = [r for batch in polled.values() for r in batch]
-            if not records:
-                continue
-            while True:
-                try:
-                    result = indexer.write(records)
-                    break
-                except RetryableError as exc:
-                    log.warning("%s; retrying in %.1fs", exc, backoff)
-                    time.sleep(backoff)
-                    backoff = min(backoff * 2, 30.0)
-                    if should_stop():
-                        return
-            backoff = 0.5
-            try:
-                consumer.commit()
-            except CommitFailedError as exc:  # the group moved on: the batch is redelivered, idempotently
-                log.warning("offset commit failed, batch will be redelivered: %s", exc)
-            on_batch(result)
-    finally:
-        indexer.close()
 

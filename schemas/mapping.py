@@ -1,8 +1,8 @@
-"""The Elasticsearch mapping of `EnrichedArticle`.
+"""The Elasticsearch mappings of `EnrichedArticle` (the articles) and `AlertEvent` (the alert records).
 
 Only what the core distribution has (standard analyzer, keyword + lowercase normalizer, geo_point): a
 full deployment can layer language analyzers on top through the template without code changes.
-A unit test checks that every model field has a mapping and vice versa.
+Unit tests check that every model field has a mapping and vice versa.
 """
 
 from __future__ import annotations
@@ -45,6 +45,24 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     },
     "enrichment_version": _KEYWORD,
 }
+
+# An alert as delivered: the event, plus when and where it went.
+ALERT_PROPERTIES: dict[str, Any] = {
+    "rule": {"type": "keyword"},
+    "article_id": {"type": "keyword"},
+    "title": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+    "url": {"type": "keyword", "ignore_above": 4096},
+    "countries": {"type": "keyword"},
+    "regions": {"type": "keyword"},
+    "matched": {"type": "keyword"},
+    "snippet": {"type": "text"},
+    "ingested_at": {"type": "date"},
+    "fired_at": {"type": "date"},
+    "delivered_at": {"type": "date"},
+    "channels": {"type": "keyword"},
+    "digest": {"type": "boolean"},
+}
+ALERT_DELIVERY_FIELDS = {"delivered_at", "channels", "digest"}
 
 
 def index_template(*, alias: str, pattern: str, shards: int, replicas: int) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import typer
 from rich.markup import escape
@@ -29,36 +28,21 @@ def _show(a: object, as_json: bool) -> None:
 @app.command()
 def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON lines")) -> None:
     """Deliver alerts to each rule's channels and record them in the news-alerts index."""
+    from consumers import sink
     from consumers.alerts.deliverer import AlertDeliverer
     from pipeline.clients.elasticsearch import make_es
     from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
     from pipeline.clients.rules_store import load_rules
-    from schemas.alerts import AlertEvent
 
-    log = logging.getLogger("newswatch.alerts")
     s = settings()
     ensure_topics(s)
     stop = stop_on_signals()
     consumer = make_consumer(s, s.topic_alerts, group_id=s.alerts_group)
     producer = make_producer(s, client_id="newswatch-alerts")
     deliverer = AlertDeliverer(s, make_es(s), producer, rules=lambda: load_rules(s), echo=lambda a: _show(a, json_))
-    deliverer.open()
-    log.info("delivering alerts from %s (%d rules)", s.topic_alerts, len(deliverer.rules))
     try:
-        while not stop.is_set():
-            polled = consumer.poll(timeout_ms=200, max_records=500)
-            alerts = []
-            for batch in polled.values():
-                for rec in batch:
-                    try:
-                        alerts.append(AlertEvent.model_validate_json(rec.value))
-                    except ValueError as exc:
-                        log.warning("not an alert at %s[%d]@%d: %s", rec.topic, rec.partition, rec.offset, exc)
-            deliverer.write(alerts)
-            if polled:
-                consumer.commit()
+        sink.run(consumer, deliverer, batch_size=500, window_ms=200, should_stop=stop.is_set)
     finally:
-        deliverer.close()
         consumer.close()
         producer.close()
 

@@ -13,7 +13,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def index() -> None:
         """Consume articles.enriched and bulk-index into Elasticsearch (commit after ES acknowledged)."""
-        from consumers.indexer import BatchResult, ElasticsearchIndexer, run
+        from consumers import sink
+        from consumers.indexer import BatchResult, ElasticsearchIndexer
         from pipeline.clients.elasticsearch import make_es
         from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
 
@@ -34,7 +35,8 @@ def register(app: typer.Typer) -> None:
 
         log.info("indexing %s -> %s (alias %s)", s.topic_enriched, s.es_index, s.es_alias)
         try:
-            run(s, consumer, indexer, should_stop=stop.is_set, on_batch=_report)
+            sink.run(consumer, indexer, batch_size=s.indexer_batch_size, window_ms=s.indexer_batch_window_ms,
+                     should_stop=stop.is_set, on_batch=_report)
         finally:
             consumer.close()
             producer.close()

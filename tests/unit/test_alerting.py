@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from consumers.alerts.deliverer import Throttle, deliver_webhook, sign
+from consumers.alerts.channels import deliver_webhook, sign
+from consumers.alerts.throttle import Throttle
 from pipeline.query.rules import RuleSet, snippet
 from schemas.alerts import AlertEvent, AlertRule, parse_duration
 

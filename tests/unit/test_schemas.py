@@ -4,7 +4,8 @@ import pytest
 
 from schemas import RawArticle, ValidationLimits, article_id, canonical_url
 from schemas.article import EnrichedArticle
-from schemas.mapping import ARTICLE_PROPERTIES
+from schemas.alerts import AlertEvent
+from schemas.mapping import ALERT_DELIVERY_FIELDS, ALERT_PROPERTIES, ARTICLE_PROPERTIES
 
 
 def test_id_is_stable_and_ignores_tracking_params() -> None:
@@ -55,3 +56,7 @@ def test_size_limit_is_configurable() -> None:
 def test_mapping_covers_exactly_the_model_fields() -> None:
     fields = {f.alias or name for name, f in EnrichedArticle.model_fields.items()}
     assert fields == set(ARTICLE_PROPERTIES)
+
+
+def test_alert_mapping_covers_exactly_the_event_and_its_delivery() -> None:
+    assert set(AlertEvent.model_fields) | ALERT_DELIVERY_FIELDS == set(ALERT_PROPERTIES)
