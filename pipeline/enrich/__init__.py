@@ -36,7 +36,7 @@ def warm_up() -> None:
 
 
 def enrich_articles(raws: list[RawArticle]) -> list[EnrichedArticle]:
-    from pipeline.enrich.enricher import compose
+    from pipeline.enrich.text import compose
     from pipeline.enrich.ner import mentions
 
     e = enricher()

@@ -43,7 +43,7 @@ def load_payloads(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
 
 def bench_enrich(payloads: list[dict[str, Any]], *, repeat: int = 1) -> EnrichBench:
     from pipeline.enrich import enrich_payloads, warm_up
-    from pipeline.enrich.enricher import compose
+    from pipeline.enrich.text import compose
     from pipeline.enrich.ner import model
 
     warm_up()

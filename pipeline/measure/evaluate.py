@@ -85,7 +85,7 @@ class Report:
 
 def evaluate(records: list[dict[str, Any]]) -> Report:
     from pipeline.enrich import enricher, warm_up
-    from pipeline.enrich.enricher import compose
+    from pipeline.enrich.text import compose
     from pipeline.enrich.ner import mentions
 
     warm_up()

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.enrich import enrich_payloads
 from pipeline.enrich.canonical import clean, merge
-from pipeline.enrich.enricher import dateline_city
+from pipeline.enrich.text import dateline_city
 from pipeline.enrich.gazetteer import key, load
 from pipeline.enrich.salience import CountryMention, focus, rank, scores
 from schemas import EnrichedArticle, ValidationLimits

@@ -1,0 +1,268 @@
+"""Place mentions: which entities are places, and which place each one is. Pure: gazetteer in, no I/O.
+
+Resolution runs in two passes. Names that mean one thing (country names and aliases, demonyms, region
+names) are resolved first and become the article's context; then cities, admin areas and ambiguous
+names ("Georgia", "Victoria", "Suffolk") are decided by that context (the countries already named, the
+dateline) and by population. Statistical NER misses or mislabels many place names ("U.S." as ORG,
+"Niger" as PERSON, an unlabelled "Sudan"), so entities whose whole text is a gazetteer name are
+reconsidered, and country names the NER did not mark at all are found by a gazetteer scan.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.enrich.gazetteer import City, Gazetteer, key
+from pipeline.enrich.ner import Mention
+from pipeline.enrich.text import disease_name
+
+PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP"}
+# Labels the NER sometimes gives place names; such an entity is a place when its whole text is one.
+RECONSIDER_LABELS = {"ORG", "PERSON", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+# Capitalised runs of words (with inner "of", "and", ...): where the gazetteer scan looks.
+_CAPS_RUN = re.compile(
+    r"(?<![\w.])(?:[A-Z][\w'\u2019.-]*|[A-Z]\.)(?:\s+(?:(?:of|and|the|de|del|da|do|du|la|le|al|el)\s+)?"
+    r"(?:[A-Z][\w'\u2019.-]*))*"
+)
+# Country names that are also common given names or words: never taken from the scan alone.
+_SCAN_SKIP = {"chad", "jordan", "georgia", "israel", "kenya", "turkey", "china", "guinea", "niger", "america",
+              "us", "india", "victoria", "lebanon", "wales", "england"}
+MIN_CITY_POP_ALONE = 100_000  # a city this big is taken without its country in context
+MIN_CITY_POP = 15_000  # smaller places need their country in context
+# Scores on the scale of log10(population): a country name is worth a city of ~6M people, an admin
+# area one of ~300k; the article's countries add a little, so context decides between near-equals.
+COUNTRY_PRIOR = 7.5
+ADMIN_PRIOR = 6.5
+# Countries whose first-level areas the news names bare ("Georgia", not "Georgia State").
+BARE_ADMIN_COUNTRIES = {"US"}
+SIBLING_ADMIN_BONUS = 1.5  # another area of the same country is named: "Georgia" beside "Alabama"
+
+
+def _context_bonus(context: Counter[str], code: str) -> float:
+    n = context[code]
+    return (1.0 + 0.25 * min(n, 4)) if n else 0.0  # "a Canadian doctor" once in passing does not make the article mention Canada
+
+
+@dataclass
+class PlaceMatch:
+    """One place mention, resolved."""
+
+    name: str
+    country: str | None
+    kind: str  # country, admin, city, region, demonym
+    start: int
+    regions: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+    adjectival: bool = False  # from a NORP mention
+    in_org: bool = False  # inside an organisation's name: the country counts, the place is no mention
+
+
+@dataclass
+class Candidates:
+    """The mentions that may be places: (name, label, mention), and which of them sit inside an org name."""
+
+    mentions: list[tuple[str, str, Mention]] = field(default_factory=list)
+    in_org: set[int] = field(default_factory=set)
+
+
+class PlaceResolver:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gaz = gazetteer
+
+    # -- which mentions are places ---------------------------------------------------------------------
+
+    def candidates(self, text: str, cleaned: list[tuple[str, Mention]], mentions: list[Mention]) -> Candidates:
+        """NER places, reconsidered entities, and what the scan finds; diseases named after places left out."""
+        person_names = {
+            tok.casefold() for n, m in cleaned if m.label == "PERSON" and len(n.split()) > 1 for tok in n.split()
+        }
+        found = Candidates()
+        for name, m in cleaned:
+            if m.label in PLACE_LABELS:
+                found.mentions.append((name, m.label, m))
+            elif m.label in RECONSIDER_LABELS and self.is_place_name(name, m.label, person_names):
+                found.mentions.append((name, "LOC", m))
+        orgs = [(m.start, m.end) for _, m in cleaned if m.label == "ORG"]
+        taken = {m.start for _, _, m in found.mentions}
+        covered = [(m.start, m.end) for m in mentions if m.label != "ORG" or m.start in taken]
+        for m in self.scan(text, covered):
+            found.mentions.append((m.text, m.label, m))
+            if any(s <= m.start < e for s, e in orgs):
+                found.in_org.add(m.start)
+        found.mentions = [(n, lab, m) for n, lab, m in found.mentions if not disease_name(text, m.end)]
+        return found
+
+    def is_place_name(self, name: str, label: str, person_names: set[str]) -> bool:
+        """Whether a non-place entity ("U.S." as ORG, "Niger" as PERSON) is really a place name.
+
+        Only the entity's whole text counts; small towns are still checked against the article's
+        countries when they are resolved.
+        """
+        g = self.gaz
+        if label == "PERSON" and name.casefold() in person_names:
+            return False  # "Jordan" after "Michael Jordan"
+        if g.country_by_name(name) or g.admin_candidates(name) or g.region_tags(name) is not None:
+            return True
+        cities = g.city_candidates(name)
+        if label == "PERSON":
+            return bool(cities) and (cities[0].weight >= 200_000 or " " not in name)
+        return bool(cities)
+
+    def scan(self, text: str, covered: list[tuple[int, int]]) -> list[Mention]:
+        """Country names and admin areas the NER did not mark as places: unmarked text, and inside
+        organisation names ("U.S. Department of Agriculture", "Public Health Agency of Canada")."""
+        out: list[Mention] = []
+        g = self.gaz
+        for run in _CAPS_RUN.finditer(text):
+            if any(s < run.end() and run.start() < e for s, e in covered):
+                continue
+            words = list(re.finditer(r"\S+", run.group()))
+            i = 0
+            while i < len(words):
+                for j in range(len(words), i, -1):  # longest match first
+                    s, e = run.start() + words[i].start(), run.start() + words[j - 1].end()
+                    name = text[s:e].rstrip(".,;:'\u2019")
+                    k = key(name)
+                    if k in _SCAN_SKIP or len(k) < 2:
+                        continue
+                    if g.country_names.get(k) and (len(k) > 3 or name.isupper()):
+                        out.append(Mention(name, "GPE", s, s + len(name)))
+                        i = j - 1
+                        break
+                    if g.admins.get(k) and (j - i > 1 or len(k) >= 5 or (name.isupper() and len(k) >= 2)):
+                        out.append(Mention(name, "SCAN", s, s + len(name)))
+                        i = j - 1
+                        break
+                i += 1
+        return out
+
+    def extend_hyphenated(self, text: str, m: Mention) -> Mention:
+        """NER splits "Guinea-Bissau" and "Saxony-Anhalt" at the hyphen: take the whole name when known."""
+        nxt = re.match(r"-[A-Z][\w']+", text[m.end : m.end + 40])
+        if not nxt:
+            return m
+        name = text[m.start : m.end + nxt.end()]
+        g = self.gaz
+        if g.country_by_name(name) or g.admin_candidates(name) or g.city_candidates(name):
+            return Mention(name, m.label, m.start, m.start + len(name))
+        return m
+
+    # -- which place each one is -----------------------------------------------------------------------
+
+    def resolve(self, found: Candidates, *, dateline: str | None, title_end: int) -> tuple[list[PlaceMatch], str | None]:
+        """Both passes: the resolved places in reading order, and the dateline's country."""
+        # Pass 1: names that mean one thing.
+        places: list[PlaceMatch] = []
+        pending: list[tuple[str, str, Mention]] = []
+        for name, label, m in found.mentions:
+            p = self.resolve_unambiguous(name, label, m.start)
+            if p:
+                p.in_org = m.start in found.in_org
+                places.append(p)
+            else:  # a NORP that is no demonym may still be a place ("Bulacan" mislabelled)
+                pending.append((name, "LOC" if label == "NORP" else label, m))
+        context: Counter[str] = Counter()
+        for p in places:
+            if p.country:
+                context[p.country] += 0.5 if p.kind == "demonym" else 1  # type: ignore[assignment]
+        dateline_code: str | None = None
+        if dateline:
+            p = (self.resolve_unambiguous(dateline, "GPE", title_end)
+                 or self.resolve_in_context(dateline, "GPE", title_end, context))
+            if p and p.country:
+                dateline_code = p.country
+                context[p.country] += 2
+        # Pass 2: the rest, in the light of pass 1 (and of each other, in reading order).
+        for name, label, m in sorted(pending, key=lambda t: t[2].start):
+            p = self.resolve_in_context(name, label, m.start, context)
+            if p:
+                p.in_org = m.start in found.in_org
+                places.append(p)
+                if p.country:
+                    context[p.country] += 1
+                if p.kind == "admin":
+                    context[f"admin:{p.country}"] += 1
+                if p.kind == "admin" and p.country == "US":
+                    for a in self.gaz.admin_candidates(p.name):
+                        if a.country == "US" and a.code.count("-") == 1:
+                            context[a.code] += 1
+        places.sort(key=lambda p: p.start)
+        return places, dateline_code
+
+    def _country_place(self, name: str, code: str, start: int, kind: str = "country") -> PlaceMatch:
+        c = self.gaz.countries.get(code)
+        display = c.name if c and kind == "country" else name
+        return PlaceMatch(display, code, kind, start, tuple(c.regions()) if c else (), c.lat if c else None,
+                          c.lon if c else None)
+
+    def _region_place(self, name: str, start: int, tags: tuple[str, ...], adjectival: bool = False) -> PlaceMatch:
+        return PlaceMatch(name, None, "region", start, tuple(t for t in tags if t), adjectival=adjectival)
+
+    def _city_place(self, city: City, start: int) -> PlaceMatch:
+        c = self.gaz.countries.get(city.country)
+        return PlaceMatch(city.name, city.country, "city", start, tuple(c.regions()) if c else (), city.lat, city.lon)
+
+    def resolve_unambiguous(self, name: str, label: str, start: int) -> PlaceMatch | None:
+        g = self.gaz
+        if label == "NORP":
+            code = g.demonym(name)
+            if code:
+                p = self._country_place(name, code, start, kind="demonym")
+                p.adjectival = True
+                return p
+            tags = g.region_tags(name)
+            return self._region_place(name, start, tags, adjectival=True) if tags else None
+        code = g.country_by_name(name)
+        if code and not g.admin_candidates(name):
+            return self._country_place(name, code, start)
+        tags = g.region_tags(name)
+        if tags is not None:
+            return self._region_place(name, start, tags)
+        rest = g.split_direction(name)
+        if rest and not g.admin_candidates(name) and not g.city_candidates(name):
+            code = g.country_by_name(rest)
+            if code:
+                return self._country_place(name, code, start, kind="region")
+            tags = g.region_tags(rest)
+            if tags is not None:
+                return self._region_place(name, start, tags)
+        return None
+
+    def resolve_in_context(self, name: str, label: str, start: int, context: Counter[str]) -> PlaceMatch | None:
+        """Cities, admin areas and ambiguous names, decided by the countries already in the article."""
+        g = self.gaz
+        if label == "NORP":
+            return None
+        candidates: list[tuple[float, PlaceMatch]] = []
+        code = g.country_by_name(name)
+        if code:  # a country name that is also an admin area (Georgia): the country unless context says otherwise
+            candidates.append((COUNTRY_PRIOR + _context_bonus(context, code), self._country_place(name, code, start)))
+        for a in g.admin_candidates(name):
+            if label == "SCAN" and not context[a.country]:
+                continue
+            c = g.countries.get(a.country)
+            sibling = SIBLING_ADMIN_BONUS if context[f"admin:{a.country}"] > 0 else 0.0
+            if code and a.country != code and not (
+                a.country in BARE_ADMIN_COUNTRIES and (sibling or context[a.country] >= 2)
+            ):
+                continue  # "Niger" is the country, not Nigeria's Niger State; "Georgia" beside "Alabama" is not
+            candidates.append((ADMIN_PRIOR + _context_bonus(context, a.country) + sibling,
+                               PlaceMatch(a.name, a.country, a.kind, start, tuple(c.regions()) if c else (), a.lat,
+                                          a.lon)))
+        if label != "SCAN" and not code:  # a country's name never means a town that shares it
+            for city in g.city_candidates(name):
+                if not context[city.country] and (
+                    city.weight < MIN_CITY_POP or (city.weight < MIN_CITY_POP_ALONE and label != "GPE")
+                ):
+                    continue
+                score = math.log10(max(city.weight, 10)) + _context_bonus(context, city.country)
+                if city.country == "US" and context[f"US-{city.admin1}"]:
+                    score += 3.0  # "Paris, Texas": the state named in the article
+                candidates.append((score, self._city_place(city, start)))
+        if not candidates:
+            return None
+        return max(candidates, key=lambda t: t[0])[1]
