@@ -1,11 +1,19 @@
+"""Fixtures only; the helpers tests share live in `tests/support`."""
+
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "seeds" / "000_0ea0a3bceccc22c1.txt"
+from deploy.local.processes import group_alive
+from tests.support import SEED, Proc
 
 
 @pytest.fixture(scope="session")
@@ -17,28 +25,6 @@ def seed_raw() -> dict[str, str]:
 
 
 # --- real servers: the local stack, started once per session -----------------------------------------
-
-import json  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from typing import Any  # noqa: E402
-
-
-def poll(check: Callable[[], Any], *, timeout: float, interval: float = 0.3, what: str = "condition") -> Any:
-    """Poll until `check()` is truthy; fail with `what` at the deadline. Never a bare sleep."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last value {last!r})")
 
 
 @pytest.fixture(scope="session")
@@ -86,50 +72,9 @@ def env(stack: Any) -> Iterator[dict[str, str]]:
     es.options(ignore_status=404).indices.delete_index_template(name=e["NEWSWATCH_ES_ALERTS_ALIAS"])
 
 
-def settings_for(env: dict[str, str]) -> Any:
-    from pipeline.settings import Settings
-
-    return Settings(**{k[len("NEWSWATCH_"):].lower(): v for k, v in env.items() if k.startswith("NEWSWATCH_")
-                       and k != "NEWSWATCH_CONFIG"})
-
-
-from deploy.local.processes import group_alive  # noqa: E402
-
-
-class Proc:
-    """A pipeline process in its own process group, so a test can SIGKILL it and everything it spawned."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log: Any) -> None:
-        self.args = args
-        self.log_path = log
-        self.p = subprocess.Popen([sys.executable, "-m", "pipeline", *args], env=env, stdout=open(log, "ab"),
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        try:
-            os.killpg(self.p.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.p.pid, signal.SIGKILL)
-            self.p.wait(timeout=10)
-        # the group may outlive its leader for a moment (pool children): wait until it is gone
-        poll(lambda: not group_alive(self.p.pid), timeout=30, what=f"process group {self.p.pid} to exit")
-
-    def log(self) -> str:
-        return open(self.log_path, errors="replace").read()[-4000:]
-
-    def alive(self) -> bool:
-        """True while running; a process that died on its own fails the test at once, with its log."""
-        if self.p.poll() is not None:
-            raise AssertionError(f"`{' '.join(self.args)}` exited with {self.p.returncode}:\n{self.log()}")
-        return True
-
-
 @pytest.fixture()
-def procs(tmp_path: Any) -> Iterator[Callable[..., Proc]]:
+def procs(tmp_path: Path) -> Iterator[Callable[..., Proc]]:
+    """Start pipeline commands as processes; whatever is still running is stopped after the test."""
     started: list[Proc] = []
 
     def start(args: list[str], env: dict[str, str]) -> Proc:
@@ -141,26 +86,6 @@ def procs(tmp_path: Any) -> Iterator[Callable[..., Proc]]:
     for p in started:
         if p.p.poll() is None or group_alive(p.p.pid):
             p.kill(signal.SIGTERM)
-
-
-def newswatch(args: list[str], env: dict[str, str], *, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], env=env, input=input, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def read_topic(settings: Any, topic: str, *, expect: int, timeout: float = 60) -> list[dict[str, Any]]:
-    from pipeline.clients.kafka import make_consumer
-
-    consumer = make_consumer(settings, topic, group_id=None, consumer_timeout_ms=500)
-    got: list[dict[str, Any]] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while len(got) < expect and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=500).values():
-                got.extend(json.loads(r.value) for r in batch)
-    finally:
-        consumer.close()
-    return got
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.conftest import SEED, Proc, newswatch, poll, read_topic, settings_for
+from tests.support import SEED, Proc, newswatch, poll, read_topic, settings_for
 
 pytestmark = pytest.mark.e2e
 SECRET = "s3cret-for-tests"

@@ -7,7 +7,7 @@ from typing import Callable
 
 import pytest
 
-from tests.conftest import Proc, newswatch, poll, settings_for
+from tests.support import Proc, newswatch, poll, settings_for
 from pipeline.measure.localsite import FeedSite
 
 pytestmark = pytest.mark.e2e

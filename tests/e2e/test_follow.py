@@ -9,7 +9,7 @@ from typing import Callable
 
 import pytest
 
-from tests.conftest import Proc, poll, read_topic, settings_for
+from tests.support import Proc, poll, read_topic, settings_for
 
 pytestmark = pytest.mark.e2e
 

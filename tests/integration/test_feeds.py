@@ -14,7 +14,7 @@ from producers.feeds.poller import Poller, PollResult
 from producers.feeds.store import FeedStore
 from producers.publisher import ArticlePublisher
 from schemas.feeds import Feed
-from tests.conftest import read_topic, settings_for
+from tests.support import read_topic, settings_for
 from pipeline.measure.localsite import FeedSite
 
 pytestmark = pytest.mark.integration

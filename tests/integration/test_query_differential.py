@@ -19,7 +19,7 @@ from pipeline.query.matcher import Doc, matches
 from pipeline.query.search import build_query
 from schemas import ValidationLimits
 from schemas.mapping import index_template
-from tests.conftest import SEED
+from tests.support import SEED
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from pipeline.clients.kafka import ensure_topics, make_producer
 from producers.files import read
 from producers.publisher import ArticlePublisher
 from schemas import ValidationLimits
-from tests.conftest import read_topic, settings_for
+from tests.support import read_topic, settings_for
 
 pytestmark = pytest.mark.integration
 
