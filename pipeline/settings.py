@@ -11,10 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _config_file() -> Path | None:
@@ -84,8 +82,13 @@ class Settings(BaseSettings):
     feeds_max_backoff_s: float = Field(3600.0, gt=0)
     feeds_user_agent: str = "newswatch/0.1 (+https://github.com/newswatch)"
 
+    # --- Measuring ----------------------------------------------------------------------------------
+    dev_set: Path | None = None  # gold-annotated articles for `bench` (default: ../shared/eval/geovirus.jsonl if there)
+
     # --- Local stack (deploy/local) ------------------------------------------------------------------
-    state_dir: Path = REPO_ROOT / ".newswatch"
+    # Where the stack, its logs, the feeds' seen-store and Faust's data live: `.newswatch` in the folder
+    # the command runs from (the checkout, for `make`), or NEWSWATCH_STATE_DIR.
+    state_dir: Path = Field(default_factory=lambda: Path.cwd() / ".newswatch")
     kafka_version: str = "4.4.0"
     es_version: str = "9.5.4"
     stack_kafka_port: int = 9092
@@ -96,6 +99,12 @@ class Settings(BaseSettings):
     stack_es_user: str = "newswatch"  # used only when running as root: Elasticsearch refuses root
     stack_java_home: Path | None = None  # a JDK for both servers; found automatically when unset
     stack_start_timeout_s: float = 180.0
+
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        # every process (and the servers it starts) must agree on it, whatever their working folder
+        return v.expanduser().absolute()
 
     @classmethod
     def settings_customise_sources(

@@ -6,11 +6,22 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import console, out, print_json
-from pipeline.settings import REPO_ROOT
+from pipeline.cli.common import console, out, print_json, settings
 
 app = typer.Typer(no_args_is_help=True, help="Benchmarks (numbers for notes come from here, not from tests).")
-DEV_SET = REPO_ROOT.parent / "shared" / "eval" / "geovirus.jsonl"
+
+
+def _articles(path: Path | None) -> Path:
+    """The named file, else the dev set or the seeds found beside the current folder."""
+    from pipeline.measure.datasets import NoArticles, default_articles
+
+    if path is not None:
+        return path
+    try:
+        return default_articles(settings())
+    except NoArticles as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 @app.command("enrich")
@@ -23,7 +34,7 @@ def enrich(
     """Articles per second: full enrichment vs the spaCy NER-only ceiling, one process, same texts."""
     from pipeline.measure.bench import bench_enrich, load_payloads
 
-    src = path or (DEV_SET if DEV_SET.exists() else REPO_ROOT / "seeds")
+    src = _articles(path)
     payloads = load_payloads(src, limit or None)
     if not payloads:
         console.print(f"[red]no articles in {src}[/red]")
@@ -50,7 +61,7 @@ def match(
     from pipeline.enrich import enrich_payloads
     from schemas import ValidationLimits
 
-    src = path or (DEV_SET if DEV_SET.exists() else REPO_ROOT / "seeds")
+    src = _articles(path)
     console.print(f"enriching {src} for the matching benchmark ...")
     docs = [o.article.document() for o in enrich_payloads(load_payloads(src), ValidationLimits()) if o.article]
     counts = [int(x) for x in rules.split(",")]
@@ -75,19 +86,24 @@ def alerts(
     seconds: float = typer.Option(30.0, "--seconds"),
     words: int = typer.Option(300, "--words", help="article length (the dev set averages ~280 words; 0: the "
                               "whole ~600-word seed)"),
+    body_file: Path = typer.Option(None, "--body-file", help="the article text to send (default: the first of seeds/)"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Alert latency, article produced -> alert at a webhook, at a steady rate (needs `stack up --pipeline`)."""
     from rich.progress import Progress
 
-    from pipeline.measure.latency import run_latency, seed_body
-    from pipeline.cli.common import settings
+    from pipeline.measure.datasets import NoArticles, seed_text
+    from pipeline.measure.latency import run_latency
 
     s = settings()
+    try:
+        body = body_file.read_text(encoding="utf-8") if body_file else seed_text()
+    except (OSError, NoArticles) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    body = " ".join(body.split(" ")[:words]) if words else body
     with Progress(console=console, transient=True, disable=json_) as progress:
         task = progress.add_task("producing", total=int(rate * seconds))
-        body = seed_body()
-        body = " ".join(body.split(" ")[:words]) if words else body
         r = run_latency(s, rate=rate, seconds=seconds, body=body,
                         progress=lambda i, n: progress.update(task, completed=i))
     if json_:
@@ -106,7 +122,6 @@ def feeds(
 ) -> None:
     """Items per second the poller sustains: feeds and pages from a local site, articles into Kafka."""
     from pipeline.measure.feeds_bench import run_feeds_bench
-    from pipeline.cli.common import settings
 
     console.print(f"polling {n} feeds x {items} items from a local site ...")
     r = run_feeds_bench(settings(), feeds=n, items=items, per_host=per_host)

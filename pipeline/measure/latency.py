@@ -12,7 +12,6 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 from pipeline.settings import Settings
@@ -96,8 +95,3 @@ def _wait(timeout: float, received: dict[str, float], sent: dict[str, float]) ->
     raise TimeoutError(f"only {len(set(sent) & set(received))} of {len(sent)} alerts arrived within {timeout:.0f}s "
                        "(is `newswatch stack up --pipeline` running?)")
 
-
-def seed_body() -> str:
-    from pipeline.settings import REPO_ROOT
-
-    return next(Path(REPO_ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8")

@@ -51,3 +51,28 @@ def test_kraft_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPat
 
 def test_settings_list_the_brokers() -> None:
     assert Settings(kafka_bootstrap="a:9092, b:9092,").kafka_brokers == ["a:9092", "b:9092"]
+
+
+def test_state_lives_where_the_command_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("NEWSWATCH_STATE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Settings().state_dir == tmp_path / ".newswatch"
+    monkeypatch.setenv("NEWSWATCH_STATE_DIR", "elsewhere/state")
+    assert Settings().state_dir == tmp_path / "elsewhere" / "state"  # absolute: every process agrees
+
+
+def test_benchmarks_find_the_dev_set_beside_the_checkout_or_are_told(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    from pipeline.measure.datasets import NoArticles, default_articles
+
+    checkout = tmp_path / "main"
+    (checkout / "seeds").mkdir(parents=True)
+    monkeypatch.chdir(checkout)
+    monkeypatch.delenv("NEWSWATCH_DEV_SET", raising=False)
+    assert default_articles(Settings()) == Path("seeds")
+    (tmp_path / "shared" / "eval").mkdir(parents=True)
+    (tmp_path / "shared" / "eval" / "geovirus.jsonl").write_text("{}\n")
+    assert default_articles(Settings()).resolve() == tmp_path / "shared" / "eval" / "geovirus.jsonl"
+    monkeypatch.setenv("NEWSWATCH_DEV_SET", str(tmp_path / "missing.jsonl"))
+    with pytest.raises(NoArticles, match="missing.jsonl"):
+        default_articles(Settings())
