@@ -9,6 +9,15 @@ from pydantic import BaseModel, Field, field_validator
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+_HTTP_URL = re.compile(r"https?://\S+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _each_matching(values: list[str], pattern: re.Pattern[str], message: str) -> list[str]:
+    for v in values:
+        if not pattern.fullmatch(v):
+            raise ValueError(message.format(v))
+    return values
 
 
 def parse_duration(text: str) -> float:
@@ -42,18 +51,12 @@ class AlertRule(BaseModel):
     @field_validator("webhooks")
     @classmethod
     def _http(cls, v: list[str]) -> list[str]:
-        for url in v:
-            if not re.match(r"^https?://\S+$", url):
-                raise ValueError(f"webhook {url!r} is not an http(s) URL")
-        return v
+        return _each_matching(v, _HTTP_URL, "webhook {!r} is not an http(s) URL")
 
     @field_validator("emails")
     @classmethod
     def _email(cls, v: list[str]) -> list[str]:
-        for a in v:
-            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a):
-                raise ValueError(f"{a!r} is not an e-mail address")
-        return v
+        return _each_matching(v, _EMAIL, "{!r} is not an e-mail address")
 
     def full_query(self) -> str:
         """The rule's query with its country / region filters, in the query language itself."""

@@ -130,12 +130,19 @@ class LocalStack:
 
     # -- Kafka -------------------------------------------------------------------------------------
 
+    def _needs_start(self, server: Server, port: int) -> bool:
+        """False when this stack already runs it; refuses a port some other process holds."""
+        pid = server.pid()
+        if pid is not None:
+            self.log(f"{server.name} already running (pid {pid})")
+            return False
+        if port_open(port):
+            raise StackError(f"port {port} is taken by a process this stack did not start")
+        return True
+
     def start_kafka(self, java: Java) -> None:
-        if self.kafka.pid() is not None:
-            self.log(f"kafka already running (pid {self.kafka.pid()})")
+        if not self._needs_start(self.kafka, self.s.stack_kafka_port):
             return
-        if port_open(self.s.stack_kafka_port):
-            raise StackError(f"port {self.s.stack_kafka_port} is taken by a process this stack did not start")
         libs = fetch_kafka(self.s.kafka_version, self.kafka_home, cache=self.cache, log=self.log)
         data = self.kafka_dir / "data"
         tmp = self.kafka_dir / "tmp"
@@ -167,11 +174,8 @@ class LocalStack:
     # -- Elasticsearch -----------------------------------------------------------------------------
 
     def start_es(self, java: Java) -> None:
-        if self.es.pid() is not None:
-            self.log(f"elasticsearch already running (pid {self.es.pid()})")
+        if not self._needs_start(self.es, self.s.stack_es_port):
             return
-        if port_open(self.s.stack_es_port):
-            raise StackError(f"port {self.s.stack_es_port} is taken by a process this stack did not start")
         home = fetch_elasticsearch(self.s.es_version, self.es_home, cache=self.cache, log=self.log)
         conf, data, logs, tmp = (self.es_dir / n for n in ("config", "data", "logs", "tmp"))
         for d in (conf, data, logs, tmp, self.logs):

@@ -20,11 +20,11 @@ class EnrichBench:
 
     @property
     def ner_only_aps(self) -> float:
-        return self.articles / self.ner_only_s if self.ner_only_s else 0.0
+        return per_second(self.articles, self.ner_only_s)
 
     @property
     def full_aps(self) -> float:
-        return self.articles / self.full_s if self.full_s else 0.0
+        return per_second(self.articles, self.full_s)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {
@@ -121,11 +121,11 @@ class MatchBench:
 
     @property
     def articles_per_s(self) -> float:
-        return self.articles / self.seconds if self.seconds else 0.0
+        return per_second(self.articles, self.seconds)
 
     @property
     def match_articles_per_s(self) -> float:
-        return self.articles / self.match_seconds if self.match_seconds else 0.0
+        return per_second(self.articles, self.match_seconds)
 
 
 def bench_match(docs: list[dict[str, Any]], queries: list[str], *, repeat: int = 3) -> MatchBench:
@@ -149,6 +149,10 @@ def bench_match(docs: list[dict[str, Any]], queries: list[str], *, repeat: int =
         fired = sum(len(rs.match(d)) for d in docs)
         best = min(best, time.perf_counter() - t0)
     return MatchBench(len(queries), len(docs), best, best_match, fired)
+
+
+def per_second(count: int, seconds: float) -> float:
+    return count / seconds if seconds else 0.0
 
 
 def percentile(values: list[float], q: float) -> float:
