@@ -32,7 +32,7 @@ def enrich(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Articles per second: full enrichment vs the spaCy NER-only ceiling, one process, same texts."""
-    from pipeline.measure.bench import bench_enrich, load_payloads
+    from pipeline.measure.enrich_bench import bench_enrich, load_payloads
 
     src = _articles(path)
     payloads = load_payloads(src, limit or None)
@@ -57,7 +57,8 @@ def match(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Matching throughput (articles/s) with few and with many rules: the rule index at work."""
-    from pipeline.measure.bench import bench_match, load_payloads, random_rules
+    from pipeline.measure.enrich_bench import load_payloads
+    from pipeline.measure.match_bench import bench_match, random_rules
     from pipeline.enrich import enrich_payloads
     from schemas import ValidationLimits
 
@@ -93,7 +94,7 @@ def alerts(
     from rich.progress import Progress
 
     from pipeline.measure.datasets import NoArticles, seed_text
-    from pipeline.measure.latency import run_latency
+    from pipeline.measure.alerts_bench import run_latency
 
     s = settings()
     try:

@@ -19,7 +19,7 @@ from pipeline.settings import Settings
 
 def run_latency(s: Settings, *, rate: float, seconds: float, body: str,
                 progress: Any = None) -> dict[str, Any]:
-    from pipeline.measure.bench import percentile
+    from pipeline.measure.stats import percentile
     from pipeline.clients.kafka import ensure_topics, make_producer
     from pipeline.clients.rules_store import delete_rule, put_rule
     from schemas.alerts import AlertRule
