@@ -1,0 +1,59 @@
+"""The house rules (ARCHITECTURE.md): data walks one way, clients are created in one place, and the
+product ships no benchmarks or test fixtures outside `pipeline/measure`."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tests.support import ROOT
+
+PACKAGES = ("pipeline", "consumers", "producers", "schemas", "deploy")
+# Kafka / Elasticsearch client construction and credentials: only pipeline/clients may do these.
+CLIENT_MAKING = re.compile(
+    r"\b(KafkaProducer|KafkaConsumer|KafkaAdminClient|AIOKafkaConsumer|AIOKafkaProducer|Elasticsearch|"
+    r"SASLCredentials|SSLCredentials)\(|\bsasl_|\bsecurity_protocol\b|ssl\.create_default_context"
+)
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+def _offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [f"{p.relative_to(ROOT)} imports {m}" for p in _modules(folder) for m in sorted(_imports(p))
+            if any(m == f or m.startswith(f + ".") for f in forbidden)]
+
+
+def test_data_walks_one_way() -> None:
+    assert _offenders("producers", ("pipeline.enrich", "pipeline.worker", "pipeline.query", "consumers")) == []
+    assert _offenders("consumers", ("producers", "pipeline.enrich", "pipeline.worker")) == []
+    assert _offenders("schemas", ("pipeline", "producers", "consumers", "deploy")) == []
+
+
+def test_only_pipeline_clients_creates_clients_or_builds_credentials() -> None:
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for pkg in PACKAGES for p in _modules(pkg)
+        if not p.is_relative_to(ROOT / "pipeline" / "clients") and p != ROOT / "pipeline" / "settings.py"
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if CLIENT_MAKING.search(line)
+    ]
+    assert offenders == []
+
+
+def test_the_pipeline_top_level_holds_only_its_entry_points() -> None:
+    top = {p.name for p in (ROOT / "pipeline").glob("*.py")}
+    assert top == {"__init__.py", "__main__.py", "settings.py"}
+    assert not any("site" in p.name or "bench" in p.name for p in _modules("producers"))
