@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pipeline.cli.common import console, print_json, settings, stop_on_signals
 from pipeline.settings import Settings
@@ -92,18 +92,30 @@ def _wait_indexed(s: Settings, ids: list[str], timeout: float, *, quiet: bool) -
     import time
 
     from pipeline.clients.elasticsearch import make_es
-    from pipeline.query.search import count_indexed
 
     es = make_es(s)
     deadline = time.monotonic() + timeout
     found = 0
     while time.monotonic() < deadline:
-        found = count_indexed(es, s.es_alias, ids)
+        found = _count_indexed(es, s.es_alias, ids)
         if found >= len(ids):
             if not quiet:
                 console.print(f"[green]all {len(ids)} article(s) searchable[/green]")
             return
         time.sleep(0.5)
     console.print(f"[red]only {found} of {len(ids)} article(s) searchable after {timeout:.0f}s[/red] "
-                  "(is `newswatch worker` and `newswatch index` running? see .newswatch/logs)")
+                  f"(is `newswatch worker` and `newswatch index` running? see {s.state_dir / 'logs'})")
     raise typer.Exit(1)
+
+
+def _count_indexed(es: Any, alias: str, ids: list[str]) -> int:
+    """How many of `ids` are searchable now (0 when the index does not exist yet)."""
+    from elasticsearch import NotFoundError
+
+    if not ids:
+        return 0
+    try:
+        es.indices.refresh(index=alias)
+        return int(es.count(index=alias, query={"ids": {"values": ids}})["count"])
+    except NotFoundError:
+        return 0

@@ -1,4 +1,4 @@
-"""Search over the `news-articles` alias: the request body (pure) and the result shape (pure)."""
+"""Search over the `news-articles` alias: the request body and the result shape. Pure: the caller sends it."""
 
 from __future__ import annotations
 
@@ -97,15 +97,3 @@ def parse_response(resp: dict[str, Any]) -> SearchResult:
     }
     return SearchResult(total=total.get("value", 0) if isinstance(total, dict) else int(total), hits=hits, facets=facets)
 
-
-def count_indexed(es: Any, alias: str, ids: list[str]) -> int:
-    """How many of `ids` are searchable now (0 when the index does not exist yet)."""
-    from elasticsearch import NotFoundError
-
-    if not ids:
-        return 0
-    try:
-        es.indices.refresh(index=alias)
-        return int(es.count(index=alias, query={"ids": {"values": ids}})["count"])
-    except NotFoundError:
-        return 0

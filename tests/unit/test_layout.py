@@ -42,6 +42,12 @@ def test_data_walks_one_way() -> None:
     assert _offenders("schemas", ("pipeline", "producers", "consumers", "deploy")) == []
 
 
+def test_enrichment_and_matching_are_pure() -> None:
+    io = ("kafka", "aiokafka", "faust", "elasticsearch", "httpx", "urllib.request", "socket", "sqlite3")
+    assert _offenders("pipeline/enrich", io) == []
+    assert _offenders("pipeline/query", io) == []
+
+
 def test_only_pipeline_clients_creates_clients_or_builds_credentials() -> None:
     offenders = [
         f"{p.relative_to(ROOT)}:{n}"
