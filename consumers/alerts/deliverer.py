@@ -72,6 +72,8 @@ class AlertDeliverer:
         return self.deliver(alerts)
 
     def deliver(self, alerts: list[AlertEvent]) -> int:
+        """Notify what `news-alerts` has not recorded yet (throttled rules hold theirs for a digest), then
+        record it there."""
         unique = {a.id: a for a in alerts}
         unknown = [a.fired_at for a in unique.values() if a.rule not in self.rules]
         if unknown:
