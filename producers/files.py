@@ -1,17 +1,22 @@
 """Articles from files: `.txt`, `.json` (an object or a list), `.jsonl`, folders (recursively), `-` (stdin).
 
-Yields one `SourceRecord` per article or per unreadable piece, so a bad line is reported and the rest flow.
+Yields one `SourceRecord` per article or per unreadable piece, so a bad line is reported and the rest flow:
+bytes are decoded line by line and JSON is parsed within limits (`schemas.untrusted`), so one bad byte or
+one hostile record costs that line only.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from producers.record import SourceRecord
+from schemas import ValidationLimits
+from schemas.untrusted import UntrustedJSONError, decode, loads
 
 SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson"}
 
@@ -31,35 +36,42 @@ def expand(paths: Iterable[str]) -> list[Path | str]:
     return out
 
 
-def read_txt(path: Path, text: str, source: str | None) -> Iterator[SourceRecord]:
+def read_txt(where: str, data: bytes, source: str | None) -> Iterator[SourceRecord]:
+    try:
+        text = decode(data, max_bytes=None)
+    except UntrustedJSONError as exc:
+        yield SourceRecord(where, error=str(exc), raw=data.decode("utf-8", "replace"))
+        return
     title = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    yield SourceRecord(str(path), {"title": title, "body": text, "source": source or "file"}, raw=text)
+    yield SourceRecord(where, {"title": title, "body": text, "source": source or "file"}, raw=text)
 
 
-def read_json_lines(origin: str, lines: Iterable[str], source: str | None) -> Iterator[SourceRecord]:
+def read_json_lines(origin: str, lines: Iterable[bytes | str], source: str | None,
+                    limits: ValidationLimits) -> Iterator[SourceRecord]:
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         where = f"{origin}:{n}"
+        raw = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line).rstrip("\r\n")
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield SourceRecord(where, error=f"not JSON: {exc.msg} at column {exc.colno}", raw=line.rstrip("\n"))
+            obj = loads(line, max_bytes=limits.max_payload_bytes)
+        except UntrustedJSONError as exc:
+            yield SourceRecord(where, error=str(exc), raw=raw)
             continue
-        yield _record(where, obj, source, line.rstrip("\n"))
+        yield _record(where, obj, source, raw)
 
 
-def read_json(path: Path, text: str, source: str | None) -> Iterator[SourceRecord]:
+def read_json(where: str, data: bytes, source: str | None) -> Iterator[SourceRecord]:
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield SourceRecord(str(path), error=f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", raw=text)
+        obj = loads(data, max_bytes=None)  # a whole file, already in memory: its depth and numbers are bounded
+    except UntrustedJSONError as exc:
+        yield SourceRecord(where, error=str(exc), raw=data.decode("utf-8", "replace"))
         return
     if isinstance(obj, list):
         for i, item in enumerate(obj):
-            yield _record(f"{path}[{i}]", item, source, json.dumps(item, ensure_ascii=False))
+            yield _record(f"{where}[{i}]", item, source, json.dumps(item, ensure_ascii=False))
     else:
-        yield _record(str(path), obj, source, text)
+        yield _record(where, obj, source, data.decode("utf-8-sig"))
 
 
 def _record(where: str, obj: Any, source: str | None, raw: str) -> SourceRecord:
@@ -70,20 +82,27 @@ def _record(where: str, obj: Any, source: str | None, raw: str) -> SourceRecord:
     return SourceRecord(where, obj, raw=raw)
 
 
-def read(target: Path | str, *, source: str | None = None) -> Iterator[SourceRecord]:
+def printable(path: Path) -> str:
+    """A file name as text, whatever bytes it is made of (it becomes a Kafka key and a log line)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def read(target: Path | str, *, source: str | None = None, limits: ValidationLimits | None = None) -> Iterator[SourceRecord]:
+    limits = limits or ValidationLimits()
     if target == "-":
-        yield from read_json_lines("<stdin>", sys.stdin, source)
+        yield from read_json_lines("<stdin>", getattr(sys.stdin, "buffer", sys.stdin), source, limits)
         return
     path = Path(target)
+    where = printable(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        yield SourceRecord(str(path), error=f"cannot read: {exc}")
+        data = path.read_bytes()
+    except OSError as exc:
+        yield SourceRecord(where, error=f"cannot read: {exc.strerror or exc}")
         return
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        yield from read_json_lines(str(path), text.splitlines(), source)
+        yield from read_json_lines(where, data.splitlines(), source, limits)
     elif suffix == ".json":
-        yield from read_json(path, text, source)
+        yield from read_json(where, data, source)
     else:
-        yield from read_txt(path, text, source)
+        yield from read_txt(where, data, source)

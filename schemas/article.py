@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from schemas import untrusted
 from schemas.ids import article_id
 
 MAX_TITLE_CHARS = 1_000
@@ -20,6 +20,11 @@ class ValidationLimits:
     """Passed as pydantic validation context so limits come from Settings, not globals."""
 
     max_article_bytes: int = 2_000_000
+
+    @property
+    def max_payload_bytes(self) -> int:
+        """A whole raw record: the body, the rest of the article and JSON's escaping of both."""
+        return self.max_article_bytes * 2 + 65_536
 
 
 def _limits(info: ValidationInfo) -> ValidationLimits:
@@ -92,15 +97,13 @@ class RawArticle(BaseModel):
     def from_payload(cls, payload: bytes | str | dict[str, Any], limits: ValidationLimits | None = None) -> RawArticle:
         """Parse what a file, a feed or a topic holds; every failure is a ValueError with a readable reason,
         so producers and the worker dead-letter it the same way."""
+        limits = limits or ValidationLimits()
         if isinstance(payload, (bytes, str)):
-            try:
-                payload = json.loads(payload)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise ValueError(f"not JSON: {exc}") from exc
+            payload = untrusted.loads(payload, max_bytes=limits.max_payload_bytes)
         if not isinstance(payload, dict):
             raise ValueError(f"expected a JSON object, got {type(payload).__name__}")
         try:
-            return cls.model_validate(payload, context={"limits": limits or ValidationLimits()})
+            return cls.model_validate(payload, context={"limits": limits})
         except ValidationError as exc:
             raise ValueError(describe(exc)) from exc
 

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         ) as progress:
             task = progress.add_task("files", total=len(targets))
             for target in targets:
-                for rec in read(target, source=source):
+                for rec in read(target, source=source, limits=publisher.limits):
                     publisher.send(rec)
                 progress.advance(task)
         summary = publisher.flush()
@@ -77,7 +77,7 @@ def _follow(publisher: ArticlePublisher, folders: list[Path], as_json: bool) -> 
     console.print(f"[cyan]produce[/cyan] watching {', '.join(map(str, folders))} (Ctrl-C to stop)")
     for path in follow(folders, should_stop=stop.is_set):
         before = (publisher.summary.sent, publisher.summary.rejected)
-        for rec in read(path):
+        for rec in read(path, limits=publisher.limits):
             publisher.send(rec)
         publisher.flush()
         sent, rejected = publisher.summary.sent - before[0], publisher.summary.rejected - before[1]

@@ -52,6 +52,8 @@ def enrich_payloads(payloads: list[bytes | str | dict], limits: ValidationLimits
             good.append((i, RawArticle.from_payload(p, limits)))
         except ValueError as exc:
             outcomes[i] = Outcome(error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - whatever a record does, it costs that record only
+            outcomes[i] = Outcome(error=f"unreadable record: {type(exc).__name__}: {exc}"[:500])
     try:
         enriched = enrich_articles([r for _, r in good])
         for (i, r), art in zip(good, enriched, strict=True):

@@ -136,8 +136,9 @@ class Enricher:
                 items.append((p.name, "GPE" if m.label in RECONSIDER_LABELS else m.label, m.start))
             else:
                 items.append((name, m.label, m.start))
+        entity_starts = {x.start for _, x in cleaned}
         for name, label, m in found.mentions:
-            if label in ("GPE", "SCAN") and m.start in resolved_at and not any(m.start == x.start for _, x in cleaned):
+            if label in ("GPE", "SCAN") and m.start in resolved_at and m.start not in entity_starts:
                 items.append((resolved_at[m.start].name, "GPE", m.start))
         return canonical.merge(items, prefix_rewrite=self._possessive_to_adjective)
 

@@ -11,7 +11,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -114,6 +114,11 @@ class Gazetteer:
     regions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> M49 tags
     cities: dict[str, list[City]] = field(default_factory=dict)  # key -> candidates, most populous first
     admins: dict[str, list[Admin]] = field(default_factory=dict)
+
+    @cached_property
+    def longest_scan_name(self) -> int:
+        """Words in the longest country or admin name: how far a scan for one of them need look."""
+        return max((len(k.split()) for k in (*self.country_names, *self.admins)), default=1)
 
     def country_by_name(self, name: str) -> str | None:
         return self.country_names.get(key(name))

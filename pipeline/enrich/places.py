@@ -10,6 +10,7 @@ reconsidered, and country names the NER did not mark at all are found by a gazet
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -39,6 +40,25 @@ ADMIN_PRIOR = 6.5
 # Countries whose first-level areas the news names bare ("Georgia", not "Georgia State").
 BARE_ADMIN_COUNTRIES = {"US"}
 SIBLING_ADMIN_BONUS = 1.5  # another area of the same country is named: "Georgia" beside "Alabama"
+
+
+class Spans:
+    """Half-open character spans, asked whether any overlaps a given one: O(log n) per question, so an
+    entity-dense article costs n log n, not n squared."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._max_end: list[int] = []  # the largest end among the spans up to each position
+        for _, e in ordered:
+            self._max_end.append(max(e, self._max_end[-1]) if self._max_end else e)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self._starts, end) - 1  # the last span starting before `end`
+        return i >= 0 and self._max_end[i] > start
+
+    def contains(self, pos: int) -> bool:
+        return self.overlaps(pos, pos + 1)
 
 
 def _context_bonus(context: Counter[str], code: str) -> float:
@@ -86,12 +106,12 @@ class PlaceResolver:
                 found.mentions.append((name, m.label, m))
             elif m.label in RECONSIDER_LABELS and self.is_place_name(name, m.label, person_names):
                 found.mentions.append((name, "LOC", m))
-        orgs = [(m.start, m.end) for _, m in cleaned if m.label == "ORG"]
+        orgs = Spans([(m.start, m.end) for _, m in cleaned if m.label == "ORG"])
         taken = {m.start for _, _, m in found.mentions}
         covered = [(m.start, m.end) for m in mentions if m.label != "ORG" or m.start in taken]
         for m in self.scan(text, covered):
             found.mentions.append((m.text, m.label, m))
-            if any(s <= m.start < e for s, e in orgs):
+            if orgs.contains(m.start):
                 found.in_org.add(m.start)
         found.mentions = [(n, lab, m) for n, lab, m in found.mentions if not disease_name(text, m.end)]
         return found
@@ -117,13 +137,17 @@ class PlaceResolver:
         organisation names ("U.S. Department of Agriculture", "Public Health Agency of Canada")."""
         out: list[Mention] = []
         g = self.gaz
+        taken = Spans(covered)
+        # A name of n words spans at most n + 2 words of text ("the" dropped, a bracket alone): looking
+        # further only costs time, cubic in a long capitalised run.
+        window = g.longest_scan_name + 2
         for run in _CAPS_RUN.finditer(text):
-            if any(s < run.end() and run.start() < e for s, e in covered):
+            if taken.overlaps(run.start(), run.end()):
                 continue
             words = list(re.finditer(r"\S+", run.group()))
             i = 0
             while i < len(words):
-                for j in range(len(words), i, -1):  # longest match first
+                for j in range(min(len(words), i + window), i, -1):  # longest match first
                     s, e = run.start() + words[i].start(), run.start() + words[j - 1].end()
                     name = text[s:e].rstrip(".,;:'\u2019")
                     k = key(name)
