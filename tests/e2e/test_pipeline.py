@@ -130,3 +130,38 @@ def test_sigkill_of_the_worker_loses_and_doubles_nothing(
     assert _count(es, alias) == total
     ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}
     assert ids == set(sent["ids"])
+
+
+def test_poison_written_straight_to_the_raw_topic_costs_only_itself(
+    env: dict[str, str], procs: Callable[..., Proc]
+) -> None:
+    """Records no producer of ours would send, inside the batches of valid ones: each valid article is
+    indexed, each poison record is dead-lettered with its reason, and the worker never restarts."""
+    from pipeline.clients.kafka import ensure_topics, make_producer
+
+    s = settings_for(env)
+    ensure_topics(s)
+    env = {**env, "NEWSWATCH_ENRICH_PROCESSES": "1", "NEWSWATCH_ENRICH_BATCH_SIZE": "16"}
+    poison = [b"[" * 100_000 + b"]" * 100_000, b'{"title": "t", "body": "b", "n": ' + b"7" * 5000 + b"}",
+              b'{"title": "\xff", "body": "b"}', b"not json at all", b'{"title": "t", "body": ""}']
+    valid = [json.dumps({"title": f"Report {i}", "body": f"Flooding in Bangladesh, report {i}.", "source": "t",
+                         "url": f"https://example.org/poison/{i}"}).encode() for i in range(10)]
+    producer = make_producer(s)
+    for i, v in enumerate(valid):  # two valid records around each poison one, all in one batch
+        producer.send(s.topic_raw, key=f"v{i}", value=v)
+        if i % 2 and i // 2 < len(poison):
+            producer.send(s.topic_raw, key=f"p{i // 2}", value=poison[i // 2])
+    producer.flush()
+    producer.close()
+
+    worker, indexer = _start_pipeline(procs, env)
+    es = _es(env)
+    poll(lambda: worker.alive() and indexer.alive() and _count(es, env["NEWSWATCH_ES_ALIAS"]) == len(valid),
+         timeout=180, what="every valid article indexed")
+    dlq = read_topic(s, s.topic_dlq, expect=len(poison))
+    reasons = {d["key"]: d["reason"] for d in dlq}
+    assert sorted(reasons) == [f"p{i}" for i in range(len(poison))]
+    assert all(d["stage"] == "enrich" for d in dlq)
+    assert "nested" in reasons["p0"] and "digits" in reasons["p1"] and "UTF-8" in reasons["p2"]
+    assert "body is empty" in reasons["p4"]
+    assert "Traceback" not in worker.log() and "restart" not in worker.log().lower()
