@@ -131,3 +131,34 @@ def feeds(
         return
     out.print(f"{r['produced']} of {r['items']} items from {r['feeds']} feeds in {r['seconds']} s: "
               f"{r['items_per_s']} items/s (fetch, extract, produce; {r['per_host']} requests at a time)")
+
+
+@app.command("hostile")
+def hostile(
+    case: list[str] = typer.Option([], "--case", help="only this case (repeatable); default: all"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Time and peak memory of enriching valid but adversarial articles, one fresh process each."""
+    from pipeline.measure.datasets import NoArticles, seed_text
+    from pipeline.measure.hostile_bench import CASES, run_case
+
+    unknown = sorted(set(case) - set(CASES))
+    if unknown:
+        console.print(f"[red]no case {', '.join(unknown)}[/red]; the cases: {', '.join(CASES)}")
+        raise typer.Exit(2)
+    try:
+        seed = seed_text()
+    except NoArticles as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    results = []
+    for name in case or list(CASES):
+        console.print(f"enriching {name} in a fresh process ...")
+        results.append(run_case(name, seed))
+    if json_:
+        print_json(results)
+        return
+    for r in results:
+        state = "enriched" if r["enriched"] else f"rejected: {r['error']}"
+        out.print(f"{r['case']}: {r['bytes']:,} bytes, {r['words']:,} words in {r['seconds']} s, peak RSS "
+                  f"{r['peak_rss_mb']:,} MB ({r['rss_after_warm_up_mb']:,} MB after loading the model); {state}")

@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from schemas import ValidationLimits
@@ -17,10 +20,32 @@ from schemas import ValidationLimits
 Result = tuple[str | None, bytes | None, str | None]
 
 
-def _init() -> None:
+def _init(parent: int) -> None:
+    _die_with(parent)
     from pipeline.enrich import warm_up
 
     warm_up()
+
+
+def _die_with(parent: int) -> None:
+    """A child must not outlive its worker (SIGKILLed, OOM-killed): each holds a model (~450 MB) and may
+    be mid-article. The kernel kills it when the thread that spawned it ends (Linux); a watchdog thread
+    covers the rest (children respawned by the executor's own thread, other systems)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the worker died before we got here
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-worker", daemon=True).start()
 
 
 def enrich_chunk(payloads: list[bytes], max_article_bytes: int) -> list[Result]:
@@ -41,7 +66,8 @@ class EnrichPool:
         self.max_article_bytes = max_article_bytes
         # spawn, not fork: the parent runs an event loop and client threads that must not be copied.
         self._pool = ProcessPoolExecutor(
-            max_workers=self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_init
+            max_workers=self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
+            initargs=(os.getpid(),),
         )
 
     async def warm(self) -> None:

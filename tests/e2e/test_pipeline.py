@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 from pathlib import Path
@@ -165,3 +166,37 @@ def test_poison_written_straight_to_the_raw_topic_costs_only_itself(
     assert "nested" in reasons["p0"] and "digits" in reasons["p1"] and "UTF-8" in reasons["p2"]
     assert "body is empty" in reasons["p4"]
     assert "Traceback" not in worker.log() and "restart" not in worker.log().lower()
+
+
+def _children(pid: int, marker: str) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid and marker in cmdline:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_worker_takes_its_enrichment_processes_with_it(
+    env: dict[str, str], procs: Callable[..., Proc]
+) -> None:
+    worker = procs(["worker"], {**env, "NEWSWATCH_ENRICH_PROCESSES": "2"})
+    poll(lambda: worker.alive() and "enrichment pool ready" in worker.log(), timeout=180,
+         what="the enrichment pool warmed up")
+    children = _children(worker.p.pid, "spawn_main")
+    assert len(children) == 2, children
+    os.kill(worker.p.pid, signal.SIGKILL)  # the worker alone, as the OOM killer would: not its group
+    worker.p.wait(timeout=30)
+    poll(lambda: not any(_running(c) for c in children), timeout=30, what="the pool's processes to exit")

@@ -1,0 +1,46 @@
+"""Enrichment cost of valid but adversarial articles: what one bad article may cost the worker.
+
+Each case runs in a fresh process (spawned, like the worker's pool children), so its peak memory is its
+own: the model and gazetteer loaded, then the one article enriched.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+# name -> the article body, made from the seed text
+CASES: dict[str, Callable[[str], str]] = {
+    # a long capitalised run with no entity in it: the gazetteer scan's worst case
+    "hyphenated-title-case-1000-words": lambda seed: " ".join(["Up-To-Date Well-Being"] * 500),
+    # just under the 2 MB body limit, dense with entities and places
+    "entity-dense-2mb": lambda seed: (seed + "\n\n") * (1_990_000 // (len(seed.encode("utf-8")) + 2)),
+}
+
+
+def _measure(body: str) -> dict[str, Any]:
+    from pipeline.enrich import enrich_payloads, warm_up
+    from schemas import ValidationLimits
+
+    warm_up()
+    warm_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    t0 = time.perf_counter()
+    [outcome] = enrich_payloads([{"title": "Hostile case", "body": body}], ValidationLimits())
+    return {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "rss_after_warm_up_mb": warm_mb,
+        "enriched": outcome.article is not None,
+        "error": outcome.error,
+    }
+
+
+def run_case(name: str, seed: str) -> dict[str, Any]:
+    body = CASES[name](seed)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        result = pool.submit(_measure, body).result()
+    return {"case": name, "bytes": len(body.encode("utf-8")), "words": len(body.split()), **result}
