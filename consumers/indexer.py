@@ -40,7 +40,8 @@ class ElasticsearchIndexer:
         ensure_article_index(self.es, self.s)
 
     def _dead_letter(self, rec: Any, reason: str, article_id: str | None = None) -> None:
-        dl = DeadLetter.of_record("index", reason, rec, source=self.s.topic_enriched, article_id=article_id)
+        dl = DeadLetter.of_record("index", reason, rec, source=self.s.topic_enriched,
+                                  article_id=article_id).fit(self.s.max_message_bytes)
         self.dlq.send(self.s.topic_dlq, key=rec.key, value=dl.model_dump(mode="json"))
         log.warning("dead-lettered %s[%d]@%d: %s", rec.topic, rec.partition, rec.offset, reason)
 

@@ -122,6 +122,19 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     @property
+    def max_message_bytes(self) -> int:
+        """The largest record any of our producers sends (a raw article, a dead letter): the raw topic's
+        and the kafka-python producers' limit."""
+        from schemas import ValidationLimits
+
+        return ValidationLimits(self.max_article_bytes).max_payload_bytes
+
+    @property
+    def max_enriched_bytes(self) -> int:
+        """An enriched article (the raw one plus its entities and places), and the worker's records."""
+        return self.max_article_bytes * 3 + 65_536
+
+    @property
     def kafka_brokers(self) -> list[str]:
         """`kafka_bootstrap` as the list every Kafka client takes."""
         return [b.strip() for b in self.kafka_bootstrap.split(",") if b.strip()]

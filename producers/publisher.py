@@ -50,7 +50,13 @@ class ArticlePublisher:
             self.reject(rec, reason or "invalid")
             return None
         assert article.id is not None
-        value = article.model_dump(mode="json", exclude_none=True)
+        # the size that counts is the message's: a 1 MB body of control characters is 6 MB of JSON
+        value = json.dumps(article.model_dump(mode="json", exclude_none=True), ensure_ascii=False,
+                           separators=(",", ":")).encode("utf-8")
+        if len(value) > self.s.max_message_bytes:
+            self.reject(rec, f"record is {len(value)} bytes once serialised, over the limit of "
+                             f"{self.s.max_message_bytes} bytes")
+            return None
         self._futures.append(self.producer.send(self.s.topic_raw, key=article.id, value=value))
         self.summary.sent += 1
         self.summary.ids.append(article.id)
@@ -58,7 +64,7 @@ class ArticlePublisher:
 
     def reject(self, rec: SourceRecord, reason: str) -> None:
         dl = DeadLetter(stage="produce", reason=reason, payload=rec.raw or json.dumps(rec.payload or {}),
-                        source=rec.origin)
+                        source=rec.origin).fit(self.s.max_message_bytes)
         self._futures.append(self.producer.send(self.s.topic_dlq, key=rec.origin, value=dl.model_dump(mode="json")))
         self.summary.rejected += 1
         self.summary.reasons[reason] += 1

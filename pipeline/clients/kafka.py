@@ -102,7 +102,7 @@ def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> Kafk
         delivery_timeout_ms=120_000,
         compression_type="gzip",
         linger_ms=20,
-        max_request_size=max(1_048_576, s.max_article_bytes * 2 + 65_536),
+        max_request_size=max(1_048_576, s.max_message_bytes),
         key_serializer=KeySerializer(),
         value_serializer=JsonSerializer(),
         **security_options(s),
@@ -120,7 +120,7 @@ def make_consumer(s: Settings, *topics: str, group_id: str | None, **overrides: 
         heartbeat_interval_ms=max(1000, int(s.session_timeout_s * 1000 / 3)),
         max_poll_interval_ms=300_000,
         fetch_max_bytes=max(52_428_800, s.max_article_bytes * 4),
-        max_partition_fetch_bytes=max(1_048_576, s.max_article_bytes * 2 + 65_536),
+        max_partition_fetch_bytes=max(1_048_576, s.max_message_bytes),
         **security_options(s),
     )
     options.update(overrides)
@@ -137,9 +137,9 @@ def make_admin(s: Settings, **overrides: Any) -> KafkaAdminClient:
 def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
     """Create the pipeline's topics if missing (idempotent). Returns the names created."""
     wanted = {
-        s.topic_raw: {"max.message.bytes": str(s.max_article_bytes * 2 + 65_536)},
-        s.topic_enriched: {"max.message.bytes": str(s.max_article_bytes * 3 + 65_536)},
-        s.topic_dlq: {"max.message.bytes": str(s.max_article_bytes * 3 + 65_536), "retention.ms": str(30 * 86_400_000)},
+        s.topic_raw: {"max.message.bytes": str(s.max_message_bytes)},
+        s.topic_enriched: {"max.message.bytes": str(s.max_enriched_bytes)},
+        s.topic_dlq: {"max.message.bytes": str(s.max_enriched_bytes), "retention.ms": str(30 * 86_400_000)},
         s.topic_alerts: {},
         # compacted, one partition: the whole rule set is read by every worker, in order
         s.topic_rules: {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},

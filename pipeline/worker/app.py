@@ -36,8 +36,8 @@ def create_app(s: Settings) -> faust.App:
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        producer_max_request_size=max(1_048_576, s.max_article_bytes * 3 + 65_536),
-        consumer_max_fetch_size=max(4_194_304, s.max_article_bytes * 2 + 65_536),
+        producer_max_request_size=max(1_048_576, s.max_enriched_bytes),
+        consumer_max_fetch_size=max(4_194_304, s.max_message_bytes),
         producer_compression_type="gzip",
         topic_partitions=s.topic_partitions,
         topic_replication_factor=s.topic_replication,
@@ -69,7 +69,7 @@ def create_app(s: Settings) -> faust.App:
                     pending.append(await enriched_topic.send(key=(article_id or "").encode(), value=doc, force=True))
                 else:
                     dl = DeadLetter.of_record("enrich", reason or "unknown", msg, source=s.topic_raw,
-                                              article_id=article_id)
+                                              article_id=article_id).fit(s.max_enriched_bytes)
                     log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, dl.reason)
                     pending.append(await dlq_topic.send(key=msg.key, value=dl.model_dump_json().encode(), force=True))
             # Offsets advance only when the next batch is taken: wait until Kafka holds every output.

@@ -84,3 +84,24 @@ def test_indexer_is_idempotent_and_dead_letters_bad_documents(env: dict[str, str
     assert mapping["places"]["properties"]["location"]["type"] == "geo_point"
     [dl] = read_topic(s, s.topic_dlq, expect=1)
     assert dl["stage"] == "index" and dl["offset"] == 1 and "not an enriched article" in dl["reason"]
+
+
+def test_records_too_big_for_kafka_are_dead_lettered_and_the_rest_sent(env: dict[str, str], tmp_path: Path) -> None:
+    s = settings_for({**env, "NEWSWATCH_MAX_ARTICLE_BYTES": "1500000"})
+    ensure_topics(s)
+    (tmp_path / "a-good.txt").write_text("Good one\nFloods in Dhaka.")
+    (tmp_path / "b-huge.txt").write_text("Huge\n" + "word " * 2_000_000)  # 10 MB: over every limit
+    (tmp_path / "c-nul.txt").write_text("NUL\n" + "\x00" * 1_000_000)  # 1 MB of text, 6 MB of JSON
+    (tmp_path / "d-good.txt").write_text("Good two\nFloods in Chittagong.")
+    publisher = ArticlePublisher(s, make_producer(s))
+    for target in sorted(tmp_path.iterdir()):
+        for rec in read(target, source="test", limits=publisher.limits):
+            publisher.send(rec)
+    summary = publisher.flush()
+    publisher.producer.close()
+    assert (summary.sent, summary.rejected, summary.failed) == (2, 2, 0)
+    assert sorted(r["title"] for r in read_topic(s, s.topic_raw, expect=2)) == ["Good one", "Good two"]
+    dlq = {Path(d["source"]).name: d for d in read_topic(s, s.topic_dlq, expect=2)}
+    assert "over the limit" in dlq["b-huge.txt"]["reason"] and dlq["b-huge.txt"]["truncated"]
+    assert dlq["b-huge.txt"]["payload_bytes"] == 10_000_005 and len(dlq["b-huge.txt"]["payload_sha256"]) == 64
+    assert "once serialised" in dlq["c-nul.txt"]["reason"]

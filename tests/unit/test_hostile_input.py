@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -13,7 +14,7 @@ import pytest
 from pipeline.enrich import enrich_payloads
 from pipeline.enrich.places import Spans
 from producers.files import read
-from schemas import RawArticle, ValidationLimits
+from schemas import DeadLetter, RawArticle, ValidationLimits
 from schemas.untrusted import UntrustedJSONError, loads
 
 GOOD = {"title": "Floods in Kenya", "body": "NAIROBI - Heavy rain flooded parts of Nairobi on Monday."}
@@ -98,3 +99,13 @@ def test_spans_answer_overlap_questions() -> None:
     assert spans.overlaps(2, 5) and spans.overlaps(19, 25) and spans.overlaps(50, 51) and spans.contains(44)
     assert not spans.overlaps(3, 10) and not spans.overlaps(20, 30) and not spans.contains(25)
     assert not Spans([]).overlaps(0, 10)
+
+
+def test_a_dead_letter_too_big_for_kafka_keeps_an_excerpt_its_size_and_hash() -> None:
+    small = DeadLetter(stage="produce", reason="r", payload="short")
+    assert small.fit(10_000) is small and not small.truncated
+    for payload in ("x" * 3_000_000, "\x00" * 1_000_000, "\u4e2d" * 500_000):
+        dl = DeadLetter(stage="produce", reason="too big", payload=payload).fit(100_000)
+        assert dl.truncated and payload.startswith(dl.payload) and len(dl.payload) > 1_000
+        assert len(dl.model_dump_json().encode()) <= 100_000
+        assert dl.payload_bytes == len(payload.encode()) and dl.payload_sha256 == hashlib.sha256(payload.encode()).hexdigest()
