@@ -58,6 +58,8 @@ class RawArticle(BaseModel):
     def _body_sane(cls, v: str, info: ValidationInfo) -> str:
         if not v:
             raise ValueError("body is empty")
+        if not any(ch.isalnum() for ch in v):
+            raise ValueError("body has no text (only spaces, punctuation, control or zero-width characters)")
         limit = _limits(info).max_article_bytes
         size = len(v.encode("utf-8", "surrogatepass"))
         if size > limit:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.markup import escape
 
-from pipeline.cli.common import out, print_json, settings, stop_on_signals
+from pipeline.cli.common import out, print_json, safe, settings, stop_on_signals
 
 app = typer.Typer(no_args_is_help=True, help="Alert delivery and a live view of alerts.")
 
@@ -19,10 +18,10 @@ def _show(a: object, as_json: bool) -> None:
     if as_json:
         print_json(a.model_dump(mode="json"))
         return
-    snippet = escape(a.snippet).replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]")
-    out.print(f"[bold red]ALERT[/bold red] [bold]{escape(a.rule)}[/bold] {a.fired_at:%H:%M:%S}  "
-              f"[cyan]{escape(a.title)}[/cyan]  [dim]{a.article_id}[/dim]\n"
-              f"      {', '.join(a.countries) or '-'}  {escape(a.url or '')}\n      {snippet}")
+    snippet = safe(a.snippet).replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]")
+    out.print(f"[bold red]ALERT[/bold red] [bold]{safe(a.rule)}[/bold] {a.fired_at:%H:%M:%S}  "
+              f"[cyan]{safe(a.title)}[/cyan]  [dim]{safe(a.article_id)}[/dim]\n"
+              f"      {', '.join(a.countries) or '-'}  {safe(a.url or '')}\n      {snippet}")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import threading
@@ -10,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pipeline.settings import Settings
 
@@ -23,6 +25,16 @@ def settings() -> Settings:
     except Exception as exc:  # noqa: BLE001 - a bad setting is a user error, not a traceback
         console.print(f"[red]invalid settings:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+# C0 and C1 control characters (but line feed and tab), and the bidirectional overrides and isolates that
+# reorder what a terminal shows ("Trojan source"): a title from the internet must not drive the terminal.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """Untrusted text for the terminal: control sequences removed, rich markup escaped."""
+    return escape(_UNSAFE.sub("", text))
 
 
 def stop_on_signals() -> threading.Event:

@@ -7,9 +7,8 @@ import logging
 import signal
 
 import typer
-from rich.markup import escape
 
-from pipeline.cli.common import console, out, print_json, settings
+from pipeline.cli.common import console, out, print_json, safe, settings
 
 app = typer.Typer(no_args_is_help=True, help="RSS/Atom feeds: the list (feeds.toml) and the poller.")
 
@@ -29,11 +28,11 @@ def add(
     try:
         feed = Feed(url=url, name=name, interval_s=parse_duration(interval))
     except ValueError as exc:
-        console.print(f"[red]invalid feed:[/red] {escape(str(exc))}")
+        console.print(f"[red]invalid feed:[/red] {safe(str(exc))}")
         raise typer.Exit(2) from exc
     feeds = [f for f in load_feeds(s.feeds_file) if f.url != url] + [feed]
     save_feeds(s.feeds_file, feeds)
-    console.print(f"[green]feed added[/green] to {s.feeds_file}: {escape(url)} every {interval}")
+    console.print(f"[green]feed added[/green] to {s.feeds_file}: {safe(url)} every {interval}")
 
 
 @app.command("list")
@@ -49,7 +48,7 @@ def list_(json_: bool = typer.Option(False, "--json")) -> None:
     if not feeds:
         out.print(f"no feeds in {s.feeds_file}")
     for f in feeds:
-        out.print(f"{escape(f.url)}  {escape(f.name or '')}  every {f.interval_s:g}s")
+        out.print(f"{safe(f.url)}  {safe(f.name or '')}  every {f.interval_s:g}s")
 
 
 @app.command()
@@ -60,10 +59,10 @@ def rm(url: str) -> None:
     s = settings()
     feeds = load_feeds(s.feeds_file)
     if not any(f.url == url for f in feeds):
-        console.print(f"[red]no feed {escape(url)} in {s.feeds_file}[/red]")
+        console.print(f"[red]no feed {safe(url)} in {s.feeds_file}[/red]")
         raise typer.Exit(1)
     save_feeds(s.feeds_file, [f for f in feeds if f.url != url])
-    console.print(f"[green]feed removed[/green]: {escape(url)}")
+    console.print(f"[green]feed removed[/green]: {safe(url)}")
 
 
 @app.command()
@@ -121,6 +120,6 @@ def status(json_: bool = typer.Option(False, "--json")) -> None:
         print_json([r.model_dump(mode="json", exclude={"etag", "last_modified"}) for r in rows])
         return
     for r in rows:
-        state = f"[red]{escape(r.error)}[/red] ({r.failures} failure(s))" if r.error else "[green]ok[/green]"
-        out.print(f"{escape(r.url)}  last poll {r.last_poll or '-'}  last success {r.last_success or '-'}  "
+        state = f"[red]{safe(r.error)}[/red] ({r.failures} failure(s))" if r.error else "[green]ok[/green]"
+        out.print(f"{safe(r.url)}  last poll {r.last_poll or '-'}  last success {r.last_success or '-'}  "
                   f"items {r.items_produced}  {state}")

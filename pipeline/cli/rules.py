@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
-from pipeline.cli.common import console, out, print_json, settings
+from pipeline.cli.common import console, out, print_json, safe, settings
 
 app = typer.Typer(no_args_is_help=True, help="Alert rules: the same query language as `newswatch search`.")
 
@@ -36,13 +35,13 @@ def add(
                          webhooks=webhook, files=file, emails=email)
         compile_rule(rule)
     except QuerySyntaxError as exc:
-        console.print(f"[red]query error:[/red] {escape(str(exc))}")
+        console.print(f"[red]query error:[/red] {safe(str(exc))}")
         raise typer.Exit(2) from exc
     except (ValidationError, ValueError) as exc:
-        console.print(f"[red]invalid rule:[/red] {escape(str(exc))}")
+        console.print(f"[red]invalid rule:[/red] {safe(str(exc))}")
         raise typer.Exit(2) from exc
     put_rule(settings(), rule)
-    console.print(f"[green]rule {name} saved[/green]: {escape(rule.full_query())}")
+    console.print(f"[green]rule {name} saved[/green]: {safe(rule.full_query())}")
 
 
 @app.command("list")
@@ -58,7 +57,7 @@ def list_(json_: bool = typer.Option(False, "--json")) -> None:
         out.print("no rules")
     for r in rules.values():
         channels = [*(f"webhook {w}" for w in r.webhooks), *(f"file {f}" for f in r.files), *(f"email {e}" for e in r.emails)]
-        out.print(f"[bold]{escape(r.name)}[/bold]  {escape(r.full_query())}  -> {escape(', '.join(channels) or 'terminal only')}"
+        out.print(f"[bold]{safe(r.name)}[/bold]  {safe(r.full_query())}  -> {safe(', '.join(channels) or 'terminal only')}"
                   + (f"  (throttle {r.throttle_s:g}s)" if r.throttle_s else ""))
 
 
@@ -75,7 +74,7 @@ def show(name: str, json_: bool = typer.Option(False, "--json")) -> None:
         print_json(rule.model_dump(mode="json"))
     else:
         for k, v in rule.model_dump(mode="json").items():
-            out.print(f"{k:>11}: {escape(str(v))}")
+            out.print(f"{k:>11}: {safe(str(v))}")
 
 
 @app.command()
@@ -111,6 +110,6 @@ def test(
     if json_:
         print_json(result.model_dump(mode="json"))
         return
-    out.print(f"rule {escape(name)} would have fired for [bold]{result.total}[/bold] indexed article(s)")
+    out.print(f"rule {safe(name)} would have fired for [bold]{result.total}[/bold] indexed article(s)")
     for h in result.hits:
-        out.print(f"  {h.id}  {escape(h.title)}")
+        out.print(f"  {safe(h.id)}  {safe(h.title)}")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
-from rich.markup import escape
 
-from pipeline.cli.common import console, out, print_json, settings
+from pipeline.cli.common import console, out, print_json, safe, settings
 
 
 def _since(value: str | None) -> datetime | None:
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
         try:
             body = build_query(query, country=country, region=region, since=_since(since), limit=limit)
         except QuerySyntaxError as exc:
-            console.print(f"[red]query error:[/red] {escape(str(exc))}")
+            console.print(f"[red]query error:[/red] {safe(str(exc))}")
             raise typer.Exit(2) from exc
         try:
             resp = make_es(s).search(index=s.es_alias, **body)
@@ -52,19 +51,19 @@ def register(app: typer.Typer) -> None:
         if json_:
             print_json(result.model_dump(mode="json"))
             return
-        out.print(f"[bold]{result.total}[/bold] article(s) match {escape(query)!r}")
+        out.print(f"[bold]{result.total}[/bold] article(s) match {safe(query)!r}")
         for i, h in enumerate(result.hits, 1):
-            out.print(f"\n[bold cyan]{i}. {escape(h.title)}[/bold cyan]  [dim]{h.id} score {h.score or 0:.2f}[/dim]")
+            out.print(f"\n[bold cyan]{i}. {safe(h.title)}[/bold cyan]  [dim]{safe(h.id)} score {h.score or 0:.2f}[/dim]")
             if h.url:
-                out.print(f"   [blue]{escape(h.url)}[/blue]")
+                out.print(f"   [blue]{safe(h.url)}[/blue]")
             if h.published_at:
                 out.print(f"   published {h.published_at}")
             out.print(f"   countries: {', '.join(h.countries) or '-'}   regions: {', '.join(h.regions) or '-'}")
-            out.print(f"   organisations: {escape(', '.join(h.organizations[:8])) or '-'}")
+            out.print(f"   organisations: {safe(', '.join(h.organizations[:8])) or '-'}")
             fragments = [f for f in h.highlights if f.replace("<em>", "").replace("</em>", "") != h.title]
             for frag in fragments[:3]:
-                text = escape(frag.replace("\n", " ")).replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]")
+                text = safe(frag.replace("\n", " ")).replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]")
                 out.print(f"   … {text} …")
         for name, buckets in result.facets.items():
             if buckets:
-                out.print(f"\n[bold]{name}[/bold]: " + ", ".join(f"{escape(str(k))} ({n})" for k, n in buckets))
+                out.print(f"\n[bold]{name}[/bold]: " + ", ".join(f"{safe(str(k))} ({n})" for k, n in buckets))

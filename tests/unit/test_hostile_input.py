@@ -109,3 +109,19 @@ def test_a_dead_letter_too_big_for_kafka_keeps_an_excerpt_its_size_and_hash() ->
         assert dl.truncated and payload.startswith(dl.payload) and len(dl.payload) > 1_000
         assert len(dl.model_dump_json().encode()) <= 100_000
         assert dl.payload_bytes == len(payload.encode()) and dl.payload_sha256 == hashlib.sha256(payload.encode()).hexdigest()
+
+
+def test_terminal_output_cannot_be_driven_by_a_title() -> None:
+    from pipeline.cli.common import safe
+
+    title = "Evil \x1b]0;owned\x07 \x1b[2J\x9b31m \u202egnp.exe [bold]markup[/bold]\tok\nnext"
+    shown = safe(title)
+    assert not any(ch in shown for ch in "\x1b\x07\x9b\u202e")
+    assert "\\[bold]" in shown and "\tok\nnext" in shown
+
+
+def test_a_body_with_no_text_is_refused() -> None:
+    for body in ("\u200b\u200b\u200b", "\u200d \ufeff \u2060", "... --- !!!"):
+        with pytest.raises(ValueError, match="body has no text"):
+            RawArticle.from_payload({"title": "t", "body": body})
+    assert RawArticle.from_payload({"title": "t", "body": "\u200b北京\u200b"}).body
