@@ -10,6 +10,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
+from pipeline.clients.kafka import encode_json
 from pipeline.settings import Settings
 from producers.record import SourceRecord
 from schemas import DeadLetter, RawArticle, ValidationLimits
@@ -51,8 +52,7 @@ class ArticlePublisher:
             return None
         assert article.id is not None
         # the size that counts is the message's: a 1 MB body of control characters is 6 MB of JSON
-        value = json.dumps(article.model_dump(mode="json", exclude_none=True), ensure_ascii=False,
-                           separators=(",", ":")).encode("utf-8")
+        value = encode_json(article.model_dump(mode="json", exclude_none=True))
         if len(value) > self.s.max_message_bytes:
             self.reject(rec, f"record is {len(value)} bytes once serialised, over the limit of "
                              f"{self.s.max_message_bytes} bytes")

@@ -82,13 +82,18 @@ class KeySerializer(Serializer):
         return data.encode("utf-8") if isinstance(data, str) else data
 
 
+def encode_json(data: Any) -> bytes:
+    """A message value as our producers send it: compact UTF-8 JSON."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 class JsonSerializer(Serializer):
-    """dicts as compact UTF-8 JSON; bytes pass through (already serialised by a pydantic model)."""
+    """dicts as `encode_json`; bytes pass through (already serialised, e.g. by a pydantic model)."""
 
     def serialize(self, topic: str, headers: Any, data: Any) -> bytes | None:
         if data is None or isinstance(data, bytes):
             return data
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return encode_json(data)
 
 
 def make_producer(s: Settings, *, client_id: str = "newswatch-producer") -> KafkaProducer:
