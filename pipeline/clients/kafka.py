@@ -55,11 +55,12 @@ def faust_credentials(s: Settings) -> Any:
     """`security_options` as Faust's `broker_credentials` (None for plaintext)."""
     import faust
 
-    if s.kafka_sasl_mechanism:
+    opts = security_options(s)
+    if "sasl_mechanism" in opts:
         return faust.SASLCredentials(
-            username=s.kafka_sasl_username,
-            password=s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else None,
-            mechanism=s.kafka_sasl_mechanism,
+            username=opts["sasl_plain_username"],
+            password=opts["sasl_plain_password"],
+            mechanism=opts["sasl_mechanism"],
             ssl_context=_ssl_context(s) if _uses_tls(s) else None,
         )
     if _uses_tls(s):
