@@ -25,7 +25,7 @@ def run(argv: list[str], what: str) -> None:
         raise StackError(f"{what} failed ({proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -71,7 +71,7 @@ class Server:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        if _pid_alive(pid) and self.marker in _cmdline(pid):
+        if pid_alive(pid) and self.marker in _cmdline(pid):
             return pid
         return None
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 import pytest
 from elasticsearch import Elasticsearch
 
+from deploy.local.processes import pid_alive
 from tests.support import SEED, Proc, newswatch, poll, read_topic, settings_for
 
 pytestmark = pytest.mark.e2e
@@ -181,14 +182,6 @@ def _children(pid: int, marker: str) -> list[int]:
     return out
 
 
-def _running(pid: int) -> bool:
-    """Alive and not a zombie."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_a_killed_worker_takes_its_enrichment_processes_with_it(
     env: dict[str, str], procs: Callable[..., Proc]
 ) -> None:
@@ -199,4 +192,4 @@ def test_a_killed_worker_takes_its_enrichment_processes_with_it(
     assert len(children) == 2, children
     os.kill(worker.p.pid, signal.SIGKILL)  # the worker alone, as the OOM killer would: not its group
     worker.p.wait(timeout=30)
-    poll(lambda: not any(_running(c) for c in children), timeout=30, what="the pool's processes to exit")
+    poll(lambda: not any(pid_alive(c) for c in children), timeout=30, what="the pool's processes to exit")
