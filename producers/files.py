@@ -63,7 +63,8 @@ def read_json_lines(origin: str, lines: Iterable[bytes | str], source: str | Non
 
 def read_json(where: str, data: bytes, source: str | None) -> Iterator[SourceRecord]:
     try:
-        obj = loads(data, max_bytes=None)  # a whole file, already in memory: its depth and numbers are bounded
+        text = decode(data, max_bytes=None)
+        obj = loads(text, max_bytes=None)  # a whole file, already in memory: its depth and numbers are bounded
     except UntrustedJSONError as exc:
         yield SourceRecord(where, error=str(exc), raw=data.decode("utf-8", "replace"))
         return
@@ -71,7 +72,7 @@ def read_json(where: str, data: bytes, source: str | None) -> Iterator[SourceRec
         for i, item in enumerate(obj):
             yield _record(f"{where}[{i}]", item, source, json.dumps(item, ensure_ascii=False))
     else:
-        yield _record(where, obj, source, data.decode("utf-8-sig"))
+        yield _record(where, obj, source, text)
 
 
 def _record(where: str, obj: Any, source: str | None, raw: str) -> SourceRecord:
