@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -11,17 +13,26 @@ from pipeline.cli.common import console, out, print_json, settings
 app = typer.Typer(no_args_is_help=True, help="Benchmarks (numbers for notes come from here, not from tests).")
 
 
+@contextmanager
+def _input_needed() -> Iterator[None]:
+    """Nothing to measure on (no dev set, no seeds, an unreadable file): say what to name, exit 2."""
+    from pipeline.measure.datasets import NoArticles
+
+    try:
+        yield
+    except (OSError, NoArticles) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
 def _articles(path: Path | None) -> Path:
     """The named file, else the dev set or the seeds found beside the current folder."""
-    from pipeline.measure.datasets import NoArticles, default_articles
+    from pipeline.measure.datasets import default_articles
 
     if path is not None:
         return path
-    try:
+    with _input_needed():
         return default_articles(settings())
-    except NoArticles as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
 
 
 @app.command("enrich")
@@ -93,15 +104,12 @@ def alerts(
     """Alert latency, article produced -> alert at a webhook, at a steady rate (needs `stack up --pipeline`)."""
     from rich.progress import Progress
 
-    from pipeline.measure.datasets import NoArticles, seed_text
     from pipeline.measure.alerts_bench import run_latency
+    from pipeline.measure.datasets import seed_text
 
     s = settings()
-    try:
+    with _input_needed():
         body = body_file.read_text(encoding="utf-8") if body_file else seed_text()
-    except (OSError, NoArticles) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
     body = " ".join(body.split(" ")[:words]) if words else body
     with Progress(console=console, transient=True, disable=json_) as progress:
         task = progress.add_task("producing", total=int(rate * seconds))
@@ -139,18 +147,15 @@ def hostile(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Time and peak memory of enriching valid but adversarial articles, one fresh process each."""
-    from pipeline.measure.datasets import NoArticles, seed_text
+    from pipeline.measure.datasets import seed_text
     from pipeline.measure.hostile_bench import CASES, run_case
 
     unknown = sorted(set(case) - set(CASES))
     if unknown:
         console.print(f"[red]no case {', '.join(unknown)}[/red]; the cases: {', '.join(CASES)}")
         raise typer.Exit(2)
-    try:
+    with _input_needed():
         seed = seed_text()
-    except NoArticles as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
     results = []
     for name in case or list(CASES):
         console.print(f"enriching {name} in a fresh process ...")
