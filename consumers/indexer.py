@@ -24,6 +24,7 @@ from schemas import DeadLetter, EnrichedArticle
 log = logging.getLogger("newswatch.indexer")
 RETRYABLE = {429, 500, 502, 503, 504}
 
+
 @dataclass
 class BatchResult:
     indexed: int = 0
@@ -88,4 +89,3 @@ class ElasticsearchIndexer:
 
     def close(self) -> None:
         self.dlq.flush()
-

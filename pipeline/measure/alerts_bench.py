@@ -94,4 +94,3 @@ def _wait(timeout: float, received: dict[str, float], sent: dict[str, float]) ->
         time.sleep(0.05)
     raise TimeoutError(f"only {len(set(sent) & set(received))} of {len(sent)} alerts arrived within {timeout:.0f}s "
                        "(is `newswatch stack up --pipeline` running?)")
-

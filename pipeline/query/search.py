@@ -96,4 +96,3 @@ def parse_response(resp: dict[str, Any]) -> SearchResult:
         for name in FACETS
     }
     return SearchResult(total=total.get("value", 0) if isinstance(total, dict) else int(total), hits=hits, facets=facets)
-

@@ -109,4 +109,3 @@ def create_app(s: Settings) -> faust.App:
         pool.close()
 
     return app
-
