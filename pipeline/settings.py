@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     feeds_file: Path = Path("feeds.toml")  # the feed list, a plain TOML file people can keep in git
     feeds_default_interval_s: float = Field(300.0, gt=0)
     feeds_per_host: int = Field(2, ge=1)  # concurrent requests to one host
-    feeds_timeout_s: float = Field(15.0, gt=0)
+    feeds_timeout_s: float = Field(15.0, gt=0)  # the whole of one fetch: a slow sender cannot hold a slot longer
+    feeds_max_download_bytes: int = Field(16 * 1024 * 1024, ge=1024)  # one response, on the wire
+    feeds_max_decoded_bytes: int = Field(32 * 1024 * 1024, ge=1024)  # one response, decompressed
+    feeds_max_items: int = Field(500, ge=1)  # items read from one feed document
     feeds_max_backoff_s: float = Field(3600.0, gt=0)
     feeds_user_agent: str = "newswatch/0.1 (+https://github.com/newswatch)"
 

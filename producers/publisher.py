@@ -36,7 +36,7 @@ class ArticlePublisher:
         self.producer = producer
         self.limits = ValidationLimits(settings.max_article_bytes)
         self.summary = Summary()
-        self._futures: list[Any] = []
+        self._futures: list[tuple[str | None, Any]] = []  # (article id, or None for a dead letter)
 
     def send(self, rec: SourceRecord) -> str | None:
         """Returns the article id, or None when the record was rejected (and dead-lettered)."""
@@ -57,7 +57,7 @@ class ArticlePublisher:
             self.reject(rec, f"record is {len(value)} bytes once serialised, over the limit of "
                              f"{self.s.max_message_bytes} bytes")
             return None
-        self._futures.append(self.producer.send(self.s.topic_raw, key=article.id, value=value))
+        self._futures.append((article.id, self.producer.send(self.s.topic_raw, key=article.id, value=value)))
         self.summary.sent += 1
         self.summary.ids.append(article.id)
         return article.id
@@ -65,17 +65,28 @@ class ArticlePublisher:
     def reject(self, rec: SourceRecord, reason: str) -> None:
         dl = DeadLetter(stage="produce", reason=reason, payload=rec.raw or json.dumps(rec.payload or {}),
                         source=rec.origin).fit(self.s.max_message_bytes)
-        self._futures.append(self.producer.send(self.s.topic_dlq, key=rec.origin, value=dl.model_dump(mode="json")))
+        self._futures.append((None, self.producer.send(self.s.topic_dlq, key=rec.origin, value=dl.model_dump(mode="json"))))
         self.summary.rejected += 1
         self.summary.reasons[reason] += 1
         self.summary.rejections.append({"where": rec.origin, "reason": reason})
 
     def flush(self, timeout: float = 120.0) -> Summary:
-        self.producer.flush(timeout=timeout)
-        for fut in self._futures:
+        self.acknowledge(timeout)
+        return self.summary
+
+    def acknowledge(self, timeout: float = 120.0) -> set[str]:
+        """Wait for Kafka; the ids of the articles sent since the last call that it did not take."""
+        try:
+            self.producer.flush(timeout=timeout)
+        except Exception:  # noqa: BLE001 - a flush timeout: the futures below say which records failed
+            pass
+        failed: set[str] = set()
+        for article_id, fut in self._futures:
             try:
                 fut.get(timeout=0)
             except Exception:  # noqa: BLE001 - counted and reported, never silently lost
                 self.summary.failed += 1
+                if article_id is not None:
+                    failed.add(article_id)
         self._futures.clear()
-        return self.summary
+        return failed

@@ -40,3 +40,4 @@ class FeedItem(BaseModel):
     title: str = ""
     summary: str = ""  # the feed's own text: the fallback when the page cannot be had
     published_at: datetime | None = None
+    problem: str | None = None  # why this entry cannot become an article (it is dead-lettered, once)

@@ -70,6 +70,7 @@ def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of ea
     """Poll every feed on its own interval and produce each new item once, as a full article."""
     from pipeline.clients.kafka import ensure_topics, make_producer
     from producers.feeds.config import load_feeds
+    from producers.feeds.fetch import FetchLimits
     from producers.feeds.poller import Poller
     from producers.feeds.store import FeedStore
     from producers.publisher import ArticlePublisher
@@ -82,8 +83,7 @@ def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of ea
     ensure_topics(s)
     publisher = ArticlePublisher(s, make_producer(s, client_id="newswatch-feeds"))
     store = FeedStore(s.state_dir / "feeds.sqlite")
-    poller = Poller(feeds, store, publisher.send, publisher.flush, per_host=s.feeds_per_host, timeout=s.feeds_timeout_s,
-                    max_backoff=s.feeds_max_backoff_s, user_agent=s.feeds_user_agent)
+    poller = Poller(feeds, store, publisher.send, publisher.acknowledge, FetchLimits.from_settings(s))
     logging.getLogger("newswatch.feeds").info("polling %d feed(s) from %s", len(feeds), s.feeds_file)
 
     async def main() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pipeline.settings import Settings
 def run_feeds_bench(s: Settings, *, feeds: int, items: int, per_host: int) -> dict[str, Any]:
     from pipeline.clients.kafka import ensure_topics, make_producer
     from pipeline.measure.localsite import FeedSite
+    from producers.feeds.fetch import FetchLimits
     from producers.feeds.poller import Poller, PollResult
     from producers.feeds.store import FeedStore
     from producers.publisher import ArticlePublisher
@@ -32,8 +34,8 @@ def run_feeds_bench(s: Settings, *, feeds: int, items: int, per_host: int) -> di
     results: list[PollResult] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = FeedStore(Path(tmp) / "feeds.sqlite")
-        poller = Poller([Feed(url=site.url(p)) for p in site.feeds], store, publisher.send, publisher.flush,
-                        per_host=per_host, timeout=30)
+        limits = replace(FetchLimits.from_settings(s), per_host=per_host, deadline_s=30)
+        poller = Poller([Feed(url=site.url(p)) for p in site.feeds], store, publisher.send, publisher.acknowledge, limits)
         t0 = time.perf_counter()
         asyncio.run(poller.run(cycles=1, on_poll=results.append))
         elapsed = time.perf_counter() - t0

@@ -60,11 +60,46 @@ def broken(items: list[int], host: str) -> str:
         "</channel></rss>", "")
 
 
+def hostile_rss(host: str, bad: str, good: int) -> str:
+    """A feed of two items: one hostile (`bad`: "port", "huge"), one good."""
+    if bad == "port":
+        item = f"<item><title>Bad port</title><link>http://{host.split(':')[0]}:99999/x</link></item>"
+    else:
+        item = f"<item><title>Huge</title><link>http://{host}/missing/huge</link><description>{'word ' * HUGE_WORDS}</description></item>"
+    return rss2([good], host, tracking=False).replace("<channel><title>Example</title>", f"<channel><title>H</title>{item}")
+
+
+HUGE_WORDS = 1_200_000  # 6 MB: over the default article limit, under the feed response limits
+
+
+def gzip_bomb(decoded_bytes: int = 256 * 1024 * 1024) -> bytes:
+    """A feed that is a few hundred KB on the wire and `decoded_bytes` once decompressed."""
+    import zlib
+
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip framing
+    parts = [z.compress(b'<?xml version="1.0"?><rss version="2.0"><channel><title>')]
+    block = b" " * (1 << 20)
+    parts += [z.compress(block) for _ in range(decoded_bytes >> 20)]
+    parts.append(z.flush())
+    return b"".join(parts)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that hang up (a poller's deadline, a size limit) are the point of the hostile paths
+
+
 class FeedSite:
+    """Paths: the feeds in `feeds`, /pages/N, the misbehaviours above, and the hostile ones: /hostile/port.xml
+    and /hostile/huge.xml (one bad item beside a good one), /hostile/bomb.xml (a gzip bomb) and
+    /hostile/trickle.xml (one byte every 0.1 s, forever)."""
+
     def __init__(self) -> None:
         self.feeds: dict[str, tuple[str, list[int]]] = {}  # path -> (kind, item numbers)
         self.hits: dict[str, int] = {}
         self.slow: set[str] = set()  # paths that never answer within a test's timeout
+        self._bomb: bytes | None = None
+        self._closed = threading.Event()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,6 +116,14 @@ class FeedSite:
                     return self._send(404, b"not found")
                 if path == "/error.xml":
                     return self._send(500, b"boom")
+                if path in ("/hostile/port.xml", "/hostile/huge.xml"):
+                    body = hostile_rss(site.host, path[9:-4], 901 if "port" in path else 902).encode()
+                    return self._send(200, body, {"Content-Type": "application/xml"})
+                if path == "/hostile/bomb.xml":
+                    site._bomb = site._bomb or gzip_bomb()
+                    return self._send(200, site._bomb, {"Content-Type": "application/xml", "Content-Encoding": "gzip"})
+                if path == "/hostile/trickle.xml":
+                    return self._trickle()
                 if path.startswith("/pages/"):
                     n = int(path.rsplit("/", 1)[1])
                     return self._send(200, page_html(n, site.host).encode(), {"Content-Type": "text/html; charset=utf-8"})
@@ -101,10 +144,22 @@ class FeedSite:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _trickle(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", "1000000")
+                self.end_headers()
+                try:
+                    while not site._closed.wait(0.1):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                except OSError:  # the client gave up: what it should do
+                    pass
+
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.host = f"127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -113,4 +168,5 @@ class FeedSite:
         return f"http://{self.host}{path}"
 
     def close(self) -> None:
+        self._closed.set()
         self.server.shutdown()

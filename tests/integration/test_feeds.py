@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.clients.kafka import ensure_topics, make_producer
+from producers.feeds.fetch import FetchLimits
 from producers.feeds.poller import Poller, PollResult
 from producers.feeds.store import FeedStore
 from producers.publisher import ArticlePublisher
@@ -26,7 +27,8 @@ def _poll(env: dict[str, str], store_path: Path, feeds: list[Feed], *, timeout: 
     store = FeedStore(store_path)
     results: list[PollResult] = []
     try:
-        poller = Poller(feeds, store, publisher.send, publisher.flush, per_host=4, timeout=timeout)
+        limits = FetchLimits(per_host=4, deadline_s=timeout)
+        poller = Poller(feeds, store, publisher.send, publisher.acknowledge, limits)
         asyncio.run(poller.run(cycles=1, on_poll=results.append))
     finally:
         publisher.producer.close()
@@ -96,3 +98,50 @@ def test_page_that_times_out_falls_back_to_the_feed_text(env: dict[str, str], si
     assert article["body"] == "Teaser 70" and "utm_" not in article["url"]
 
 
+
+
+def test_hostile_feeds_cost_only_themselves(env: dict[str, str], site: FeedSite, tmp_path: Path) -> None:
+    """A bad port and a huge item cost that item (dead-lettered once, never refetched); a gzip bomb and a
+    server sending a byte at a time cost that feed's poll; a healthy feed on the same host, sharing its
+    one slot, is polled all the same."""
+    s = settings_for(env)
+    ensure_topics(s)
+    site.feeds = {"/healthy.xml": ("rss2", [80, 81])}
+    paths = ["/hostile/trickle.xml", "/hostile/bomb.xml", "/hostile/port.xml", "/hostile/huge.xml", "/healthy.xml"]
+    feeds = [Feed(url=site.url(p)) for p in paths]
+
+    def poll_all() -> dict[str, PollResult]:
+        publisher = ArticlePublisher(s, make_producer(s))
+        store = FeedStore(tmp_path / "f.sqlite")
+        results: list[PollResult] = []
+        try:
+            poller = Poller(feeds, store, publisher.send, publisher.acknowledge, FetchLimits(per_host=1, deadline_s=3.0))
+            asyncio.run(poller.run(cycles=1, on_poll=results.append))
+        finally:
+            publisher.producer.close()
+            store.close()
+        return {r.feed.rsplit("/", 1)[1]: r for r in results}
+
+    first = poll_all()
+    assert first["healthy.xml"].produced == 2 and first["healthy.xml"].error is None
+    assert first["trickle.xml"].status == "error" and "timeout" in (first["trickle.xml"].error or "")
+    assert first["bomb.xml"].status == "error" and "too large" in (first["bomb.xml"].error or "")
+    for name in ("port.xml", "huge.xml"):
+        assert (first[name].produced, first[name].rejected) == (1, 1), first[name]
+
+    dead = read_topic(s, s.topic_dlq, expect=2)
+    reasons = sorted(d["reason"] for d in dead)
+    assert "invalid item link" in reasons[1] and "99999" in dead[[d["reason"] for d in dead].index(reasons[1])]["source"]
+    huge = next(d for d in dead if "invalid item link" not in d["reason"])
+    assert huge["truncated"] and huge["payload_bytes"] > 6_000_000 and len(huge["payload_sha256"]) == 64
+    assert len(read_topic(s, s.topic_raw, expect=4)) == 4
+
+    second = poll_all()  # the bad items are remembered: nothing is fetched or dead-lettered again
+    assert second["port.xml"].new == 0 and second["huge.xml"].new == 0
+    assert len(read_topic(s, s.topic_dlq, expect=3, timeout=5)) == 2
+
+    st = FeedStore(tmp_path / "f.sqlite")
+    status = {x.url.rsplit("/", 1)[1]: x for x in st.all_status()}
+    st.close()
+    assert "timeout" in (status["trickle.xml"].error or "") and status["trickle.xml"].failures == 2
+    assert status["healthy.xml"].error is None and status["healthy.xml"].items_produced == 2
