@@ -10,6 +10,14 @@ KEYWORD_FIELDS = ("source", "countries", "regions", "organizations", "persons", 
 FIELDS = TEXT_FIELDS + KEYWORD_FIELDS
 
 
+def keyword_value(field: str, value: str) -> str:
+    """A keyword value as stored and compared: country codes upper case, the rest through the
+    `lowercase` normalizer (Lucene's lower case, the analyzer's)."""
+    from pipeline.query.analyzer import lower
+
+    return value.upper() if field == "countries" else lower(value)
+
+
 @dataclass(frozen=True)
 class Term:
     """A word, a quoted phrase or a trailing-wildcard prefix, in one field or (field None) in title and body.

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.query.ast import KEYWORD_FIELDS, TEXT_FIELDS, And, Node, Not, Term, positive_terms
+from pipeline.query.ast import KEYWORD_FIELDS, TEXT_FIELDS, And, Node, Not, Term, keyword_value, positive_terms
 
 # Keyword fields are matched case-insensitively through their lowercase-normalized sub-field;
 # country codes are stored upper-case.
 _KEYWORD_PATH = {f: f"{f}.lc" for f in KEYWORD_FIELDS} | {"countries": "countries"}
-
-
-def _keyword_value(field: str, value: str) -> str:
-    return value.upper() if field == "countries" else value.lower()
 
 
 def _text_term(field: str, t: Term) -> dict[str, Any]:
@@ -27,7 +23,7 @@ def to_es(node: Node) -> dict[str, Any]:
     if isinstance(node, Term):
         if node.field in KEYWORD_FIELDS:
             path = _KEYWORD_PATH[node.field]
-            value = _keyword_value(node.field, node.value)
+            value = keyword_value(node.field, node.value)
             if node.kind == "prefix":
                 return {"prefix": {path: {"value": value}}}
             return {"term": {path: value}}

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from pipeline.query.analyzer import tokens
-from pipeline.query.ast import And, Node, Not, Term
+from pipeline.query.ast import And, Node, Not, Term, keyword_value
 
 
 @dataclass
@@ -26,8 +26,8 @@ class Doc:
         for f in ("source", "regions", "organizations", "persons", "locations"):
             v = a.get(f)
             vals = v if isinstance(v, list) else ([v] if v else [])
-            kw[f] = {str(x).lower() for x in vals}
-        kw["countries"] = {str(x).upper() for x in a.get("countries") or []}
+            kw[f] = {keyword_value(f, str(x)) for x in vals}
+        kw["countries"] = {keyword_value("countries", str(x)) for x in a.get("countries") or []}
         return cls(text, kw)
 
     @cached_property
@@ -70,7 +70,7 @@ class Doc:
 def _term(doc: Doc, t: Term) -> bool:
     if t.field in doc.keywords:
         vals = doc.keywords[t.field]
-        v = t.value.upper() if t.field == "countries" else t.value.lower()
+        v = keyword_value(t.field, t.value)
         return any(x.startswith(v) for x in vals) if t.kind == "prefix" else v in vals
     hit = False
     for f in (t.field,) if t.field else ("title", "body"):

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Term
+from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Term, keyword_value
 from pipeline.query.matcher import Doc, matches
 
 K = TypeVar("K")
@@ -22,7 +22,7 @@ Anchor = tuple[str, ...]  # ("tok", t) | ("pre", p) | ("kw", field, v) | ("kwpre
 def anchors(node: Node) -> set[Anchor] | None:
     if isinstance(node, Term):
         if node.field in KEYWORD_FIELDS:
-            v = node.value.upper() if node.field == "countries" else node.value.lower()
+            v = keyword_value(node.field, node.value)
             return {("kwpre" if node.kind == "prefix" else "kw", node.field, v)}
         if node.kind == "prefix":
             return {("pre", node.tokens[0])}

@@ -9,6 +9,7 @@ from schemas.search import Hit, SearchResult
 
 FACETS = {"countries": "countries", "regions": "regions", "organizations": "organizations"}
 HIGHLIGHT_TAGS = ("<em>", "</em>")
+HIGHLIGHT_MAX_CHARS = 1_000_000  # Elasticsearch's index.highlight.max_analyzed_offset default
 
 
 def build_query(
@@ -22,6 +23,7 @@ def build_query(
 ) -> dict[str, Any]:
     """The request body for QUERY in the query language (raises QuerySyntaxError)."""
     from pipeline.query import parse
+    from pipeline.query.ast import keyword_value
     from pipeline.query.es import highlight_query, to_es
 
     must: list[dict[str, Any]] = []
@@ -36,7 +38,7 @@ def build_query(
     if country:
         filters.append({"term": {"countries": country.strip().upper()}})
     if region:
-        filters.append({"term": {"regions.lc": region.strip().lower()}})
+        filters.append({"term": {"regions.lc": keyword_value("regions", region.strip())}})
     if since:
         iso = since.isoformat()
         filters.append({"bool": {"should": [
@@ -50,6 +52,8 @@ def build_query(
         "track_total_hits": True,
         "_source": ["id", "title", "url", "published_at", "countries", "regions", "organizations"],
         "highlight": {
+            # a long article is highlighted in its first million characters instead of failing the search
+            "max_analyzed_offset": HIGHLIGHT_MAX_CHARS,
             "pre_tags": [HIGHLIGHT_TAGS[0]],
             "post_tags": [HIGHLIGHT_TAGS[1]],
             "fields": {"title": {"number_of_fragments": 0}, "body": {"fragment_size": 160, "number_of_fragments": 3}},
