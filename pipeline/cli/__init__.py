@@ -19,8 +19,22 @@ for module in (produce, worker, indexer, enrich, search, evaluate):
     module.register(app)
 
 
+class _NoLibraryTracebacks(logging.Filter):
+    """Clients log a full traceback on every retry (elastic_transport does, per attempt): during an
+    outage that floods the log. Their records keep one line: the message and the exception's own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not record.name.startswith("newswatch"):
+            exc = record.exc_info[1]
+            record.msg, record.args = f"{record.getMessage()} ({type(exc).__name__}: {exc})", None
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_NoLibraryTracebacks())
     for noisy in ("kafka", "elastic_transport", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app()

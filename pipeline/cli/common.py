@@ -48,3 +48,33 @@ def stop_on_signals() -> threading.Event:
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def search_articles(s: Settings, body: dict[str, Any]) -> dict[str, Any]:
+    """One search over the articles alias for a command: Elasticsearch's refusals and outages become a
+    message and exit 1, never a traceback; no index yet is an empty result."""
+    from elasticsearch import ApiError, NotFoundError, TransportError
+
+    from pipeline.clients.elasticsearch import make_es
+
+    try:
+        return dict(make_es(s).search(index=s.es_alias, **body))
+    except NotFoundError:
+        console.print(f"[yellow]no index {safe(s.es_alias)} yet: nothing has been indexed[/yellow]")
+        return {}
+    except ApiError as exc:
+        console.print(f"[red]Elasticsearch refused the search[/red] (HTTP {exc.meta.status}): {safe(_es_reason(exc))}")
+        raise typer.Exit(1) from exc
+    except TransportError as exc:
+        console.print(f"[red]Elasticsearch is not reachable[/red] ({type(exc).__name__}); is the stack up? "
+                      "(`newswatch stack status`)")
+        raise typer.Exit(1) from exc
+
+
+def _es_reason(exc: Any) -> str:
+    """The root cause Elasticsearch gives, one line."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    causes = error.get("root_cause") or [error]
+    first = causes[0] if causes and isinstance(causes[0], dict) else {}
+    return f"{first.get('type', type(exc).__name__)}: {first.get('reason', exc.message)}"[:500]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli.common import console, out, print_json, safe, settings
+from pipeline.cli.common import console, out, print_json, safe, search_articles, settings
 
 app = typer.Typer(no_args_is_help=True, help="Alert rules: the same query language as `newswatch search`.")
 
@@ -97,8 +97,8 @@ def test(
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run the rule's query against what is already indexed."""
-    from pipeline.clients.elasticsearch import make_es
     from pipeline.clients.rules_store import load_rules
+    from pipeline.query import QuerySyntaxError
     from pipeline.query.search import build_query, parse_response
 
     s = settings()
@@ -106,7 +106,12 @@ def test(
     if rule is None:
         console.print(f"[red]no rule named {name!r}[/red]")
         raise typer.Exit(1)
-    result = parse_response(dict(make_es(s).search(index=s.es_alias, **build_query(rule.full_query(), limit=limit))))
+    try:
+        body = build_query(rule.full_query(), limit=limit)
+    except QuerySyntaxError as exc:  # a rule stored before today's limits
+        console.print(f"[red]rule {safe(name)} no longer parses:[/red] {safe(str(exc))}")
+        raise typer.Exit(2) from exc
+    result = parse_response(search_articles(s, body))
     if json_:
         print_json(result.model_dump(mode="json"))
         return

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import typer
 
-from pipeline.cli.common import console, out, print_json, safe, settings
+from pipeline.cli.common import console, out, print_json, safe, search_articles, settings
 
 
 def _since(value: str | None) -> datetime | None:
@@ -29,9 +29,6 @@ def register(app: typer.Typer) -> None:
         json_: bool = typer.Option(False, "--json", help="print JSON for scripts"),
     ) -> None:
         """Ranked articles with highlights, and the top countries, regions and organisations."""
-        from elasticsearch import NotFoundError
-
-        from pipeline.clients.elasticsearch import make_es
         from pipeline.query.search import build_query, parse_response
 
         from pipeline.query import QuerySyntaxError
@@ -42,12 +39,7 @@ def register(app: typer.Typer) -> None:
         except QuerySyntaxError as exc:
             console.print(f"[red]query error:[/red] {safe(str(exc))}")
             raise typer.Exit(2) from exc
-        try:
-            resp = make_es(s).search(index=s.es_alias, **body)
-        except NotFoundError:
-            console.print(f"[yellow]no index {s.es_alias} yet: nothing has been indexed[/yellow]")
-            resp = {}
-        result = parse_response(dict(resp))
+        result = parse_response(search_articles(s, body))
         if json_:
             print_json(result.model_dump(mode="json"))
             return

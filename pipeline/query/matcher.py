@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from pipeline.query.analyzer import tokens
-from pipeline.query.ast import And, Node, Not, Term, keyword_value
+from pipeline.query.ast import TEXT_FIELDS, And, Node, Not, Or, Term, keyword_value
 
 
 @dataclass
@@ -89,9 +89,46 @@ def _term(doc: Doc, t: Term) -> bool:
     return hit
 
 
-def matches(node: Node, doc: Doc) -> bool:
+@dataclass(frozen=True)
+class AnyWord:
+    """An OR of plain words in the same fields (a watch list), matched with one set intersection instead
+    of a term at a time: a rule of a thousand names costs about what a rule of one does."""
+
+    fields: tuple[str, ...]
+    words: frozenset[str]
+
+
+def compile_for_matching(node: Node) -> Node:
+    """The same query, with long ORs of plain words turned into `AnyWord`s (for `matches` only)."""
+    if isinstance(node, Not):
+        return Not(compile_for_matching(node.child))
+    if isinstance(node, And):
+        return And(tuple(compile_for_matching(c) for c in node.children))
+    if isinstance(node, Or):
+        groups: dict[tuple[str, ...], set[str]] = {}
+        rest: list[Node] = []
+        for c in node.children:
+            if isinstance(c, Term) and c.kind == "word" and len(c.tokens) == 1 and c.field in (None, *TEXT_FIELDS):
+                groups.setdefault((c.field,) if c.field else TEXT_FIELDS, set()).add(c.tokens[0])
+            else:
+                rest.append(compile_for_matching(c))
+        if sum(map(len, groups.values())) < 8:
+            return Or(tuple(compile_for_matching(c) for c in node.children))
+        return Or(tuple(AnyWord(f, frozenset(w)) for f, w in groups.items()) + tuple(rest))
+    return node
+
+
+def matches(node: Node | AnyWord, doc: Doc) -> bool:
     if isinstance(node, Term):
         return _term(doc, node)
+    if isinstance(node, AnyWord):
+        hit = False
+        for f in node.fields:
+            found = node.words & doc.token_sets[f]
+            if found:
+                doc.matched.update((f, x) for x in found)
+                hit = True
+        return hit
     if isinstance(node, Not):
         saved = set(doc.matched)
         result = not matches(node.child, doc)

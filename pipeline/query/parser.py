@@ -16,10 +16,21 @@ from pipeline.query.analyzer import tokens
 from pipeline.query.ast import FIELDS, KEYWORD_FIELDS, And, Node, Not, Or, Term
 
 
+# Limits, the same for `search` and for rules, so that anything accepted runs in both: Elasticsearch
+# refuses bool queries nested deeper than 30 (our translation adds up to 4 levels around the query's
+# own) and more clauses than `indices.query.bool.max_clause_count` (each unfielded term is 2 clauses).
+MAX_QUERY_CHARS = 10_000
+MAX_DEPTH = 12  # parentheses and NOTs inside one another
+MAX_TERMS = 1_000  # words, phrases, prefixes and field values
+
+
 class QuerySyntaxError(ValueError):
     def __init__(self, message: str, query: str, pos: int) -> None:
         self.query, self.pos = query, pos
-        super().__init__(f"{message} at position {pos + 1}:\n  {query}\n  {' ' * pos}^")
+        start = max(0, pos - 40)  # a window around the position: the query may be 10,000 characters
+        shown = ("…" if start else "") + query[start : pos + 40] + ("…" if len(query) > pos + 40 else "")
+        caret = pos - start + (1 if start else 0)
+        super().__init__(f"{message} at position {pos + 1}:\n  {shown}\n  {' ' * caret}^")
 
 
 @dataclass
@@ -58,8 +69,18 @@ def _lex(q: str) -> list[_Tok]:
 class _Parser:
     def __init__(self, q: str) -> None:
         self.q = q
+        if len(q) > MAX_QUERY_CHARS:
+            raise QuerySyntaxError(f"the query is {len(q)} characters long, over the limit of {MAX_QUERY_CHARS}",
+                                   q, MAX_QUERY_CHARS)
         self.toks = _lex(q)
         self.i = 0
+        self.depth = 0
+        self.terms = 0
+
+    def deeper(self, t: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(f"parentheses and NOTs nested deeper than {MAX_DEPTH}", self.q, t.pos)
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -98,18 +119,22 @@ class _Parser:
         if t is None:
             raise QuerySyntaxError("the query ends where a term was expected", self.q, len(self.q))
         if t.kind in ("NOT", "MINUS"):
-            self.take()
-            return Not(self.unary())
+            self.deeper(self.take())
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
         t = self.take()
         if t.kind == "LPAREN":
+            self.deeper(t)
             node = self.or_()
             close = self.peek()
             if close is None or close.kind != "RPAREN":
                 raise QuerySyntaxError("missing ')'", self.q, close.pos if close else len(self.q))
             self.take()
+            self.depth -= 1
             return node
         field = None
         start = t.pos
@@ -136,6 +161,9 @@ class _Parser:
         return self.term(field, "word", text, start, t.pos)
 
     def term(self, field: str | None, kind: str, value: str, start: int, vpos: int) -> Term:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise QuerySyntaxError(f"more than {MAX_TERMS} terms", self.q, start)
         if field in KEYWORD_FIELDS:
             if not value.strip():
                 raise QuerySyntaxError("an empty value", self.q, vpos)

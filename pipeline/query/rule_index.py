@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Term, keyword_value
-from pipeline.query.matcher import Doc, matches
+from pipeline.query.matcher import Doc, compile_for_matching, matches
 
 K = TypeVar("K")
 Anchor = tuple[str, ...]  # ("tok", t) | ("pre", p) | ("kw", field, v) | ("kwpre", field, v)
@@ -65,7 +65,7 @@ class RuleIndex(Generic[K]):
 
     def put(self, key: K, node: Node) -> None:
         self.remove(key)
-        self._entries[key] = _Entry(key, node)
+        self._entries[key] = _Entry(key, compile_for_matching(node))
         a = anchors(node)
         self._anchors[key] = a
         if a is None:

@@ -206,3 +206,26 @@ def test_matcher_and_elasticsearch_agree(indexed: Any) -> None:
     assert not differences, f"{len(differences)} of {len(queries)} queries differ; first: {differences[:3]}"
     # the generated queries are informative: most select some but not all articles
     assert nonempty >= len(queries) // 3
+
+
+def test_the_largest_accepted_queries_run_in_both(indexed: Any) -> None:
+    """The parser's limits sit under Elasticsearch's: the deepest and the widest query it accepts run in
+    `search` and match alike in-stream; one step further is refused by the parser, for both."""
+    from pipeline.query.parser import MAX_DEPTH, MAX_TERMS, QuerySyntaxError
+
+    s, es, docs = indexed
+    deep = "ukraine OR missile"
+    for _ in range(MAX_DEPTH // 2):
+        deep = f"japan AND NOT ({deep})"
+    common = sorted({t for d in docs for t in tokens(d["body"]) if t.isalpha()})[: MAX_TERMS // 2]
+    wide = " OR ".join(common + [f"z{i:03d}" for i in range(MAX_TERMS - len(common))])
+    views = [Doc.from_article(d) for d in docs]
+    for q in (deep, wide):
+        node = parse(q)
+        body = build_query(q, limit=len(docs) + 10)
+        search = {h["_id"] for h in es.search(index=s.es_alias, **{**body, "aggs": {}, "_source": False})["hits"]["hits"]}
+        assert search == {d["id"] for d, v in zip(docs, views, strict=True) if matches(node, v)}
+        assert search
+    for q in (f"japan AND NOT ({deep})", wide + " OR one_more"):
+        with pytest.raises(QuerySyntaxError):
+            parse(q)
