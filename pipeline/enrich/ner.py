@@ -33,7 +33,37 @@ def model() -> Language:
     return nlp
 
 
+SEGMENT_CHARS = 10_000  # spaCy's memory grows with the document: long texts go through in pieces
+
+
+def segments(text: str, size: int = SEGMENT_CHARS) -> list[tuple[int, str]]:
+    """(offset, piece) of at most `size` characters, cut at a paragraph, else a line, a sentence or a
+    space, so no entity is split unless the text gives no break at all."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = size
+        for sep in ("\n\n", "\n", ". ", " "):
+            i = window.rfind(sep)
+            if i > size // 2:
+                cut = i + len(sep)
+                break
+        out.append((start, text[start : start + cut]))
+        start += cut
+    out.append((start, text[start:]))
+    return out
+
+
 def mentions(texts: Iterable[str], *, batch_size: int = 16) -> Iterator[list[Mention]]:
     """Named-entity mentions of each text, in order."""
-    for doc in model().pipe(texts, batch_size=batch_size):
-        yield [Mention(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents if e.label_ in KEPT_LABELS]
+    pieces: list[tuple[int, int, str]] = []  # (text number, offset, piece)
+    n = 0
+    for n, text in enumerate(texts, 1):
+        pieces += [(n - 1, off, piece) for off, piece in segments(text)]
+    found: list[list[Mention]] = [[] for _ in range(n)]
+    docs = model().pipe((p for _, _, p in pieces), batch_size=batch_size)
+    for (i, off, _), doc in zip(pieces, docs, strict=True):
+        found[i] += [Mention(e.text, e.label_, off + e.start_char, off + e.end_char)
+                     for e in doc.ents if e.label_ in KEPT_LABELS]
+    yield from found

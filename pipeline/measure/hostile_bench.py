@@ -19,6 +19,12 @@ CASES: dict[str, Callable[[str], str]] = {
     "hyphenated-title-case-1000-words": lambda seed: " ".join(["Up-To-Date Well-Being"] * 500),
     # just under the 2 MB body limit, dense with entities and places
     "entity-dense-2mb": lambda seed: (seed + "\n\n") * (1_990_000 // (len(seed.encode("utf-8")) + 2)),
+    # no space, no line, no sentence: nothing to cut the text at
+    "one-word-2mb": lambda seed: "Ab" * 995_000,
+    # 3 bytes a character, no spaces, every character a token
+    "cjk-2mb": lambda seed: "北京東京" * 165_000,
+    # an entity on every line
+    "capitalised-lines-2mb": lambda seed: "Tokyo Moscow Kyiv Paris\n" * 82_000,
 }
 
 

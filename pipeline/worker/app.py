@@ -46,7 +46,7 @@ def create_app(s: Settings) -> faust.App:
     enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
     dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
     # One pool for every enrichment actor; its processes start on first use (warm-up below).
-    pool = EnrichPool(s.enrich_processes, s.max_article_bytes)
+    pool = EnrichPool(s.enrich_processes, s.max_article_bytes, s.enrich_timeout_s)
 
     @app.task
     async def start_pool() -> None:
@@ -59,7 +59,7 @@ def create_app(s: Settings) -> faust.App:
     async def enrich(stream: faust.StreamT) -> None:
         async for events in stream.take_events(s.enrich_batch_size, within=s.enrich_batch_window):
             payloads = [e.message.value or b"" for e in events]
-            results = await pool.enrich(payloads, chunks=1)
+            results = await pool.enrich(payloads)
             pending = []
             ok = 0
             for ev, (article_id, doc, reason) in zip(events, results, strict=True):

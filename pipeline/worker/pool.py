@@ -7,14 +7,20 @@ and the gazetteer once, in its initializer.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 
 from schemas import ValidationLimits
+
+log = logging.getLogger("newswatch.worker")
 
 # (article id or None, enriched JSON bytes or None, rejection reason or None)
 Result = tuple[str | None, bytes | None, str | None]
@@ -48,7 +54,45 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="die-with-worker", daemon=True).start()
 
 
-def enrich_chunk(payloads: list[bytes], max_article_bytes: int) -> list[Result]:
+class _OverBudget(BaseException):
+    """Raised by the alarm inside a child; a BaseException so no `except Exception` on the way swallows it."""
+
+
+@contextmanager
+def _budget(seconds: float) -> Iterator[None]:
+    def ring(*_: object) -> None:
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def enrich_chunk(payloads: list[bytes], max_article_bytes: int, budget_s: float) -> list[Result]:
+    """In a child. The chunk gets `budget_s` per article; when it overruns, each article is enriched on its
+    own with `budget_s`, and the one that overruns alone is reported as timed out: it costs only itself."""
+    if not payloads:
+        return []
+    try:
+        with _budget(budget_s * len(payloads)):
+            return _enrich(payloads, max_article_bytes)
+    except _OverBudget:
+        pass
+    out: list[Result] = []
+    for p in payloads:
+        try:
+            with _budget(budget_s):
+                out += _enrich([p], max_article_bytes)
+        except _OverBudget:
+            out.append((_article_id(p, max_article_bytes), None, f"enrichment timed out after {budget_s:g}s"))
+    return out
+
+
+def _enrich(payloads: list[bytes], max_article_bytes: int) -> list[Result]:
     from pipeline.enrich import enrich_payloads
 
     out: list[Result] = []
@@ -60,33 +104,91 @@ def enrich_chunk(payloads: list[bytes], max_article_bytes: int) -> list[Result]:
     return out
 
 
+def _article_id(payload: bytes, max_article_bytes: int) -> str | None:
+    from schemas import RawArticle
+
+    try:
+        return RawArticle.from_payload(payload, ValidationLimits(max_article_bytes)).id
+    except Exception:  # noqa: BLE001 - an id is a courtesy for the dead letter
+        return None
+
+
 class EnrichPool:
-    def __init__(self, processes: int, max_article_bytes: int) -> None:
+    """`size` child processes, one per slot, each used by one batch at a time.
+
+    The budget is enforced twice: by an alarm inside the child (per article, above), and by the parent,
+    which kills and replaces a child that does not answer within the budget plus a grace period (stuck in
+    native code, or killed by the kernel for memory); that batch is then retried an article at a time in
+    fresh children, so only the article that causes it is lost to the dead-letter topic.
+    """
+
+    GRACE_S = 30.0
+
+    def __init__(self, processes: int, max_article_bytes: int, budget_s: float = 60.0) -> None:
         self.size = processes or os.cpu_count() or 1
         self.max_article_bytes = max_article_bytes
+        self.budget_s = budget_s
+        self.replaced = 0  # children killed and replaced: a number for the operator
+        self._free: asyncio.Queue[ProcessPoolExecutor] | None = None
+        self._all: list[ProcessPoolExecutor] = []
+
+    @staticmethod
+    def _child() -> ProcessPoolExecutor:
         # spawn, not fork: the parent runs an event loop and client threads that must not be copied.
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.size, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
-            initargs=(os.getpid(),),
-        )
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
+                                   initargs=(os.getpid(),))
 
     async def warm(self) -> None:
         """Start every child and load its model before the first real batch."""
+        if self._free is None:
+            self._free = asyncio.Queue()
+            self._all = [self._child() for _ in range(self.size)]
+            for c in self._all:
+                self._free.put_nowait(c)
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._pool, enrich_chunk, [], 1) for _ in range(self.size)))
+        await asyncio.gather(*(loop.run_in_executor(c, enrich_chunk, [], 1, 1.0) for c in self._all))
 
-    async def enrich(self, payloads: list[bytes], *, chunks: int = 0) -> list[Result]:
-        """Split the batch across `chunks` children (0: all of them), keep the order."""
+    async def enrich(self, payloads: list[bytes]) -> list[Result]:
+        """One result per payload, in order."""
         if not payloads:
             return []
+        if self._free is None:
+            await self.warm()
+        assert self._free is not None
+        child = await self._free.get()
+        try:
+            child, results = await self._run(child, payloads)
+            if results is not None:
+                return results
+            out: list[Result] = []  # the child died or hung: one article at a time, in fresh children
+            for p in payloads:
+                child, one = await self._run(child, [p])
+                out += one if one is not None else [(None, None, "enrichment did not finish: the article took its "
+                                                      "process down or over the time budget")]
+            return out
+        finally:
+            self._free.put_nowait(child)
+
+    async def _run(self, child: ProcessPoolExecutor, payloads: list[bytes]) -> tuple[ProcessPoolExecutor, list[Result] | None]:
         loop = asyncio.get_running_loop()
-        n = min(chunks or self.size, len(payloads))
-        step = -(-len(payloads) // n)
-        chunks = [payloads[i : i + step] for i in range(0, len(payloads), step)]
-        parts = await asyncio.gather(
-            *(loop.run_in_executor(self._pool, enrich_chunk, c, self.max_article_bytes) for c in chunks)
-        )
-        return [r for part in parts for r in part]
+        fut = loop.run_in_executor(child, enrich_chunk, payloads, self.max_article_bytes, self.budget_s)
+        try:
+            return child, await asyncio.wait_for(fut, self.budget_s * len(payloads) + self.GRACE_S)
+        except (asyncio.TimeoutError, BrokenProcessPool) as exc:
+            log.warning("enrichment process %s on a batch of %d; replacing it",
+                        "over its time budget" if isinstance(exc, asyncio.TimeoutError) else "died", len(payloads))
+            return self._replace(child), None
+
+    def _replace(self, child: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        for proc in list(getattr(child, "_processes", {}).values()):
+            with suppress(OSError):
+                proc.kill()
+        child.shutdown(wait=False, cancel_futures=True)
+        fresh = self._child()
+        self._all[self._all.index(child)] = fresh
+        self.replaced += 1
+        return fresh
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for c in self._all:
+            c.shutdown(wait=False, cancel_futures=True)

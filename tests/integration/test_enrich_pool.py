@@ -1,0 +1,63 @@
+"""The enrichment pool's time budget and its replacement of children, with real child processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from pipeline.worker.pool import EnrichPool
+from tests.support import SEED
+
+pytestmark = pytest.mark.integration
+
+
+def _article(title: str, body: str) -> bytes:
+    return json.dumps({"title": title, "body": body}).encode()
+
+
+SMALL = [_article(f"Small {i}", f"Officials in Nairobi and Lima met on day {i}.") for i in range(2)]
+
+
+def test_an_article_over_its_budget_costs_only_itself() -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    slow = _article("Slow", (seed + "\n\n") * 300)  # about a second and a half of NER: over 0.5 s
+
+    async def main() -> list[tuple[str | None, bytes | None, str | None]]:
+        pool = EnrichPool(1, 2_000_000, budget_s=0.5)
+        try:
+            await pool.warm()
+            return await pool.enrich([SMALL[0], slow, SMALL[1]])
+        finally:
+            pool.close()
+
+    first, stuck, last = asyncio.run(main())
+    assert first[1] is not None and last[1] is not None
+    assert b"Nairobi" in first[1] and b"KE" in first[1]
+    assert stuck[1] is None and stuck[2] == "enrichment timed out after 0.5s" and stuck[0]
+
+
+def test_a_child_killed_mid_batch_is_replaced_and_the_batch_still_enriched() -> None:
+    seed = SEED.read_text(encoding="utf-8")
+    longer = _article("Longer", (seed + "\n\n") * 200)
+
+    async def main() -> tuple[list[tuple[str | None, bytes | None, str | None]], int]:
+        pool = EnrichPool(1, 2_000_000, budget_s=60)
+        try:
+            await pool.warm()
+            task = asyncio.ensure_future(pool.enrich([SMALL[0], longer, SMALL[1]]))
+            await asyncio.sleep(0)  # let the batch reach the child
+            [child] = pool._all
+            deadline = asyncio.get_running_loop().time() + 10
+            while not getattr(child, "_processes", None) and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.05)
+            for proc in list(child._processes.values()):
+                proc.kill()  # the kernel's OOM killer, say
+            return await task, pool.replaced
+        finally:
+            pool.close()
+
+    results, replaced = asyncio.run(main())
+    assert replaced == 1
+    assert all(doc is not None for _, doc, _ in results), [r[2] for r in results]
