@@ -73,9 +73,13 @@ class RawArticle(BaseModel):
             return None
         from urllib.parse import urlsplit
 
-        parts = urlsplit(v)
+        try:
+            parts = urlsplit(v)
+            parts.port  # noqa: B018 - raises for a port out of range or not a number
+        except ValueError as exc:
+            raise ValueError(f"url {v[:200]!r} is not a valid URL ({exc})") from exc
         if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in v):
-            raise ValueError(f"url {v!r} is not an absolute http(s) URL")
+            raise ValueError(f"url {v[:200]!r} is not an absolute http(s) URL")
         return v
 
     @field_validator("source", "language", "id", mode="before")
