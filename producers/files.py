@@ -7,12 +7,13 @@ one hostile record costs that line only.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from producers.record import SourceRecord
 from schemas import ValidationLimits
@@ -36,9 +37,25 @@ def expand(paths: Iterable[str]) -> list[Path | str]:
     return out
 
 
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+              (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _file_text(data: bytes) -> bytes | str:
+    """Files saved by Windows tools are often UTF-16 with a byte-order mark: decoded here, for files only
+    (records on topics must be UTF-8). Anything else is left to `decode`, which wants UTF-8."""
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise UntrustedJSONError(f"not {codec.upper()} despite its byte-order mark: {exc.reason}") from exc
+    return data
+
+
 def read_txt(where: str, data: bytes, source: str | None) -> Iterator[SourceRecord]:
     try:
-        text = decode(data, max_bytes=None)
+        text = decode(_file_text(data), max_bytes=None)
     except UntrustedJSONError as exc:
         yield SourceRecord(where, error=str(exc), raw=data.decode("utf-8", "replace"))
         return
@@ -49,7 +66,7 @@ def read_txt(where: str, data: bytes, source: str | None) -> Iterator[SourceReco
 def read_json_lines(origin: str, lines: Iterable[bytes | str], source: str | None,
                     limits: ValidationLimits) -> Iterator[SourceRecord]:
     for n, line in enumerate(lines, 1):
-        if not line.strip():
+        if len(line) <= 1024 and not line.strip():
             continue
         where = f"{origin}:{n}"
         raw = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line).rstrip("\r\n")
@@ -63,7 +80,7 @@ def read_json_lines(origin: str, lines: Iterable[bytes | str], source: str | Non
 
 def read_json(where: str, data: bytes, source: str | None) -> Iterator[SourceRecord]:
     try:
-        text = decode(data, max_bytes=None)
+        text = decode(_file_text(data), max_bytes=None)
         obj = loads(text, max_bytes=None)  # a whole file, already in memory: its depth and numbers are bounded
     except UntrustedJSONError as exc:
         yield SourceRecord(where, error=str(exc), raw=data.decode("utf-8", "replace"))
@@ -91,19 +108,38 @@ def printable(path: Path) -> str:
 def read(target: Path | str, *, source: str | None = None, limits: ValidationLimits | None = None) -> Iterator[SourceRecord]:
     limits = limits or ValidationLimits()
     if target == "-":
-        yield from read_json_lines("<stdin>", getattr(sys.stdin, "buffer", sys.stdin), source, limits)
+        yield from read_json_lines("<stdin>", _lines(sys.stdin.buffer, limits.max_payload_bytes), source, limits)
         return
     path = Path(target)
     where = printable(path)
+    suffix = path.suffix.lower()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            if suffix in (".jsonl", ".ndjson"):  # streamed: a file of any size, a line at a time
+                yield from read_json_lines(where, _lines(f, limits.max_payload_bytes), source, limits)
+                return
+            # one record per file: never more than a record's limit in memory
+            data = f.read(limits.max_payload_bytes + 1)
+            if len(data) > limits.max_payload_bytes:
+                size = os.fstat(f.fileno()).st_size
+                yield SourceRecord(where, error=f"file is {size} bytes, over the limit of {limits.max_payload_bytes} "
+                                                f"bytes for one record", raw=data[:4096].decode("utf-8", "replace"))
+                return
     except OSError as exc:
+        # nothing of the original could be read: the dead letter names the file, its payload stays empty
         yield SourceRecord(where, error=f"cannot read: {exc.strerror or exc}")
         return
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        yield from read_json_lines(where, data.splitlines(), source, limits)
-    elif suffix == ".json":
+    if suffix == ".json":
         yield from read_json(where, data, source)
     else:
         yield from read_txt(where, data, source)
+
+
+def _lines(f: BinaryIO, max_bytes: int) -> Iterator[bytes]:
+    """The file's lines; a line over `max_bytes` comes back as its first `max_bytes + 1` bytes (which the
+    parser refuses as over the limit) and the rest of it is skipped without being held."""
+    while line := f.readline(max_bytes + 1):
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+        yield line

@@ -63,7 +63,9 @@ class ArticlePublisher:
         return article.id
 
     def reject(self, rec: SourceRecord, reason: str) -> None:
-        dl = DeadLetter(stage="produce", reason=reason, payload=rec.raw or json.dumps(rec.payload or {}),
+        # the original text; a record that could not be read at all has none (its source names the file)
+        original = rec.raw if rec.raw or rec.payload is None else json.dumps(rec.payload, ensure_ascii=False)
+        dl = DeadLetter(stage="produce", reason=reason, payload=original,
                         source=rec.origin).fit(self.s.max_message_bytes)
         self._futures.append((None, self.producer.send(self.s.topic_dlq, key=rec.origin, value=dl.model_dump(mode="json"))))
         self.summary.rejected += 1

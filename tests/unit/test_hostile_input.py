@@ -125,3 +125,46 @@ def test_a_body_with_no_text_is_refused() -> None:
         with pytest.raises(ValueError, match="body has no text"):
             RawArticle.from_payload({"title": "t", "body": body})
     assert RawArticle.from_payload({"title": "t", "body": "\u200b北京\u200b"}).body
+
+
+def test_files_from_windows_tools_and_files_too_big_to_be_a_record(tmp_path: Path) -> None:
+    limits = ValidationLimits(max_article_bytes=10_000)
+    (tmp_path / "utf16.json").write_bytes(json.dumps(GOOD, ensure_ascii=False).encode("utf-16"))
+    (tmp_path / "utf16be.txt").write_bytes(b"\xfe\xff" + "Floods in Kenya\nNairobi".encode("utf-16-be"))
+    (tmp_path / "big.txt").write_bytes(b"word " * 20_000)
+    [utf16] = read(tmp_path / "utf16.json", limits=limits)
+    [be] = read(tmp_path / "utf16be.txt", limits=limits)
+    [big] = read(tmp_path / "big.txt", limits=limits)
+    assert utf16.error is None and utf16.payload == GOOD
+    assert be.error is None and be.payload and be.payload["title"] == "Floods in Kenya"
+    assert "over the limit" in (big.error or "") and "100000 bytes" in (big.error or "") and len(big.raw) <= 4096
+
+
+def test_a_huge_line_costs_that_line_and_is_never_held_whole(tmp_path: Path) -> None:
+    limits = ValidationLimits(max_article_bytes=10_000)
+    f = tmp_path / "huge-line.jsonl"
+    f.write_bytes(json.dumps(GOOD).encode() + b"\n" + b'{"title": "' + b"x" * 5_000_000 + b'"}\n'
+                  + json.dumps(GOOD).encode() + b"\n")
+    recs = list(read(f, limits=limits))
+    assert [r.error is None for r in recs] == [True, False, True]
+    assert "over the limit" in (recs[1].error or "")
+
+
+def test_an_unreadable_file_is_named_not_replaced_by_an_empty_object(tmp_path: Path) -> None:
+    from producers.publisher import ArticlePublisher
+    from pipeline.settings import Settings
+
+    [rec] = read(tmp_path / "missing.json")
+    assert (rec.error or "").startswith("cannot read") and rec.raw == "" and rec.payload is None
+
+    class Producer:
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, object]] = []
+
+        def send(self, topic: str, key: object = None, value: object = None) -> None:
+            self.sent.append((topic, value))
+
+    producer = Producer()
+    ArticlePublisher(Settings(), producer).send(rec)  # type: ignore[arg-type]
+    [(topic, letter)] = producer.sent
+    assert topic == "articles.dlq" and letter["payload"] == "" and "missing.json" in letter["source"]  # type: ignore[index]
