@@ -55,37 +55,65 @@ class ElasticsearchIndexer:
         for rec in records:
             try:
                 art = EnrichedArticle.model_validate_json(rec.value or b"")
-            except ValidationError as exc:
-                self._dead_letter(rec, f"not an enriched article: {exc.errors()[0].get('msg', exc)}")
+            except (ValidationError, ValueError) as exc:
+                why = exc.errors()[0].get("msg", str(exc)) if isinstance(exc, ValidationError) else str(exc)
+                self._dead_letter(rec, f"not an enriched article: {why}"[:1000])
                 result.dead_lettered += 1
                 continue
             docs[art.id] = (rec, art.document())
-        if docs:
-            ops: list[dict[str, Any]] = []
-            for doc_id, (_, doc) in docs.items():
-                ops.append({"index": {"_index": self.s.es_alias, "_id": doc_id}})
-                ops.append(doc)
-            try:
-                resp = self.es.bulk(operations=ops, refresh=False)
-            except Exception as exc:  # noqa: BLE001 - connection errors and the like: retry the batch
-                raise RetryableError(f"bulk request failed: {exc}") from exc
-            retry = []
-            for (doc_id, (rec, _)), item in zip(docs.items(), resp["items"], strict=True):
-                res = item.get("index", {})
-                status = res.get("status", 500)
-                if status < 300:
-                    result.indexed += 1
-                elif status in RETRYABLE:
-                    retry.append(doc_id)
-                else:
-                    err = res.get("error", {})
-                    self._dead_letter(rec, f"elasticsearch rejected it ({status}): {err.get('type')}: {err.get('reason')}",
-                                      doc_id)
-                    result.dead_lettered += 1
-            if retry:
-                raise RetryableError(f"{len(retry)} document(s) hit a retryable error")
+        retry = 0
+        for chunk in _chunks(docs, MAX_BULK_BYTES):
+            retry += self._bulk(chunk, result)
+        if retry:
+            raise RetryableError(f"{retry} document(s) hit a retryable error")
         self.dlq.flush()
         return result
 
+    def _bulk(self, docs: dict[str, tuple[Any, dict[str, Any]]], result: BatchResult) -> int:
+        """One bulk request; the number of documents to retry."""
+        ops: list[dict[str, Any]] = []
+        for doc_id, (_, doc) in docs.items():
+            ops.append({"index": {"_index": self.s.es_alias, "_id": doc_id}})
+            ops.append(doc)
+        try:
+            resp = self.es.bulk(operations=ops, refresh=False)
+        except Exception as exc:  # noqa: BLE001 - connection errors and the like: retry the batch
+            raise RetryableError(f"bulk request failed: {exc}") from exc
+        retry = 0
+        for (doc_id, (rec, _)), item in zip(docs.items(), resp["items"], strict=True):
+            res = item.get("index", {})
+            status = res.get("status", 500)
+            if status < 300:
+                result.indexed += 1
+            elif status in RETRYABLE:
+                retry += 1
+            else:
+                err = res.get("error", {})
+                self._dead_letter(rec, f"elasticsearch rejected it ({status}): {err.get('type')}: {err.get('reason')}",
+                                  doc_id)
+                result.dead_lettered += 1
+        return retry
+
     def close(self) -> None:
         self.dlq.flush()
+
+
+# Elasticsearch refuses a request over http.max_content_length (100 MB); a batch of large articles is
+# sent as several requests well under it.
+MAX_BULK_BYTES = 32 * 1024 * 1024
+
+
+def _chunks(docs: dict[str, tuple[Any, dict[str, Any]]], max_bytes: int) -> list[dict[str, tuple[Any, dict[str, Any]]]]:
+    chunks: list[dict[str, tuple[Any, dict[str, Any]]]] = []
+    current: dict[str, tuple[Any, dict[str, Any]]] = {}
+    size = 0
+    for doc_id, (rec, doc) in docs.items():
+        n = len(rec.value or b"") + 256
+        if current and size + n > max_bytes:
+            chunks.append(current)
+            current, size = {}, 0
+        current[doc_id] = (rec, doc)
+        size += n
+    if current:
+        chunks.append(current)
+    return chunks

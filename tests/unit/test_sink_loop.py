@@ -77,3 +77,19 @@ def test_the_sink_is_closed_when_a_write_fails_for_good(monkeypatch: pytest.Monk
     with pytest.raises(ValueError):
         _run(c, s, monkeypatch)
     assert s.closed and "commit" not in c.log
+
+
+def test_a_batch_of_large_documents_is_sent_as_several_bulk_requests() -> None:
+    from consumers.indexer import _chunks
+
+    class Rec:
+        def __init__(self, n: int) -> None:
+            self.value = b"x" * n
+
+    docs = {f"d{i}": (Rec(6_000_000), {"id": f"d{i}"}) for i in range(20)}
+    chunks = _chunks(docs, 32 * 1024 * 1024)
+    assert [len(c) for c in chunks] == [5, 5, 5, 5]
+    assert [k for c in chunks for k in c] == list(docs)  # every document once, in order
+    big = (Rec(100_000_000), {"id": "big"})
+    assert _chunks({"a": docs["d0"], "big": big, "b": docs["d1"]}, 32 * 1024 * 1024) == [
+        {"a": docs["d0"]}, {"big": big}, {"b": docs["d1"]}]  # an oversize one alone; never an empty request
