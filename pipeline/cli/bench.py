@@ -146,24 +146,29 @@ def hostile(
     case: list[str] = typer.Option([], "--case", help="only this case (repeatable); default: all"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Time and peak memory of enriching valid but adversarial articles, one fresh process each."""
+    """Time and peak memory of enriching valid but adversarial articles, and of polling hostile feeds,
+    one fresh process each."""
     from pipeline.measure.datasets import seed_text
-    from pipeline.measure.hostile_bench import CASES, run_case
+    from pipeline.measure.hostile_bench import CASES, FEED_CASES, run_case, run_feed_case
 
-    unknown = sorted(set(case) - set(CASES))
+    unknown = sorted(set(case) - set(CASES) - set(FEED_CASES))
     if unknown:
-        console.print(f"[red]no case {', '.join(unknown)}[/red]; the cases: {', '.join(CASES)}")
+        console.print(f"[red]no case {', '.join(unknown)}[/red]; the cases: {', '.join([*CASES, *FEED_CASES])}")
         raise typer.Exit(2)
     with _input_needed():
         seed = seed_text()
     results = []
-    for name in case or list(CASES):
-        console.print(f"enriching {name} in a fresh process ...")
-        results.append(run_case(name, seed))
+    for name in case or [*CASES, *FEED_CASES]:
+        console.print(f"{'polling' if name in FEED_CASES else 'enriching'} {name} in a fresh process ...")
+        results.append(run_feed_case(name) if name in FEED_CASES else run_case(name, seed))
     if json_:
         print_json(results)
         return
     for r in results:
+        if r["case"] in FEED_CASES:
+            out.print(f"{r['case']}: one poll in {r['seconds']} s, peak RSS {r['peak_rss_mb']:,} MB "
+                      f"({r['rss_before_mb']:,} MB before); {r['status']}: {r['error']}")
+            continue
         state = "enriched" if r["enriched"] else f"rejected: {r['error']}"
         out.print(f"{r['case']}: {r['bytes']:,} bytes, {r['words']:,} words in {r['seconds']} s, peak RSS "
                   f"{r['peak_rss_mb']:,} MB ({r['rss_after_warm_up_mb']:,} MB after loading the model); {state}")

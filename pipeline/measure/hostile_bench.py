@@ -50,3 +50,46 @@ def run_case(name: str, seed: str) -> dict[str, Any]:
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
         result = pool.submit(_measure, body).result()
     return {"case": name, "bytes": len(body.encode("utf-8")), "words": len(body.split()), **result}
+
+
+# name -> path on the local site (pipeline/measure/localsite.py): what one hostile feed may cost the poller
+FEED_CASES = {"gzip-bomb-feed-1gb": "/hostile/bomb.xml", "one-byte-at-a-time-feed": "/hostile/trickle.xml"}
+
+
+def _poll_once(url: str) -> dict[str, Any]:
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.settings import Settings
+    from producers.feeds.fetch import FetchLimits
+    from producers.feeds.poller import Poller, PollResult
+    from producers.feeds.store import FeedStore
+    from schemas.feeds import Feed
+
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    results: list[PollResult] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = FeedStore(Path(tmp) / "feeds.sqlite")
+        poller = Poller([Feed(url=url)], store, lambda rec: None, set, FetchLimits.from_settings(Settings()))
+        t0 = time.perf_counter()
+        asyncio.run(poller.run(cycles=1, on_poll=results.append))
+        seconds = time.perf_counter() - t0
+        store.close()
+    return {"seconds": round(seconds, 2), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "rss_before_mb": before_mb, "status": results[0].status, "error": results[0].error}
+
+
+def run_feed_case(name: str) -> dict[str, Any]:
+    """One poll of a hostile feed, the poller in a fresh process, the site in this one."""
+    from pipeline.measure.localsite import FeedSite, gzip_bomb
+
+    site = FeedSite()
+    try:
+        site._bomb = gzip_bomb(1024 * 1024 * 1024)
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            result = pool.submit(_poll_once, site.url(FEED_CASES[name])).result()
+    finally:
+        site.close()
+    wire = len(site._bomb) if "bomb" in name else None
+    return {"case": name, "bytes_on_the_wire": wire, **result}
