@@ -8,6 +8,7 @@ one hostile record costs that line only.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import os
 import sys
@@ -121,9 +122,13 @@ def read(target: Path | str, *, source: str | None = None, limits: ValidationLim
             # one record per file: never more than a record's limit in memory
             data = f.read(limits.max_payload_bytes + 1)
             if len(data) > limits.max_payload_bytes:
-                size = os.fstat(f.fileno()).st_size
+                digest, size = hashlib.sha256(data), len(data)
+                while chunk := f.read(1 << 20):  # the original's size and hash, without holding it
+                    digest.update(chunk)
+                    size += len(chunk)
                 yield SourceRecord(where, error=f"file is {size} bytes, over the limit of {limits.max_payload_bytes} "
-                                                f"bytes for one record", raw=data[:4096].decode("utf-8", "replace"))
+                                                f"bytes for one record", raw=data[:4096].decode("utf-8", "replace"),
+                                   original=(size, digest.hexdigest()))
                 return
     except OSError as exc:
         # nothing of the original could be read: the dead letter names the file, its payload stays empty

@@ -67,6 +67,9 @@ class ArticlePublisher:
         original = rec.raw if rec.raw or rec.payload is None else json.dumps(rec.payload, ensure_ascii=False)
         dl = DeadLetter(stage="produce", reason=reason, payload=original,
                         source=rec.origin).fit(self.s.max_message_bytes)
+        if rec.original is not None:  # the source kept only an excerpt
+            dl = dl.model_copy(update={"truncated": True, "payload_bytes": rec.original[0],
+                                       "payload_sha256": rec.original[1]})
         self._futures.append((None, self.producer.send(self.s.topic_dlq, key=rec.origin, value=dl.model_dump(mode="json"))))
         self.summary.rejected += 1
         self.summary.reasons[reason] += 1

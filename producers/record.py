@@ -12,3 +12,4 @@ class SourceRecord:
     payload: dict[str, Any] | None = None
     error: str | None = None
     raw: str = ""  # the original text, kept for the dead-letter topic
+    original: tuple[int, str] | None = None  # (bytes, sha256) of the original when `raw` is only an excerpt
