@@ -37,3 +37,5 @@ def ensure_alerts_index(es: Elasticsearch, s: Settings) -> None:
     )
     if not es.indices.exists(index=s.es_alerts_index):
         es.options(ignore_status=400).indices.create(index=s.es_alerts_index)
+    else:  # an index from before a field was added: adding fields to a mapping is allowed
+        es.indices.put_mapping(index=s.es_alerts_index, properties=ALERT_PROPERTIES)

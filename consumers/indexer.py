@@ -8,7 +8,6 @@ they pass.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +15,12 @@ from elasticsearch import Elasticsearch
 from kafka import KafkaProducer
 from pydantic import ValidationError
 
+from consumers.dead_letters import DeadLetters
 from consumers.es_indices import ensure_article_index
 from consumers.sink import RetryableError
 from pipeline.settings import Settings
-from schemas import DeadLetter, EnrichedArticle
+from schemas import EnrichedArticle
 
-log = logging.getLogger("newswatch.indexer")
 RETRYABLE = {429, 500, 502, 503, 504}
 
 
@@ -35,16 +34,10 @@ class ElasticsearchIndexer:
     def __init__(self, s: Settings, es: Elasticsearch, dlq: KafkaProducer) -> None:
         self.s = s
         self.es = es
-        self.dlq = dlq
+        self.dead = DeadLetters(s, dlq, "index", s.topic_enriched)
 
     def open(self) -> None:
         ensure_article_index(self.es, self.s)
-
-    def _dead_letter(self, rec: Any, reason: str, article_id: str | None = None) -> None:
-        dl = DeadLetter.of_record("index", reason, rec, source=self.s.topic_enriched,
-                                  article_id=article_id).fit(self.s.max_message_bytes)
-        self.dlq.send(self.s.topic_dlq, key=rec.key, value=dl.model_dump(mode="json"))
-        log.warning("dead-lettered %s[%d]@%d: %s", rec.topic, rec.partition, rec.offset, reason)
 
     def write(self, records: list[Any]) -> BatchResult:
         result = BatchResult()
@@ -57,7 +50,7 @@ class ElasticsearchIndexer:
                 art = EnrichedArticle.model_validate_json(rec.value or b"")
             except (ValidationError, ValueError) as exc:
                 why = exc.errors()[0].get("msg", str(exc)) if isinstance(exc, ValidationError) else str(exc)
-                self._dead_letter(rec, f"not an enriched article: {why}"[:1000])
+                self.dead.of_record(rec, f"not an enriched article: {why}"[:1000])
                 result.dead_lettered += 1
                 continue
             docs[art.id] = (rec, art.document())
@@ -66,7 +59,7 @@ class ElasticsearchIndexer:
             retry += self._bulk(chunk, result)
         if retry:
             raise RetryableError(f"{retry} document(s) hit a retryable error")
-        self.dlq.flush()
+        self.dead.confirm()
         return result
 
     def _bulk(self, docs: dict[str, tuple[Any, dict[str, Any]]], result: BatchResult) -> int:
@@ -78,7 +71,7 @@ class ElasticsearchIndexer:
         try:
             resp = self.es.bulk(operations=ops, refresh=False)
         except Exception as exc:  # noqa: BLE001 - connection errors and the like: retry the batch
-            raise RetryableError(f"bulk request failed: {exc}") from exc
+            raise RetryableError(f"bulk request failed: {type(exc).__name__}") from exc
         retry = 0
         for (doc_id, (rec, _)), item in zip(docs.items(), resp["items"], strict=True):
             res = item.get("index", {})
@@ -89,13 +82,13 @@ class ElasticsearchIndexer:
                 retry += 1
             else:
                 err = res.get("error", {})
-                self._dead_letter(rec, f"elasticsearch rejected it ({status}): {err.get('type')}: {err.get('reason')}",
+                self.dead.of_record(rec, f"elasticsearch rejected it ({status}): {err.get('type')}: {err.get('reason')}",
                                   doc_id)
                 result.dead_lettered += 1
         return retry
 
     def close(self) -> None:
-        self.dlq.flush()
+        self.dead.producer.flush()
 
 
 # Elasticsearch refuses a request over http.max_content_length (100 MB); a batch of large articles is

@@ -62,9 +62,12 @@ class Settings(BaseSettings):
     worker_group: str = "newswatch-worker"
     indexer_group: str = "newswatch-indexer"
     alerts_group: str = "newswatch-alerts"
-    webhook_secret: SecretStr | None = None  # signs webhook bodies (X-Newswatch-Signature: sha256=...)
+    webhook_secret: SecretStr | None = None  # signs webhooks as Standard Webhooks (consumers/alerts/signing.py)
     webhook_timeout_s: float = Field(5.0, gt=0)
     webhook_retries: int = Field(5, ge=0)
+    alerts_dir: Path | None = None  # file channels write only under it (default: STATE_DIR/alerts)
+    # hosts, addresses or networks (comma-separated) webhooks may reach although not public: "10.0.0.0/8,hooks.lan"
+    alerts_allow_targets: str = ""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -137,6 +140,14 @@ class Settings(BaseSettings):
     def max_enriched_bytes(self) -> int:
         """An enriched article (the raw one plus its entities and places), and the worker's records."""
         return self.max_article_bytes * 3 + 65_536
+
+    @property
+    def alerts_folder(self) -> Path:
+        return (self.alerts_dir or self.state_dir / "alerts").expanduser().absolute()
+
+    @property
+    def alerts_allowed_targets(self) -> list[str]:
+        return [t.strip() for t in self.alerts_allow_targets.split(",") if t.strip()]
 
     @property
     def kafka_brokers(self) -> list[str]:

@@ -59,10 +59,13 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "ingested_at": {"type": "date"},
     "fired_at": {"type": "date"},
     "delivered_at": {"type": "date"},
-    "channels": {"type": "keyword"},
+    "channels": {"type": "keyword"},  # labels: a webhook's URL redacted
     "digest": {"type": "boolean"},
+    "status": {"type": "keyword"},  # pending, held (for a digest), delivered, failed
+    # per channel (a hash of it, never its URL): {"at", "id"} once it succeeded, {"at", "failed"} if it gave up
+    "deliveries": {"type": "object", "enabled": False},
 }
-ALERT_DELIVERY_FIELDS = {"delivered_at", "channels", "digest"}
+ALERT_DELIVERY_FIELDS = {"delivered_at", "channels", "digest", "status", "deliveries"}
 
 
 def index_template(*, alias: str, pattern: str, shards: int, replicas: int) -> dict[str, Any]:

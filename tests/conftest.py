@@ -41,7 +41,7 @@ def stack() -> Iterator[Any]:
 
 
 @pytest.fixture()
-def env(stack: Any) -> Iterator[dict[str, str]]:
+def env(stack: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment for one test: its own topics, consumer groups and index, so tests never see each other."""
     from elasticsearch import Elasticsearch
 
@@ -62,6 +62,9 @@ def env(stack: Any) -> Iterator[dict[str, str]]:
         "NEWSWATCH_ES_ALIAS": f"t{sfx}-news-articles",
         "NEWSWATCH_ES_INDEX": f"t{sfx}-news-articles-v1",
         "NEWSWATCH_SESSION_TIMEOUT_S": "6",
+        # the tests' webhooks listen on 127.0.0.1, which only the allow-list opens; files go under tmp
+        "NEWSWATCH_ALERTS_ALLOW_TARGETS": "127.0.0.1",
+        "NEWSWATCH_ALERTS_DIR": str(tmp_path / "alerts"),
         "PYTHONUNBUFFERED": "1",
     }
     yield e

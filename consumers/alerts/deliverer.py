@@ -1,10 +1,15 @@
-"""Alert delivery as a sink (`consumers.sink`): `alerts` topic -> each rule's channels and the
-`news-alerts` index.
+"""Alert delivery as a sink (`consumers.sink`): `alerts` topic -> each rule's channels, with the
+`news-alerts` index as the durable record of what happened to every alert.
 
-An alert's id is `rule:article`, and the `news-alerts` index is the record of what was delivered: an
-alert already there is never delivered again, however often Kafka redelivers it. Deliveries of one batch
-run concurrently, each webhook with its own retries and backoff, so a failing endpoint costs the others
-nothing; one that still fails after its retries goes to the dead-letter topic with the reason.
+An alert's id is `rule:article`. Its document in `news-alerts` is written *before* anything is sent
+(status `pending`, or `held` when its rule is throttled), and each channel's success is recorded on it
+right after that channel returns (`deliveries`, keyed by a hash of the channel: never the URL). So:
+- a crash or a kill repeats at most the deliveries that were in flight, and each repeat carries the same
+  delivery id (`channels.delivery_id`), by which a receiver drops it;
+- held alerts survive a restart: the deliverer reads them back (and when each rule last notified) when
+  it opens, and sends the digest when it is due;
+- an alert whose record says `delivered` is never sent again, however often Kafka redelivers it.
+Elasticsearch or Kafka failing raises RetryableError: the batch is written again later, offsets unmoved.
 """
 
 from __future__ import annotations
@@ -12,21 +17,38 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from consumers.alerts import channels
+from consumers.alerts.channels import Channel
 from consumers.alerts.throttle import Throttle
+from consumers.dead_letters import DeadLetters
 from consumers.es_indices import ensure_alerts_index
+from consumers.sink import RetryableError
 from pipeline.settings import Settings
 from schemas import DeadLetter
 from schemas.alerts import AlertEvent, AlertRule
 
 log = logging.getLogger("newswatch.alerts")
+MAX_HELD = 10_000  # held alerts read back at start
+
+
+@dataclass
+class _Job:
+    """One notification (an alert, or a digest of held ones) and the channels it still has to reach."""
+
+    rule: str
+    alerts: list[AlertEvent]
+    digest: bool
+    todo: list[Channel]
+    failed: dict[str, str] = field(default_factory=dict)  # channel label -> reason
 
 
 class AlertDeliverer:
@@ -34,7 +56,7 @@ class AlertDeliverer:
                  rules: Callable[[], dict[str, AlertRule]], echo: Callable[[AlertEvent], None] = lambda a: None) -> None:
         self.s = s
         self.es = es
-        self.dlq = dlq
+        self.dead = DeadLetters(s, dlq, "alert", s.topic_alerts)
         self.load_rules = rules
         self.rules: dict[str, AlertRule] = {}
         self.rules_loaded: datetime | None = None  # wall-clock time of the last full read of the rules topic
@@ -42,10 +64,35 @@ class AlertDeliverer:
         self.throttle = Throttle()
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="deliver")
 
+    # --- the sink --------------------------------------------------------------------------------------
+
     def open(self) -> None:
         ensure_alerts_index(self.es, self.s)
         self.refresh_rules(force=True)
-        log.info("delivering alerts from %s (%d rules)", self.s.topic_alerts, len(self.rules))
+        self._restore_throttle()
+        log.info("delivering alerts from %s (%d rules, %d held for digests)", self.s.topic_alerts, len(self.rules),
+                 sum(map(len, self.throttle.held.values())))
+
+    def write(self, records: list[Any]) -> int:
+        """Deliver the new alerts of a batch (and the digests now due); returns how many were new."""
+        alerts = []
+        for rec in records:
+            try:
+                alerts.append(AlertEvent.model_validate_json(rec.value or b""))
+            except ValueError as exc:
+                self.dead.of_record(rec, f"not an alert: {str(exc)[:300]}")
+        try:
+            n = self.deliver(alerts)
+        except (TransportError, ApiError, KafkaError) as exc:
+            raise RetryableError(f"alert delivery interrupted: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        self.dead.confirm()
+        return n
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.dead.producer.flush()
+
+    # --- delivery --------------------------------------------------------------------------------------
 
     def refresh_rules(self, *, force: bool = False, fired_at: datetime | None = None) -> None:
         """Re-read the rules when an alert names one we do not know and fired after our last read: the
@@ -55,73 +102,131 @@ class AlertDeliverer:
             self.rules = self.load_rules()
             self.rules_loaded = started
 
-    def _seen(self, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        resp = self.es.mget(index=self.s.es_alerts_alias, ids=ids, source=False)
-        return {d["_id"] for d in resp["docs"] if d.get("found")}
-
-    def write(self, records: list[Any]) -> int:
-        """Deliver the new alerts of a batch (and the digests now due); returns how many were new."""
-        alerts = []
-        for rec in records:
-            try:
-                alerts.append(AlertEvent.model_validate_json(rec.value))
-            except ValueError as exc:
-                log.warning("not an alert at %s[%d]@%d: %s", rec.topic, rec.partition, rec.offset, exc)
-        return self.deliver(alerts)
-
     def deliver(self, alerts: list[AlertEvent]) -> int:
-        """Notify what `news-alerts` has not recorded yet (throttled rules hold theirs for a digest), then
-        record it there."""
         unique = {a.id: a for a in alerts}
         unknown = [a.fired_at for a in unique.values() if a.rule not in self.rules]
         if unknown:
             self.refresh_rules(fired_at=max(unknown))
-        seen = self._seen(list(unique))
-        now = time.monotonic()
-        work: list[tuple[str, list[AlertEvent], bool]] = []
-        fresh = [a for k, a in unique.items() if k not in seen]
+        records = self._records(list(unique))
+        now = time.time()
+        fresh = [a for k, a in unique.items() if k not in records]
+        jobs: list[_Job] = []
+        new_docs: list[dict[str, Any]] = []
         for a in fresh:
             self.echo(a)
             rule = self.rules.get(a.rule)
-            if rule is not None and self.throttle.offer(rule, a, now):
-                work.append((a.rule, [a], False))
-        for name, held in self.throttle.due(self.rules, now):
-            work.append((name, held, True))
-        futures = []
-        for name, batch, digest in work:
+            chans = channels.of(rule) if rule else []
+            held = rule is not None and not self.throttle.offer(rule, a, now)
+            new_docs.append(self._doc(a, chans, "held" if held else "pending" if chans else "delivered"))
+            if chans and not held:
+                jobs.append(_Job(a.rule, [a], False, chans))
+        # redelivered alerts whose record says some channels are still to do (a crash mid-delivery)
+        for k, doc in records.items():
+            rule = self.rules.get(unique[k].rule)
+            if doc.get("status") == "pending" and rule is not None:
+                done = set(doc.get("deliveries") or {})
+                todo = [c for c in channels.of(rule) if c.key not in done]
+                jobs.append(_Job(rule.name, [unique[k]], False, todo))
+        self._record_new(new_docs)
+        for name, held_alerts in self.throttle.due(self.rules, now):
             rule = self.rules.get(name)
-            if rule is None:
-                continue  # removed since it fired: recorded, not notified
-            for channel in channels.names(rule):
-                futures.append((channel, name, batch,
-                                self.pool.submit(channels.deliver, channel, name, batch, digest, self.s)))
-        for channel, name, batch, fut in futures:
-            try:
-                fut.result()
-            except Exception as exc:  # noqa: BLE001 - recorded in the DLQ, never lost silently
-                log.error("delivery to %s failed: %s", channel, exc)
-                for a in batch:
-                    dl = DeadLetter(stage="alert", reason=f"{channel}: {exc}", payload=a.model_dump_json(),
-                                    source=self.s.topic_alerts, article_id=a.article_id, key=a.id)
-                    self.dlq.send(self.s.topic_dlq, key=a.id, value=dl.model_dump(mode="json"))
-        if fresh:
-            ops: list[dict[str, Any]] = []
-            delivered = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            for a in fresh:
-                rule = self.rules.get(a.rule)
-                ops.append({"create": {"_index": self.s.es_alerts_alias, "_id": a.id}})
-                ops.append(a.model_dump(mode="json") | {"delivered_at": delivered, "digest": False,
-                                                        "channels": channels.names(rule) if rule else []})
-            # no refresh wait: the duplicate check is a real-time mget, which sees unrefreshed writes
-            resp = self.es.bulk(operations=ops)
-            bad = [i for i in resp["items"] if i["create"].get("status", 500) >= 300 and i["create"].get("status") != 409]
-            if bad:
-                raise RuntimeError(f"news-alerts rejected {len(bad)} record(s): {bad[0]['create'].get('error')}")
-        self.dlq.flush()
+            if rule is not None:
+                jobs.append(_Job(name, held_alerts, True, self._digest_todo(rule, held_alerts)))
+        self._run(jobs)
         return len(fresh)
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
-        self.dlq.flush()
+    def _run(self, jobs: list[_Job]) -> None:
+        """Every (job, channel) concurrently; each success recorded as it comes back."""
+        futures: dict[Future[None], tuple[_Job, Channel]] = {}
+        for job in jobs:
+            if not job.todo:  # every channel was done before a crash: only the status is missing
+                self._record_status(job)
+            for ch in job.todo:
+                futures[self.pool.submit(channels.deliver, ch, job.rule, job.alerts, job.digest, self.s)] = (job, ch)
+        for fut in as_completed(futures):
+            job, ch = futures[fut]
+            try:
+                fut.result()
+                outcome: dict[str, Any] = {"at": _now_iso(), "id": channels.delivery_id(ch, [a.id for a in job.alerts])}
+            except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason, never lost silently
+                reason = f"{ch.label}: {exc}"
+                log.error("delivery failed: %s", reason)
+                job.failed[ch.label] = reason
+                outcome = {"at": _now_iso(), "failed": str(exc)[:500]}
+                for a in job.alerts:
+                    self.dead.send(DeadLetter(stage="alert", reason=reason, payload=a.model_dump_json(),
+                                              source=self.s.topic_alerts, article_id=a.article_id, key=a.id), a.id)
+            job.todo.remove(ch)
+            self._record_delivery(job, ch, outcome)
+
+    # --- the record in news-alerts ---------------------------------------------------------------------
+
+    def _doc(self, a: AlertEvent, chans: list[Channel], status: str) -> dict[str, Any]:
+        return a.model_dump(mode="json") | {"status": status, "digest": False, "channels": [c.label for c in chans],
+                                            "deliveries": {}, **({"delivered_at": _now_iso()} if status == "delivered" else {})}
+
+    def _records(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        resp = self.es.mget(index=self.s.es_alerts_alias, ids=ids, source_includes=["status", "deliveries"])
+        return {d["_id"]: d.get("_source") or {} for d in resp["docs"] if d.get("found")}
+
+    def _record_new(self, docs: list[dict[str, Any]]) -> None:
+        if not docs:
+            return
+        ops: list[dict[str, Any]] = []
+        for d in docs:
+            ops += [{"create": {"_index": self.s.es_alerts_alias, "_id": f"{d['rule']}:{d['article_id']}"}}, d]
+        # no refresh wait: the check above is a real-time mget, which sees unrefreshed writes
+        resp = self.es.bulk(operations=ops)
+        bad = [i for i in resp["items"] if i["create"].get("status", 500) >= 300 and i["create"].get("status") != 409]
+        if bad:
+            raise RetryableError(f"news-alerts rejected {len(bad)} record(s): {bad[0]['create'].get('error')}")
+
+    def _record_delivery(self, job: _Job, ch: Channel | None, outcome: dict[str, Any] | None) -> None:
+        """Right after one channel returned: the alert(s) know it, so a crash after this never repeats it."""
+        update: dict[str, Any] = {"deliveries": {ch.key: outcome}} if ch is not None else {}
+        if not job.todo:  # the last channel of this notification
+            update |= {"status": "failed" if job.failed else "delivered", "delivered_at": _now_iso(),
+                       "digest": job.digest}
+        ops: list[dict[str, Any]] = []
+        for a in job.alerts:
+            ops += [{"update": {"_index": self.s.es_alerts_alias, "_id": a.id}}, {"doc": update}]
+        resp = self.es.bulk(operations=ops)
+        if resp.get("errors"):
+            raise RetryableError(f"news-alerts did not take a delivery record: {resp['items'][0]}")
+
+    def _record_status(self, job: _Job) -> None:
+        self._record_delivery(job, None, None)
+
+    def _digest_todo(self, rule: AlertRule, held: list[AlertEvent]) -> list[Channel]:
+        """The rule's channels this digest has not reached yet (a restart mid-digest resumes it)."""
+        records = self._records([a.id for a in held])
+        return [c for c in channels.of(rule)
+                if not all(c.key in (records.get(a.id, {}).get("deliveries") or {}) for a in held)]
+
+    def _restore_throttle(self) -> None:
+        """Held alerts and each throttled rule's last notification, from news-alerts: what a restart needs."""
+        throttled = [r.name for r in self.rules.values() if r.throttle_s]
+        if not throttled:
+            return
+        self.es.indices.refresh(index=self.s.es_alerts_alias)
+        resp = self.es.search(index=self.s.es_alerts_alias, size=MAX_HELD, sort=[{"fired_at": "asc"}],
+                              query={"bool": {"filter": [{"term": {"status": "held"}},
+                                                         {"terms": {"rule": throttled}}]}},
+                              aggs={"rules": {"terms": {"field": "rule", "size": len(throttled)}}})
+        held: dict[str, list[AlertEvent]] = {}
+        for h in resp["hits"]["hits"]:
+            a = AlertEvent.model_validate({k: v for k, v in h["_source"].items() if k in AlertEvent.model_fields})
+            held.setdefault(a.rule, []).append(a)
+        last = self.es.search(index=self.s.es_alerts_alias, size=0,
+                              query={"bool": {"filter": [{"terms": {"rule": throttled}}, {"exists": {"field": "delivered_at"}}]}},
+                              aggs={"rules": {"terms": {"field": "rule", "size": len(throttled)},
+                                              "aggs": {"last": {"max": {"field": "delivered_at"}}}}})
+        sent = {b["key"]: b["last"]["value"] / 1000 for b in last["aggregations"]["rules"]["buckets"]
+                if b["last"]["value"] is not None}
+        self.throttle.restore(held, sent)
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

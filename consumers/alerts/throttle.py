@@ -1,4 +1,7 @@
-"""At most one notification per rule per period; what arrives meanwhile is held for one digest."""
+"""At most one notification per rule per period; what arrives meanwhile is held for one digest.
+
+Times are wall-clock seconds, so the state read back from `news-alerts` after a restart (`restore`)
+means the same thing it meant before."""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ from schemas.alerts import AlertEvent, AlertRule
 
 @dataclass
 class Throttle:
-    """At most one notification per rule per `throttle_s`; what arrives meanwhile waits for a digest."""
-
     last_sent: dict[str, float] = field(default_factory=dict)
     held: dict[str, list[AlertEvent]] = field(default_factory=dict)
 
@@ -34,3 +35,10 @@ class Throttle:
                 del self.held[name]
                 self.last_sent[name] = now
         return out
+
+    def restore(self, held: dict[str, list[AlertEvent]], last_sent: dict[str, float]) -> None:
+        for name, alerts in held.items():
+            known = {a.id for a in self.held.get(name, [])}
+            self.held.setdefault(name, []).extend(a for a in alerts if a.id not in known)
+        for name, t in last_sent.items():
+            self.last_sent[name] = max(t, self.last_sent.get(name, 0.0))

@@ -107,7 +107,15 @@ def alerts(
     from pipeline.measure.alerts_bench import run_latency
     from pipeline.measure.datasets import seed_text
 
+    from consumers.alerts.targets import UnsafeTarget, check_webhook
+
     s = settings()
+    try:  # the benchmark's webhook listens on 127.0.0.1, which deliverers refuse unless allowed
+        check_webhook("http://127.0.0.1:1/bench", s)
+    except UnsafeTarget as exc:
+        console.print("[red]the alert deliverer must be allowed to reach 127.0.0.1[/red]: run both it "
+                      "(`newswatch stack up --pipeline`) and this benchmark with NEWSWATCH_ALERTS_ALLOW_TARGETS=127.0.0.1")
+        raise typer.Exit(2) from exc
     with _input_needed():
         body = body_file.read_text(encoding="utf-8") if body_file else seed_text()
     body = " ".join(body.split(" ")[:words]) if words else body

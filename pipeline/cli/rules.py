@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from pipeline.cli.common import console, out, print_json, safe, search_articles, settings
@@ -17,46 +19,75 @@ def add(
     region: list[str] = typer.Option([], "--region", help="only articles in this UN M49 region (repeatable)"),
     throttle: str = typer.Option(None, "--throttle", help="at most one notification per DURATION (30s, 5m, 1h); "
                                  "the rest arrive as a digest"),
-    webhook: list[str] = typer.Option([], "--webhook", help="POST each alert as JSON here (repeatable)"),
-    file: list[str] = typer.Option([], "--file", help="append each alert as a JSON line here (repeatable)"),
+    webhook: list[str] = typer.Option([], "--webhook", help="POST each alert as JSON here (repeatable); public "
+                                      "addresses only, unless NEWSWATCH_ALERTS_ALLOW_TARGETS names the host"),
+    file: list[str] = typer.Option([], "--file", help="append each alert as a JSON line to this file under the "
+                                   "alerts folder, NEWSWATCH_ALERTS_DIR (repeatable)"),
     email: list[str] = typer.Option([], "--email", help="mail each alert here (repeatable)"),
 ) -> None:
     """Add or replace a rule; every worker applies it within seconds, without a restart."""
     from pydantic import ValidationError
 
-    from pipeline.query.rules import compile_rule
-    from pipeline.query import QuerySyntaxError
+    from consumers.alerts.targets import Unresolvable, check_file, check_webhook, redact
     from pipeline.clients.rules_store import put_rule
+    from pipeline.query import QuerySyntaxError
+    from pipeline.query.rules import compile_rule
     from schemas.alerts import AlertRule, parse_duration
 
+    s = settings()
     try:
         rule = AlertRule(name=name, query=query, countries=country, regions=region,
                          throttle_s=parse_duration(throttle) if throttle else None,
                          webhooks=webhook, files=file, emails=email)
         compile_rule(rule)
+        for f in rule.files:
+            check_file(f, s)
+        for url in rule.webhooks:
+            try:
+                check_webhook(url, s)
+            except Unresolvable as exc:  # checked again at every delivery
+                console.print(f"[yellow]warning:[/yellow] {safe(str(exc))}; saved anyway")
     except QuerySyntaxError as exc:
         console.print(f"[red]query error:[/red] {safe(str(exc))}")
         raise typer.Exit(2) from exc
     except (ValidationError, ValueError) as exc:
-        console.print(f"[red]invalid rule:[/red] {safe(str(exc))}")
+        console.print(f"[red]invalid rule:[/red] {safe(_redacted(str(exc), webhook, redact))}")
         raise typer.Exit(2) from exc
-    put_rule(settings(), rule)
+    put_rule(s, rule)
     console.print(f"[green]rule {name} saved[/green]: {safe(rule.full_query())}")
+
+
+def _redacted(text: str, urls: list[str], redact: Any) -> str:
+    for u in urls:
+        text = text.replace(u, redact(u))
+    return text
+
+
+def _public(rule: Any) -> dict[str, Any]:
+    """A rule as commands print it: webhook URLs redacted (their tokens live only in the rule)."""
+    from consumers.alerts.targets import redact
+
+    return rule.model_dump(mode="json") | {"webhooks": [redact(u) for u in rule.webhooks]}
 
 
 @app.command("list")
 def list_(json_: bool = typer.Option(False, "--json")) -> None:
     """All rules."""
+    from consumers.alerts.targets import redact
     from pipeline.clients.rules_store import load_rules
 
-    rules = load_rules(settings())
+    bad: dict[str, str] = {}
+    rules = load_rules(settings(), bad=bad)
     if json_:
-        print_json([r.model_dump(mode="json") for r in rules.values()])
+        print_json([_public(r) for r in rules.values()] + [{"name": n, "invalid": why} for n, why in bad.items()])
         return
-    if not rules:
+    if not rules and not bad:
         out.print("no rules")
+    for n, why in bad.items():
+        out.print(f"[red]{safe(n)}[/red]  not a usable rule: {safe(why)} (remove it with `newswatch rules rm {safe(n)}`)")
     for r in rules.values():
-        channels = [*(f"webhook {w}" for w in r.webhooks), *(f"file {f}" for f in r.files), *(f"email {e}" for e in r.emails)]
+        channels = [*(f"webhook {redact(w)}" for w in r.webhooks), *(f"file {f}" for f in r.files),
+                    *(f"email {e}" for e in r.emails)]
         out.print(f"[bold]{safe(r.name)}[/bold]  {safe(r.full_query())}  -> {safe(', '.join(channels) or 'terminal only')}"
                   + (f"  (throttle {r.throttle_s:g}s)" if r.throttle_s else ""))
 
@@ -71,23 +102,24 @@ def show(name: str, json_: bool = typer.Option(False, "--json")) -> None:
         console.print(f"[red]no rule named {name!r}[/red]")
         raise typer.Exit(1)
     if json_:
-        print_json(rule.model_dump(mode="json"))
+        print_json(_public(rule))
     else:
-        for k, v in rule.model_dump(mode="json").items():
+        for k, v in _public(rule).items():
             out.print(f"{k:>11}: {safe(str(v))}")
 
 
 @app.command()
 def rm(name: str) -> None:
-    """Remove a rule; workers stop firing it within seconds."""
+    """Remove a rule; workers stop firing it within seconds. Always writes the tombstone, so a record that
+    is not a usable rule (as `rules list` shows it) can be removed too."""
     from pipeline.clients.rules_store import delete_rule, load_rules
 
     s = settings()
-    if name not in load_rules(s):
-        console.print(f"[red]no rule named {name!r}[/red]")
-        raise typer.Exit(1)
+    bad: dict[str, str] = {}
+    known = name in load_rules(s, bad=bad) or name in bad
     delete_rule(s, name)
-    console.print(f"[green]rule {name} removed[/green]")
+    console.print(f"[green]rule {safe(name)} removed[/green]" if known else
+                  f"[yellow]no rule named {safe(name)!r}[/yellow]; a tombstone was written anyway")
 
 
 @app.command()

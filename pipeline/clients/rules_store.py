@@ -13,9 +13,41 @@ from schemas.alerts import AlertRule
 
 
 def decode(key: bytes | None, value: bytes | None) -> tuple[str, AlertRule | None]:
-    """One record of the rules topic: (rule name, the rule, or None for a tombstone). Raises ValueError."""
-    name = key.decode() if key else ""
-    return name, None if value is None else AlertRule.model_validate_json(value)
+    """One record of the rules topic: (rule name, the rule, or None for a tombstone). Raises ValueError
+    (the name comes back in `BadRule.name` so the caller can still drop whatever the key held before)."""
+    name = key_name(key)
+    if value is None:
+        return name, None
+    try:
+        rule = AlertRule.model_validate_json(value)
+    except ValueError as exc:
+        raise BadRule(name, f"not a rule: {str(exc)[:300]}") from exc
+    if rule.name != name:
+        raise BadRule(name, f"the record's key {name!r} is not the rule's name {rule.name!r}")
+    return name, rule
+
+
+def key_name(key: bytes | None) -> str:
+    """A key as text; bytes that are not UTF-8 are shown escaped, and `rules rm` takes that form back."""
+    return key.decode("utf-8", "backslashreplace") if key else ""
+
+
+def key_bytes(name: str) -> bytes:
+    """The inverse of `key_name`, so any key, even one that is not UTF-8, can be tombstoned."""
+    import codecs
+
+    if "\\x" in name:
+        try:
+            return codecs.escape_decode(name.encode("utf-8"))[0]
+        except ValueError:
+            pass
+    return name.encode("utf-8")
+
+
+class BadRule(ValueError):
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+        super().__init__(reason)
 
 
 def put_rule(s: Settings, rule: AlertRule) -> None:
@@ -32,13 +64,15 @@ def delete_rule(s: Settings, name: str) -> None:
     ensure_topics(s)
     producer = make_producer(s, client_id="newswatch-rules")
     try:
-        producer.send(s.topic_rules, key=name, value=None).get(timeout=30)
+        producer.send(s.topic_rules, key=key_bytes(name), value=None).get(timeout=30)
     finally:
         producer.close()
 
 
-def load_rules(s: Settings, *, timeout: float = 30.0) -> dict[str, AlertRule]:
-    """The current rules: the topic read from the beginning to its end, last value per name."""
+def load_rules(s: Settings, *, timeout: float = 30.0, bad: dict[str, str] | None = None) -> dict[str, AlertRule]:
+    """The current rules: the topic read from the beginning to its end, last value per name. A record
+    that is not a rule is skipped (its name and reason go into `bad`, when given) and drops what its key
+    held before: the rule as published is not the one that would run."""
     ensure_topics(s)
     consumer = make_consumer(s, group_id=None)
     try:
@@ -53,7 +87,15 @@ def load_rules(s: Settings, *, timeout: float = 30.0) -> dict[str, AlertRule]:
                 raise TimeoutError(f"could not read {s.topic_rules} to its end within {timeout:.0f}s")
             for batch in consumer.poll(timeout_ms=500).values():
                 for rec in batch:
-                    name, rule = decode(rec.key, rec.value)
+                    try:
+                        name, rule = decode(rec.key, rec.value)
+                    except BadRule as exc:
+                        rules.pop(exc.name, None)
+                        if bad is not None:
+                            bad[exc.name] = exc.reason
+                        continue
+                    if bad is not None:
+                        bad.pop(name, None)
                     if rule is None:
                         rules.pop(name, None)
                     else:

@@ -80,9 +80,13 @@ def create_app(s: Settings) -> faust.App:
     rules = RuleSet()
     alerts_topic = app.topic(s.topic_alerts, partitions=s.topic_partitions)
 
+    async def bad_rule(rec: Any, reason: str) -> None:
+        dl = DeadLetter.of_record("alert", reason, rec, source=s.topic_rules).fit(s.max_enriched_bytes)
+        await dlq_topic.send(key=rec.key, value=dl.model_dump_json().encode(), force=True)
+
     @app.task
     async def rules_follower() -> None:
-        await follow_rules(s, rules, should_stop=lambda: app.should_stop)
+        await follow_rules(s, rules, should_stop=lambda: app.should_stop, on_bad=bad_rule)
 
     @app.agent(enriched_topic, concurrency=1)
     async def match(stream: faust.StreamT) -> None:

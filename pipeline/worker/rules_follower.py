@@ -4,17 +4,20 @@ or removed rule takes effect within seconds on every worker, without a restart."
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pipeline.clients.kafka import make_aiokafka_consumer
-from pipeline.clients.rules_store import decode
+from pipeline.clients.rules_store import decode, key_name
 from pipeline.query.rules import RuleSet
 from pipeline.settings import Settings
 
 log = logging.getLogger("newswatch.worker")
 
 
-async def follow_rules(s: Settings, rules: RuleSet, *, should_stop: Callable[[], bool]) -> None:
+async def follow_rules(s: Settings, rules: RuleSet, *, should_stop: Callable[[], bool],
+                       on_bad: Callable[[Any, str], Awaitable[None]] | None = None) -> None:
+    """`on_bad(record, reason)` for a record that is not a rule (the worker dead-letters it)."""
     from aiokafka import TopicPartition
 
     consumer = make_aiokafka_consumer(s)
@@ -27,13 +30,18 @@ async def follow_rules(s: Settings, rules: RuleSet, *, should_stop: Callable[[],
             batches = await consumer.getmany(timeout_ms=500)
             for batch in batches.values():
                 for rec in batch:
-                    apply(rules, rec.key, rec.value)
+                    reason = apply(rules, rec.key, rec.value)
+                    if reason and on_bad is not None:
+                        await on_bad(rec, reason)
     finally:
         await consumer.stop()
 
 
-def apply(rules: RuleSet, key: bytes | None, value: bytes | None) -> None:
-    """One record into the rule set; a bad rule is logged and skipped, never stops the others."""
+def apply(rules: RuleSet, key: bytes | None, value: bytes | None) -> str | None:
+    """One record into the rule set. A record that is not a usable rule (not JSON, not a rule, a query
+    that does not parse) is skipped and drops the rule its key held before: the rule as published is not
+    the one running. Returns why, for the dead-letter topic; never raises."""
+    name = key_name(key)
     try:
         name, rule = decode(key, value)
         if rule is None:
@@ -42,5 +50,9 @@ def apply(rules: RuleSet, key: bytes | None, value: bytes | None) -> None:
         else:
             rules.put(rule)
             log.info("rule %s loaded (%d rules)", name, len(rules.rules))
+        return None
     except Exception as exc:  # noqa: BLE001 - one bad rule never stops the others
-        log.error("rule %s ignored: %s", key.decode("utf-8", "replace") if key else "", exc)
+        rules.remove(name)
+        reason = f"rule {name!r} skipped: {str(exc)[:300]}"
+        log.error("%s", reason)
+        return reason

@@ -3,8 +3,6 @@ webhook served by the test and a JSON-lines file."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import socket
 import threading
@@ -15,6 +13,8 @@ from typing import Any, Callable
 
 import pytest
 
+from consumers.alerts import signing
+from consumers.alerts.targets import redact
 from tests.support import SEED, Proc, newswatch, poll, read_topic, settings_for
 
 pytestmark = pytest.mark.e2e
@@ -72,14 +72,16 @@ def test_rule_fires_once_to_webhook_and_file_and_stops_when_removed(
     # which the marker articles below rely on
     env = {**env, "NEWSWATCH_TOPIC_PARTITIONS": "1", "NEWSWATCH_ENRICH_PROCESSES": "1",
            "NEWSWATCH_WEBHOOK_SECRET": SECRET, "NEWSWATCH_WEBHOOK_RETRIES": "1"}
-    alerts_file = tmp_path / "alerts.jsonl"
-    dead = f"http://127.0.0.1:{_closed_port()}/down"
+    alerts_file = Path(env["NEWSWATCH_ALERTS_DIR"]) / "team" / "alerts.jsonl"
+    dead = f"http://127.0.0.1:{_closed_port()}/down?token=SECRETTOKEN"
     add = newswatch(["rules", "add", "kharkiv", "Kharkiv AND missil*", "--country", "UA", "--webhook", dead,
-                     "--webhook", hook.url, "--file", str(alerts_file)], env)
+                     "--webhook", hook.url, "--file", "team/alerts.jsonl"], env)
     assert add.returncode == 0, add.stderr
     assert newswatch(["rules", "add", "marker", "title:zebracorn", "--webhook", hook.url], env).returncode == 0
-    listed = json.loads(newswatch(["rules", "list", "--json"], env).stdout)
+    listed_out = newswatch(["rules", "list", "--json"], env).stdout
+    listed = json.loads(listed_out)
     assert sorted(r["name"] for r in listed) == ["kharkiv", "marker"]
+    assert "SECRETTOKEN" not in listed_out and "SECRETTOKEN" not in newswatch(["rules", "show", "kharkiv"], env).stdout
     bad = newswatch(["rules", "add", "broken", "Kharkiv AND (missiles"], env)
     assert bad.returncode == 2 and "position" in bad.stderr
 
@@ -100,14 +102,14 @@ def test_rule_fires_once_to_webhook_and_file_and_stops_when_removed(
                           "ingested_at", "fired_at"}
     assert {"kharkiv", "missiles"} <= set(alert["matched"]) and "<em>" in alert["snippet"]
     headers, body = next((h, b) for h, b in hook.received if json.loads(b).get("rule") == "kharkiv")
-    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert headers.get("X-Newswatch-Signature") == expected
+    assert signing.verify(SECRET, headers, body) and headers["webhook-id"].startswith("nw_")
     poll(lambda: alerts_file.exists() and len(alerts_file.read_text().splitlines()) == 1, timeout=30,
          what="the alert in the JSON-lines file")
     assert json.loads(alerts_file.read_text())["article_id"] == seed_id
     # the dead endpoint did not hold up the live one, and its failure is on record
     dlq = read_topic(settings_for(env), env["NEWSWATCH_TOPIC_DLQ"], expect=1)
-    assert dlq[0]["stage"] == "alert" and "/down" in dlq[0]["reason"]
+    assert dlq[0]["stage"] == "alert" and redact(dead) in dlq[0]["reason"] and "SECRETTOKEN" not in json.dumps(dlq)
+    assert "SECRETTOKEN" not in deliverer.log()
 
     # The same article again: the worker matches it again, delivery recognises it; a marker sent after it
     # (one partition: in order) proves the duplicate has been through.

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime, timezone
 
 import pytest
 
-from consumers.alerts.channels import deliver_webhook, sign
+from consumers.alerts.channels import deliver_webhook
+from consumers.alerts.targets import Resolved
 from consumers.alerts.throttle import Throttle
 from pipeline.query.rules import RuleSet, snippet
 from schemas.alerts import AlertEvent, AlertRule, parse_duration
@@ -62,11 +61,19 @@ def test_throttle_holds_and_digests() -> None:
     assert name == "r" and [a.article_id for a in held] == ["a2", "a3"]
 
 
-def test_webhook_signature_and_retries() -> None:
-    body = b'{"a": 1}'
-    assert sign("k", body) == "sha256=" + hmac.new(b"k", body, hashlib.sha256).hexdigest()
+def test_webhook_retries_with_backoff_and_one_delivery_id() -> None:
     slept: list[float] = []
+    target = Resolved("http://127.0.0.1:9/none", "127.0.0.1", "127.0.0.1", 9)
     with pytest.raises(RuntimeError, match="failed after 3 attempt"):
-        deliver_webhook("http://127.0.0.1:9/none", "r", [_alert(1)], False, secret=None, timeout=0.5, retries=2,
+        deliver_webhook(target, "r", [_alert(1)], False, "nw_1", secret=None, timeout=0.5, retries=2,
                         sleep=slept.append)
     assert slept == [0.5, 1.0]
+
+
+def test_throttle_state_read_back_after_a_restart() -> None:
+    rule = AlertRule(name="r", query="x", throttle_s=60)
+    t = Throttle()
+    t.restore({"r": [_alert(2), _alert(3)]}, {"r": 1000.0})
+    assert t.offer(rule, _alert(4), now=1010) is False  # still inside the period that began before the restart
+    [(name, held)] = t.due({"r": rule}, now=1061)
+    assert [a.article_id for a in held] == ["a2", "a3", "a4"]
