@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -47,7 +47,7 @@ class _Job:
     rule: str
     alerts: list[AlertEvent]
     digest: bool
-    todo: list[Channel]
+    todo: list[Channel]  # empty: every channel was done before a crash, only the status is missing
     failed: dict[str, str] = field(default_factory=dict)  # channel label -> reason
 
 
@@ -136,17 +136,22 @@ class AlertDeliverer:
         return len(fresh)
 
     def _run(self, jobs: list[_Job]) -> None:
-        """Every (job, channel) concurrently; each success recorded as it comes back."""
-        futures: dict[Future[None], tuple[_Job, Channel]] = {}
+        """Channels concurrently, each channel's notifications one after another, each success recorded
+        as soon as it returns: a kill repeats at most one notification per channel."""
+        by_channel: dict[str, list[tuple[_Job, Channel]]] = {}
         for job in jobs:
-            if not job.todo:  # every channel was done before a crash: only the status is missing
-                self._record_status(job)
             for ch in job.todo:
-                futures[self.pool.submit(channels.deliver, ch, job.rule, job.alerts, job.digest, self.s)] = (job, ch)
-        for fut in as_completed(futures):
-            job, ch = futures[fut]
+                by_channel.setdefault(ch.key, []).append((job, ch))
+        futures = [self.pool.submit(self._deliver_in_turn, work) for work in by_channel.values()]
+        for fut in futures:
+            fut.result()  # a failure to record (Elasticsearch away) surfaces here: the batch is retried
+        for job in jobs:
+            self._record_status(job)
+
+    def _deliver_in_turn(self, work: list[tuple[_Job, Channel]]) -> None:
+        for job, ch in work:
             try:
-                fut.result()
+                channels.deliver(ch, job.rule, job.alerts, job.digest, self.s)
                 outcome: dict[str, Any] = {"at": _now_iso(), "id": channels.delivery_id(ch, [a.id for a in job.alerts])}
             except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason, never lost silently
                 reason = f"{ch.label}: {exc}"
@@ -156,8 +161,7 @@ class AlertDeliverer:
                 for a in job.alerts:
                     self.dead.send(DeadLetter(stage="alert", reason=reason, payload=a.model_dump_json(),
                                               source=self.s.topic_alerts, article_id=a.article_id, key=a.id), a.id)
-            job.todo.remove(ch)
-            self._record_delivery(job, ch, outcome)
+            self._record(job.alerts, {"deliveries": {ch.key: outcome}})
 
     # --- the record in news-alerts ---------------------------------------------------------------------
 
@@ -183,21 +187,18 @@ class AlertDeliverer:
         if bad:
             raise RetryableError(f"news-alerts rejected {len(bad)} record(s): {bad[0]['create'].get('error')}")
 
-    def _record_delivery(self, job: _Job, ch: Channel | None, outcome: dict[str, Any] | None) -> None:
-        """Right after one channel returned: the alert(s) know it, so a crash after this never repeats it."""
-        update: dict[str, Any] = {"deliveries": {ch.key: outcome}} if ch is not None else {}
-        if not job.todo:  # the last channel of this notification
-            update |= {"status": "failed" if job.failed else "delivered", "delivered_at": _now_iso(),
-                       "digest": job.digest}
+    def _record(self, alerts: list[AlertEvent], update: dict[str, Any]) -> None:
         ops: list[dict[str, Any]] = []
-        for a in job.alerts:
+        for a in alerts:
             ops += [{"update": {"_index": self.s.es_alerts_alias, "_id": a.id}}, {"doc": update}]
         resp = self.es.bulk(operations=ops)
         if resp.get("errors"):
             raise RetryableError(f"news-alerts did not take a delivery record: {resp['items'][0]}")
 
     def _record_status(self, job: _Job) -> None:
-        self._record_delivery(job, None, None)
+        """Every channel of the notification is done (delivered, or failed and dead-lettered)."""
+        self._record(job.alerts, {"status": "failed" if job.failed else "delivered", "delivered_at": _now_iso(),
+                                  "digest": job.digest})
 
     def _digest_todo(self, rule: AlertRule, held: list[AlertEvent]) -> list[Channel]:
         """The rule's channels this digest has not reached yet (a restart mid-digest resumes it)."""

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,39 +14,17 @@ import pytest
 from consumers.alerts import signing
 from consumers.alerts.targets import redact
 from tests.support import SEED, Proc, newswatch, poll, read_topic, settings_for
+from tests.support.webhook import Hook
 
 pytestmark = pytest.mark.e2e
 SECRET = "s3cret-for-tests"
-
-
-class Hook:
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                hook.received.append((dict(self.headers), body))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def alerts(self) -> list[dict[str, Any]]:
-        return [json.loads(b) for _, b in self.received]
 
 
 @pytest.fixture()
 def hook() -> Iterator[Hook]:
     h = Hook()
     yield h
-    h.server.shutdown()
+    h.close()
 
 
 def _closed_port() -> int:
