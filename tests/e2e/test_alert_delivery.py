@@ -24,8 +24,8 @@ def slow_hook() -> Iterator[Hook]:
     h.close()
 
 
-def _rule(env: dict[str, str], name: str, *args: str) -> None:
-    out = newswatch(["rules", "add", name, "anything", *args], env)
+def _rule(env: dict[str, str], name: str, query: str, *args: str) -> None:
+    out = newswatch(["rules", "add", name, query, *args], env)
     assert out.returncode == 0, out.stderr
 
 
@@ -64,7 +64,7 @@ def test_held_alerts_survive_a_sigkill_and_arrive_as_a_digest(
 ) -> None:
     hook = Hook()
     try:
-        _rule(env, "quiet", "--throttle", "8s", "--webhook", hook.url, "--file", "quiet.jsonl")
+        _rule(env, "quiet", "anything", "--throttle", "8s", "--webhook", hook.url, "--file", "quiet.jsonl")
         deliverer = procs(["alerts", "run"], env)
         [first] = _fire(env, "quiet", range(1, 2))
         poll(lambda: deliverer.alive() and len(hook.alerts()) == 1, timeout=60, what="the first alert, at once")
@@ -91,7 +91,7 @@ def test_held_alerts_survive_a_sigkill_and_arrive_as_a_digest(
 def test_five_sigkills_during_a_slow_webhook_lose_nothing_and_repeat_little(
     env: dict[str, str], procs: Callable[..., Proc], slow_hook: Hook
 ) -> None:
-    _rule(env, "busy", "--webhook", slow_hook.url, "--file", "busy.jsonl")
+    _rule(env, "busy", "anything", "--webhook", slow_hook.url, "--file", "busy.jsonl")
     sent = _fire(env, "busy", range(30))
     deliverer = procs(["alerts", "run"], env)
     for kill in range(5):
@@ -125,7 +125,7 @@ def test_five_sigkills_during_a_slow_webhook_lose_nothing_and_repeat_little(
 def test_elasticsearch_restarted_while_alerts_flow(env: dict[str, str], procs: Callable[..., Proc], stack: Any) -> None:
     hook = Hook()
     try:
-        _rule(env, "steady", "--webhook", hook.url)
+        _rule(env, "steady", "anything", "--webhook", hook.url)
         deliverer = procs(["alerts", "run"], env)
         _fire(env, "steady", range(0, 5))
         poll(lambda: deliverer.alive() and len(hook.alerts()) == 5, timeout=60, what="the first alerts")
@@ -162,7 +162,7 @@ def test_unsafe_targets_are_refused_and_redirects_not_followed(
     target = Hook()
     redirector = Hook(redirect_to=target.url)
     try:
-        _rule(env, "moved", "--webhook", redirector.url)
+        _rule(env, "moved", "anything", "--webhook", redirector.url)
         deliverer = procs(["alerts", "run"], env)
         _fire(env, "moved", range(1))
         dead = read_topic(settings_for(env), env["NEWSWATCH_TOPIC_DLQ"], expect=1, timeout=120)
@@ -173,3 +173,41 @@ def test_unsafe_targets_are_refused_and_redirects_not_followed(
     finally:
         target.close()
         redirector.close()
+
+
+def test_poison_rule_records_stop_nothing_and_can_be_removed(
+    env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path
+) -> None:
+    """A non-UTF-8 key, a value that is not JSON, JSON that is not a rule: every worker and command goes
+    on, each bad record is dead-lettered with its reason, and `rules rm` tombstones it."""
+    from pipeline.clients.kafka import ensure_topics, make_producer
+
+    s = settings_for(env)
+    ensure_topics(s)
+    producer = make_producer(s)
+    for key, value in ((b"\xff\xfebad", b"not json"), (b"half", b'{"name": "half"}'),
+                       (b"mismatch", b'{"name": "other", "query": "x"}')):
+        producer.send(s.topic_rules, key=key, value=value)
+    producer.flush()
+    producer.close()
+    _rule(env, "watch", "title:zebracorn", "--file", "watch.jsonl")
+    listed = newswatch(["rules", "list", "--json"], env)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [r["name"] for r in rows if "query" in r] == ["watch"]
+    assert sorted(r["name"] for r in rows if "invalid" in r) == ["\\xff\\xfebad", "half", "mismatch"]
+
+    worker, deliverer = procs(["worker"], env), procs(["alerts", "run"], env)
+    article = tmp_path / "z.json"
+    article.write_text(json.dumps({"title": "zebracorn sighted", "body": "A zebracorn was seen in Nairobi."}))
+    assert newswatch(["produce", str(article)], env).returncode == 0
+    out_file = Path(env["NEWSWATCH_ALERTS_DIR"]) / "watch.jsonl"
+    poll(lambda: worker.alive() and deliverer.alive() and out_file.exists(), timeout=180,
+         what="the good rule's alert, with the poison records in the rules topic")
+    dead = read_topic(s, s.topic_dlq, expect=3)
+    assert {d["stage"] for d in dead} == {"alert"} and all("skipped" in d["reason"] for d in dead)
+
+    for name in ("\\xff\\xfebad", "half", "mismatch"):
+        rm = newswatch(["rules", "rm", name], env)
+        assert rm.returncode == 0 and "removed" in rm.stderr, rm.stderr
+    assert [r["name"] for r in json.loads(newswatch(["rules", "list", "--json"], env).stdout)] == ["watch"]
