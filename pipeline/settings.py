@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     topic_dlq: str = "articles.dlq"
     topic_alerts: str = "alerts"
     topic_rules: str = "alert-rules"
+    topic_rule_hits: str = "alert-rule-hits"  # matches of frequency and spike rules, keyed by rule, to be counted
     topic_partitions: int = Field(4, ge=1)
     topic_replication: int = Field(1, ge=1)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from pydantic import BaseModel, Field, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
@@ -38,6 +40,20 @@ class AlertRule(BaseModel):
     files: list[str] = Field(default_factory=list)
     emails: list[str] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    # "match": every matching article alerts; "frequency" and "spike" alert on counts (pipeline/query/windows.py)
+    kind: Literal["match", "frequency", "spike"] = "match"
+    min_count: int | None = Field(None, ge=1, le=1_000_000, description="frequency: N; spike: the least count that fires")
+    window_s: float | None = Field(None, gt=0, le=30 * 86400, description="frequency: within T; spike: window length")
+    spike_factor: float | None = Field(None, gt=1, description="spike: times the baseline (default 3)")
+    baseline_windows: int | None = Field(None, ge=1, le=1000, description="spike: previous windows averaged (default 6)")
+
+    @model_validator(mode="after")
+    def _counting(self) -> AlertRule:
+        if self.kind == "frequency" and (not self.min_count or not self.window_s):
+            raise ValueError("a frequency rule needs a count and a window (--frequency N --within 10m)")
+        if self.kind == "spike" and not self.window_s:
+            raise ValueError("a spike rule needs a window (--spike 3 --window 10m)")
+        return self
 
     @field_validator("countries")
     @classmethod
@@ -81,6 +97,11 @@ class AlertEvent(BaseModel):
     snippet: str = ""
     ingested_at: datetime | None = None
     fired_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    # set on alerts of frequency and spike rules
+    kind: str = "match"  # "match", or "count": a frequency or spike rule fired, for the article that tipped it
+    count: int | None = None  # matches in the window
+    window_s: float | None = None
+    baseline: float | None = None  # spike: mean count of the previous windows
 
     @property
     def id(self) -> str:

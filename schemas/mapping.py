@@ -58,6 +58,10 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "snippet": {"type": "text"},
     "ingested_at": {"type": "date"},
     "fired_at": {"type": "date"},
+    "kind": {"type": "keyword"},
+    "count": {"type": "long"},
+    "window_s": {"type": "float"},
+    "baseline": {"type": "float"},
     "delivered_at": {"type": "date"},
     "channels": {"type": "keyword"},  # labels: a webhook's URL redacted
     "digest": {"type": "boolean"},

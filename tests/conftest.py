@@ -53,6 +53,7 @@ def env(stack: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
         "NEWSWATCH_TOPIC_DLQ": f"t{sfx}.articles.dlq",
         "NEWSWATCH_TOPIC_ALERTS": f"t{sfx}.alerts",
         "NEWSWATCH_TOPIC_RULES": f"t{sfx}.alert-rules",
+        "NEWSWATCH_TOPIC_RULE_HITS": f"t{sfx}.alert-rule-hits",
         "NEWSWATCH_ALERTS_GROUP": f"t{sfx}-alerts",
         "NEWSWATCH_ES_ALERTS_ALIAS": f"t{sfx}-news-alerts",
         "NEWSWATCH_ES_ALERTS_INDEX": f"t{sfx}-news-alerts-v1",

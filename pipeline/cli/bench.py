@@ -99,6 +99,8 @@ def alerts(
     words: int = typer.Option(300, "--words", help="article length (the dev set averages ~280 words; 0: the "
                               "whole ~600-word seed)"),
     body_file: Path = typer.Option(None, "--body-file", help="the article text to send (default: the first of seeds/)"),
+    kind: str = typer.Option("match", "--kind", help="match, or frequency: the counting path frequency and spike "
+                             "rules take"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Alert latency, article produced -> alert at a webhook, at a steady rate (needs `stack up --pipeline`)."""
@@ -121,7 +123,7 @@ def alerts(
     body = " ".join(body.split(" ")[:words]) if words else body
     with Progress(console=console, transient=True, disable=json_) as progress:
         task = progress.add_task("producing", total=int(rate * seconds))
-        r = run_latency(s, rate=rate, seconds=seconds, body=body,
+        r = run_latency(s, rate=rate, seconds=seconds, body=body, kind=kind,
                         progress=lambda i, n: progress.update(task, completed=i))
     if json_:
         print_json(r)

@@ -24,6 +24,14 @@ def add(
     file: list[str] = typer.Option([], "--file", help="append each alert as a JSON line to this file under the "
                                    "alerts folder, NEWSWATCH_ALERTS_DIR (repeatable)"),
     email: list[str] = typer.Option([], "--email", help="mail each alert here (repeatable)"),
+    frequency: int = typer.Option(None, "--frequency", metavar="N", help="alert when N articles match within "
+                                  "--within (instead of on every match)"),
+    within: str = typer.Option(None, "--within", help="the frequency window: 30s, 10m, 1h"),
+    spike: float = typer.Option(None, "--spike", metavar="FACTOR", help="alert when a --window has FACTOR times "
+                                "the mean of the previous --baseline windows (and at least --min-count)"),
+    window: str = typer.Option(None, "--window", help="the spike window: 10m, 1h"),
+    baseline: int = typer.Option(6, "--baseline", help="spike: how many previous windows make the mean"),
+    min_count: int = typer.Option(3, "--min-count", help="spike: the least count that can fire"),
 ) -> None:
     """Add or replace a rule; every worker applies it within seconds, without a restart."""
     from pydantic import ValidationError
@@ -36,9 +44,15 @@ def add(
 
     s = settings()
     try:
+        counting: dict[str, Any] = {}
+        if frequency is not None:
+            counting = {"kind": "frequency", "min_count": frequency, "window_s": parse_duration(within or "")}
+        elif spike is not None:
+            counting = {"kind": "spike", "spike_factor": spike, "window_s": parse_duration(window or ""),
+                        "baseline_windows": baseline, "min_count": min_count}
         rule = AlertRule(name=name, query=query, countries=country, regions=region,
                          throttle_s=parse_duration(throttle) if throttle else None,
-                         webhooks=webhook, files=file, emails=email)
+                         webhooks=webhook, files=file, emails=email, **counting)
         compile_rule(rule)
         for f in rule.files:
             check_file(f, s)

@@ -147,6 +147,7 @@ def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
         s.topic_enriched: {"max.message.bytes": str(s.max_enriched_bytes)},
         s.topic_dlq: {"max.message.bytes": str(s.max_enriched_bytes), "retention.ms": str(30 * 86_400_000)},
         s.topic_alerts: {},
+        s.topic_rule_hits: {"retention.ms": str(7 * 86_400_000)},
         # compacted, one partition: the whole rule set is read by every worker, in order
         s.topic_rules: {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
     }

@@ -17,8 +17,10 @@ from typing import Any
 from pipeline.settings import Settings
 
 
-def run_latency(s: Settings, *, rate: float, seconds: float, body: str,
+def run_latency(s: Settings, *, rate: float, seconds: float, body: str, kind: str = "match",
                 progress: Any = None) -> dict[str, Any]:
+    """`kind="frequency"`: the rule counts its matches (a frequency rule of 1 within a minute, so every
+    article fires), timing the path frequency and spike rules take: match, rule-hits topic, count table."""
     from pipeline.measure.stats import percentile
     from pipeline.clients.kafka import ensure_topics, make_producer
     from pipeline.clients.rules_store import delete_rule, put_rule
@@ -39,8 +41,9 @@ def run_latency(s: Settings, *, rate: float, seconds: float, body: str,
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    counting: dict[str, Any] = {"kind": "frequency", "min_count": 1, "window_s": 60.0} if kind == "frequency" else {}
     rule = AlertRule(name=f"bench-{token}", query=f"title:{token}",
-                     webhooks=[f"http://127.0.0.1:{server.server_address[1]}/bench"])
+                     webhooks=[f"http://127.0.0.1:{server.server_address[1]}/bench"], **counting)
     ensure_topics(s)
     put_rule(s, rule)
     producer = make_producer(s, client_id="newswatch-bench")

@@ -10,10 +10,12 @@ import faust
 
 from pipeline.clients.kafka import faust_credentials
 from pipeline.query.rules import RuleSet
+from pipeline.query.windows import step as window_step
 from pipeline.settings import Settings
 from pipeline.worker.pool import EnrichPool
 from pipeline.worker.rules_follower import follow_rules
 from schemas import DeadLetter
+from schemas.alerts import AlertEvent
 
 log = logging.getLogger("newswatch.worker")
 
@@ -101,12 +103,40 @@ def create_app(s: Settings) -> faust.App:
                     log.warning("not matched %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, fired)
                     continue
                 for alert in fired:
+                    rule = rules.rules.get(alert.rule)
+                    if rule is not None and rule.kind != "match":  # counted by its owner, below
+                        pending.append(await hits_topic.send(key=alert.rule.encode(), value=alert.model_dump_json().encode(),
+                                                             force=True))
+                        continue
                     pending.append(await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
                                                            force=True))
             for fut in pending:
                 await fut
             if pending:
                 log.info("fired %d alert(s)", len(pending))
+
+    # Frequency and spike rules: each rule's matches arrive on a topic keyed by rule name, so one actor owns
+    # each rule's count; the count lives in a table whose changelog a restarted worker recovers.
+    hits_topic = app.topic(s.topic_rule_hits, partitions=s.topic_partitions)
+    windows = app.Table("rule-windows", default=dict, partitions=s.topic_partitions,
+                        schema=faust.Schema(key_serializer="json", value_serializer="json"))
+
+    @app.agent(hits_topic)
+    async def count(stream: faust.StreamT) -> None:
+        async for ev in stream.events():
+            try:
+                hit = AlertEvent.model_validate_json(ev.message.value or b"")
+            except ValueError as exc:
+                log.warning("not a rule hit %s[%d]@%d: %s", ev.message.topic, ev.message.partition, ev.message.offset, exc)
+                continue
+            rule = rules.rules.get(hit.rule)
+            if rule is None or rule.kind == "match":
+                continue  # removed, or changed back to a plain rule, since the match
+            state, alert = window_step(rule, windows[hit.rule], hit)
+            windows[hit.rule] = state
+            if alert is not None:
+                await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(), force=True)
+                log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)
 
     @app.on_before_shutdown.connect
     async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit

@@ -111,3 +111,62 @@ def test_rule_fires_once_to_webhook_and_file_and_stops_when_removed(
     assert len(kharkiv_hits()) == 1
     assert worker.alive() and deliverer.alive()
 
+
+
+def test_frequency_and_spike_rules_fire_from_the_stream_and_survive_a_worker_restart(
+    env: dict[str, str], procs: Callable[..., Proc], hook: Hook, tmp_path: Path
+) -> None:
+    env = {**env, "NEWSWATCH_ENRICH_PROCESSES": "1"}
+    assert newswatch(["rules", "add", "often", "title:quokka", "--frequency", "3", "--within", "10m",
+                      "--webhook", hook.url], env).returncode == 0
+    spike = newswatch(["rules", "add", "burst", "title:wombat", "--spike", "3", "--window", "1h", "--min-count", "3",
+                       "--webhook", hook.url], env)
+    assert spike.returncode == 0, spike.stderr
+    worker = procs(["worker"], env)
+    deliverer = procs(["alerts", "run"], env)
+
+    def fired(rule: str) -> list[dict[str, Any]]:
+        return [a for a in hook.alerts() if a.get("rule") == rule]
+
+    for i in range(2):
+        _produce(env, {"title": f"quokka seen {i}", "body": f"A quokka was seen in Perth, report {i}.",
+                       "url": f"https://example.org/quokka/{i}"}, tmp_path, f"q{i}")
+    # both matches counted and their offsets committed before the worker is killed: after the restart the
+    # count can only come from the table's changelog, not from matches read again
+    s = settings_for(env)
+    poll(lambda: worker.alive() and _committed(s, s.topic_rule_hits) == 2, timeout=180,
+         what="two frequency matches counted and committed")
+    worker.kill()
+    worker = procs(["worker"], env)
+    assert fired("often") == []
+    third = _produce(env, {"title": "quokka seen again", "body": "A third quokka in Perth.",
+                           "url": "https://example.org/quokka/2"}, tmp_path, "q2")
+    poll(lambda: worker.alive() and deliverer.alive() and len(fired("often")) == 1, timeout=240,
+         what="the frequency alert on the third match, after the restart")
+    [alert] = fired("often")
+    assert alert["article_id"] == third and alert["kind"] == "count" and alert["count"] == 3
+
+    for i in range(3):
+        _produce(env, {"title": f"wombat crossing {i}", "body": f"Wombats crossed a road in Canberra ({i}).",
+                       "url": f"https://example.org/wombat/{i}"}, tmp_path, f"w{i}")
+    poll(lambda: len(fired("burst")) == 1, timeout=120, what="the spike alert")
+    assert fired("burst")[0]["count"] == 3 and fired("burst")[0]["baseline"] == 0.0
+    _produce(env, {"title": "wombat crossing 4", "body": "One more wombat.", "url": "https://example.org/wombat/4"},
+             tmp_path, "w4")
+    _produce(env, {"title": "quokka marker", "body": "Marker quokka.", "url": "https://example.org/quokka/9"},
+             tmp_path, "qm")
+    poll(lambda: len(read_topic(s, s.topic_rule_hits, expect=8, timeout=2)) >= 8, timeout=120,
+         what="the later matches counted")
+    assert len(fired("burst")) == 1  # once per window
+
+
+def _committed(s: Any, topic: str) -> int:
+    """The worker group's committed offsets on `topic`, summed over its partitions."""
+    from pipeline.clients.kafka import make_admin
+
+    admin = make_admin(s)
+    try:
+        offsets = admin.list_group_offsets(s.worker_group).get(s.worker_group, {})
+    finally:
+        admin.close()
+    return sum(o.offset for tp, o in offsets.items() if tp.topic == topic and o.offset > 0)
