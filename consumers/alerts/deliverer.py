@@ -190,7 +190,8 @@ class AlertDeliverer:
     def _record(self, alerts: list[AlertEvent], update: dict[str, Any]) -> None:
         ops: list[dict[str, Any]] = []
         for a in alerts:
-            ops += [{"update": {"_index": self.s.es_alerts_alias, "_id": a.id}}, {"doc": update}]
+            # channels record concurrently on the same document: retried on a version conflict
+            ops += [{"update": {"_index": self.s.es_alerts_alias, "_id": a.id, "retry_on_conflict": 10}}, {"doc": update}]
         resp = self.es.bulk(operations=ops)
         if resp.get("errors"):
             raise RetryableError(f"news-alerts did not take a delivery record: {resp['items'][0]}")

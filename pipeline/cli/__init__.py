@@ -35,6 +35,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_NoLibraryTracebacks())
-    for noisy in ("kafka", "elastic_transport", "urllib3"):
+    # httpx logs every request's URL at INFO, and a webhook's URL can hold its token
+    for noisy in ("kafka", "elastic_transport", "urllib3", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app()

@@ -59,6 +59,25 @@ def _records(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {h["_source"]["article_id"]: h["_source"] for h in hits}
 
 
+def _lag(env: dict[str, str]) -> int:
+    """Records on the alerts topic the deliverer's group has not committed yet."""
+    from kafka import TopicPartition
+
+    from pipeline.clients.kafka import make_admin, make_consumer
+
+    s = settings_for(env)
+    admin = make_admin(s)
+    consumer = make_consumer(s, group_id=None)
+    try:
+        committed = admin.list_group_offsets(s.alerts_group).get(s.alerts_group, {})
+        parts = [TopicPartition(s.topic_alerts, p) for p in consumer.partitions_for_topic(s.topic_alerts) or ()]
+        ends = consumer.end_offsets(parts)
+    finally:
+        admin.close()
+        consumer.close()
+    return sum(end - max(committed[tp].offset, 0) if tp in committed else end for tp, end in ends.items())
+
+
 def test_held_alerts_survive_a_sigkill_and_arrive_as_a_digest(
     env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path
 ) -> None:
@@ -142,6 +161,7 @@ def test_elasticsearch_restarted_while_alerts_flow(env: dict[str, str], procs: C
         _fire(env, "steady", range(15, 16))  # and it keeps going
         poll(lambda: deliverer.alive() and "a015" in {a["article_id"] for a in hook.alerts()}, timeout=60,
              what="an alert after the recovery")
+        poll(lambda: _lag(env) == 0, timeout=60, what="the deliverer's lag back to 0")
     finally:
         hook.close()
 
