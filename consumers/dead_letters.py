@@ -9,6 +9,7 @@ from typing import Any
 from kafka import KafkaProducer
 
 from consumers.sink import RetryableError
+from pipeline.observe import metrics
 from pipeline.settings import Settings
 from schemas import DeadLetter
 from schemas.deadletter import Stage
@@ -30,6 +31,7 @@ class DeadLetters:
         log.warning("dead-lettered %s[%d]@%d: %s", rec.topic, rec.partition, rec.offset, reason[:300])
 
     def send(self, dl: DeadLetter, key: Any) -> None:
+        metrics.dead_lettered(self.stage, dl.reason)
         value = dl.fit(self.s.max_message_bytes).model_dump(mode="json")
         self._futures.append(self.producer.send(self.s.topic_dlq, key=key, value=value))
 

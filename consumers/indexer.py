@@ -8,6 +8,7 @@ they pass.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 from consumers.dead_letters import DeadLetters
 from consumers.es_indices import ensure_article_index
 from consumers.sink import RetryableError
+from pipeline.observe import metrics
 from pipeline.settings import Settings
 from schemas import EnrichedArticle
 
@@ -60,6 +62,13 @@ class ElasticsearchIndexer:
         if retry:
             raise RetryableError(f"{retry} document(s) hit a retryable error")
         self.dead.confirm()
+        now = time.time()
+        for rec, _ in docs.values():
+            if getattr(rec, "timestamp", None):  # ms: the produce time, carried by the worker
+                metrics.SEARCHABLE_SECONDS.observe(max(0.0, now - rec.timestamp / 1000))
+        metrics.ARTICLES.labels("index", "in").inc(len(records))
+        metrics.ARTICLES.labels("index", "out").inc(result.indexed)
+        metrics.ARTICLES.labels("index", "dead_lettered").inc(result.dead_lettered)
         return result
 
     def _bulk(self, docs: dict[str, tuple[Any, dict[str, Any]]], result: BatchResult) -> int:
@@ -69,7 +78,8 @@ class ElasticsearchIndexer:
             ops.append({"index": {"_index": self.s.es_alias, "_id": doc_id}})
             ops.append(doc)
         try:
-            resp = self.es.bulk(operations=ops, refresh=False)
+            with metrics.BULK_SECONDS.time():
+                resp = self.es.bulk(operations=ops, refresh=False)
         except Exception as exc:  # noqa: BLE001 - connection errors and the like: retry the batch
             raise RetryableError(f"bulk request failed: {type(exc).__name__}") from exc
         retry = 0

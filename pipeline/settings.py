@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     topic_rule_hits: str = "alert-rule-hits"  # matches of frequency and spike rules, keyed by rule, to be counted
     topic_partitions: int = Field(4, ge=1)
     topic_replication: int = Field(1, ge=1)
+    topic_retention_hours: float = Field(168.0, gt=0)  # articles, alerts and rule hits on Kafka (set at creation)
+    dlq_retention_days: float = Field(30.0, gt=0)
 
     # --- Elasticsearch -------------------------------------------------------------------------------
     es_url: str = "http://127.0.0.1:9200"
@@ -87,8 +89,18 @@ class Settings(BaseSettings):
     feeds_max_download_bytes: int = Field(16 * 1024 * 1024, ge=1024)  # one response, on the wire
     feeds_max_decoded_bytes: int = Field(32 * 1024 * 1024, ge=1024)  # one response, decompressed
     feeds_max_items: int = Field(500, ge=1)  # items read from one feed document
+    feeds_seen_days: float = Field(90.0, gt=0)  # how long produced items are remembered (the store is pruned)
     feeds_max_backoff_s: float = Field(3600.0, gt=0)
     feeds_user_agent: str = "newswatch/0.1 (+https://github.com/newswatch)"
+
+    # --- Metrics (Prometheus) -----------------------------------------------------------------------
+    metrics_host: str = "127.0.0.1"
+    metrics_port_worker: int = Field(9464, ge=0, le=65535)  # 0: no metrics endpoint
+    metrics_port_indexer: int = Field(9465, ge=0, le=65535)
+    metrics_port_alerts: int = Field(9466, ge=0, le=65535)
+    metrics_port_feeds: int = Field(9467, ge=0, le=65535)
+    log_format: Literal["text", "json"] = "text"
+    status_max_lag: int = Field(1000, ge=0)  # `newswatch status` calls a group further behind a problem
 
     # --- Measuring ----------------------------------------------------------------------------------
     dev_set: Path | None = None  # gold-annotated articles for `bench` (default: ../shared/eval/geovirus.jsonl if there)

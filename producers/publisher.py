@@ -11,6 +11,7 @@ from typing import Any
 from kafka import KafkaProducer
 
 from pipeline.clients.kafka import encode_json
+from pipeline.observe import metrics
 from pipeline.settings import Settings
 from producers.record import SourceRecord
 from schemas import DeadLetter, RawArticle, ValidationLimits
@@ -18,6 +19,9 @@ from schemas import DeadLetter, RawArticle, ValidationLimits
 
 @dataclass
 class Summary:
+    """What a run sent and rejected. The lists keep the first KEEP entries: a poller runs for weeks."""
+
+    KEEP = 100_000
     sent: int = 0
     rejected: int = 0
     failed: int = 0  # accepted by us but not acknowledged by Kafka
@@ -58,8 +62,10 @@ class ArticlePublisher:
                              f"{self.s.max_message_bytes} bytes")
             return None
         self._futures.append((article.id, self.producer.send(self.s.topic_raw, key=article.id, value=value)))
+        metrics.ARTICLES.labels("produce", "out").inc()
         self.summary.sent += 1
-        self.summary.ids.append(article.id)
+        if len(self.summary.ids) < Summary.KEEP:
+            self.summary.ids.append(article.id)
         return article.id
 
     def reject(self, rec: SourceRecord, reason: str) -> None:
@@ -72,8 +78,12 @@ class ArticlePublisher:
                                        "payload_sha256": rec.original[1]})
         self._futures.append((None, self.producer.send(self.s.topic_dlq, key=rec.origin, value=dl.model_dump(mode="json"))))
         self.summary.rejected += 1
-        self.summary.reasons[reason] += 1
-        self.summary.rejections.append({"where": rec.origin, "reason": reason})
+        metrics.ARTICLES.labels("produce", "dead_lettered").inc()
+        metrics.dead_lettered("produce", reason)
+        if len(self.summary.reasons) < 1000 or reason in self.summary.reasons:
+            self.summary.reasons[reason] += 1
+        if len(self.summary.rejections) < Summary.KEEP:
+            self.summary.rejections.append({"where": rec.origin, "reason": reason})
 
     def flush(self, timeout: float = 120.0) -> Summary:
         self.acknowledge(timeout)

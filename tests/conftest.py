@@ -74,11 +74,27 @@ def env(stack: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
     es.options(ignore_status=404).indices.delete_index_template(name=e["NEWSWATCH_ES_ALIAS"])
     es.options(ignore_status=404).indices.delete(index=e["NEWSWATCH_ES_ALERTS_INDEX"])
     es.options(ignore_status=404).indices.delete_index_template(name=e["NEWSWATCH_ES_ALERTS_ALIAS"])
+    _delete_topics(stack.s, prefix=f"t{sfx}")  # the test's own and Faust's (changelogs): Kafka's disk stays small
+
+
+def _delete_topics(s: Any, *, prefix: str) -> None:
+    from pipeline.clients.kafka import make_admin
+
+    admin = make_admin(s)
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            admin.delete_topics(mine)
+    except Exception as exc:  # noqa: BLE001 - cleanup: never the reason a test fails
+        print(f"[cleanup] topics {prefix}*: {exc}", file=sys.stderr)
+    finally:
+        admin.close()
 
 
 @pytest.fixture()
-def procs(tmp_path: Path) -> Iterator[Callable[..., Proc]]:
-    """Start pipeline commands as processes; whatever is still running is stopped after the test."""
+def procs(tmp_path: Path, env: dict[str, str]) -> Iterator[Callable[..., Proc]]:
+    """Start pipeline commands as processes; whatever is still running is stopped after the test (before
+    `env` deletes the test's topics and indices: it depends on `env` for that order)."""
     started: list[Proc] = []
 
     def start(args: list[str], env: dict[str, str]) -> Proc:

@@ -32,6 +32,7 @@ from consumers.alerts.throttle import Throttle
 from consumers.dead_letters import DeadLetters
 from consumers.es_indices import ensure_alerts_index
 from consumers.sink import RetryableError
+from pipeline.observe import metrics
 from pipeline.settings import Settings
 from schemas import DeadLetter
 from schemas.alerts import AlertEvent, AlertRule
@@ -63,6 +64,7 @@ class AlertDeliverer:
         self.echo = echo
         self.throttle = Throttle()
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="deliver")
+        self.produced: dict[str, float] = {}  # alert id -> its article's produce time, until first delivered
 
     # --- the sink --------------------------------------------------------------------------------------
 
@@ -78,14 +80,20 @@ class AlertDeliverer:
         alerts = []
         for rec in records:
             try:
-                alerts.append(AlertEvent.model_validate_json(rec.value or b""))
+                alert = AlertEvent.model_validate_json(rec.value or b"")
             except ValueError as exc:
                 self.dead.of_record(rec, f"not an alert: {str(exc)[:300]}")
+                continue
+            alerts.append(alert)
+            if getattr(rec, "timestamp", None):  # ms: the produce time of the article, carried by the worker
+                self.produced.setdefault(alert.id, rec.timestamp / 1000)
         try:
             n = self.deliver(alerts)
         except (TransportError, ApiError, KafkaError) as exc:
             raise RetryableError(f"alert delivery interrupted: {type(exc).__name__}: {str(exc)[:200]}") from exc
         self.dead.confirm()
+        metrics.ARTICLES.labels("alert", "in").inc(len(records))
+        self.produced.clear()
         return n
 
     def close(self) -> None:
@@ -153,7 +161,12 @@ class AlertDeliverer:
             try:
                 channels.deliver(ch, job.rule, job.alerts, job.digest, self.s)
                 outcome: dict[str, Any] = {"at": _now_iso(), "id": channels.delivery_id(ch, [a.id for a in job.alerts])}
+                metrics.DELIVERIES.labels(ch.kind, "delivered").inc()
+                for a in job.alerts:
+                    if (t := self.produced.pop(a.id, None)) is not None:  # the first channel to deliver it
+                        metrics.ALERT_SECONDS.observe(max(0.0, time.time() - t))
             except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason, never lost silently
+                metrics.DELIVERIES.labels(ch.kind, "failed").inc()
                 reason = f"{ch.label}: {exc}"
                 log.error("delivery failed: %s", reason)
                 job.failed[ch.label] = reason

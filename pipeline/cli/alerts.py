@@ -29,6 +29,7 @@ def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON li
     """Deliver alerts to each rule's channels and record them in the news-alerts index."""
     from consumers import sink
     from consumers.alerts.deliverer import AlertDeliverer
+    from pipeline.observe import metrics
     from pipeline.clients.elasticsearch import make_es
     from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
     from pipeline.clients.rules_store import load_rules
@@ -39,6 +40,8 @@ def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON li
     consumer = make_consumer(s, s.topic_alerts, group_id=s.alerts_group)
     producer = make_producer(s, client_id="newswatch-alerts")
     deliverer = AlertDeliverer(s, make_es(s), producer, rules=lambda: load_rules(s), echo=lambda a: _show(a, json_))
+    metrics.serve(s.metrics_port_alerts, "alerts", s)
+    metrics.export_lag(s, s.alerts_group, [s.topic_alerts])
     try:
         sink.run(consumer, deliverer, batch_size=500, window_ms=200, should_stop=stop.is_set)
     finally:

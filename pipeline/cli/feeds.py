@@ -68,6 +68,7 @@ def rm(url: str) -> None:
 @app.command()
 def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of each feed (0: run until stopped)")) -> None:
     """Poll every feed on its own interval and produce each new item once, as a full article."""
+    from pipeline.observe import metrics
     from pipeline.clients.kafka import ensure_topics, make_producer
     from producers.feeds.config import load_feeds
     from producers.feeds.fetch import FetchLimits
@@ -83,7 +84,9 @@ def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of ea
     ensure_topics(s)
     publisher = ArticlePublisher(s, make_producer(s, client_id="newswatch-feeds"))
     store = FeedStore(s.state_dir / "feeds.sqlite")
-    poller = Poller(feeds, store, publisher.send, publisher.acknowledge, FetchLimits.from_settings(s))
+    poller = Poller(feeds, store, publisher.send, publisher.acknowledge, FetchLimits.from_settings(s),
+                    seen_days=s.feeds_seen_days)
+    metrics.serve(s.metrics_port_feeds, "feeds", s)
     logging.getLogger("newswatch.feeds").info("polling %d feed(s) from %s", len(feeds), s.feeds_file)
 
     async def main() -> None:

@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
     def index() -> None:
         """Consume articles.enriched and bulk-index into Elasticsearch (commit after ES acknowledged)."""
         from consumers import sink
+        from pipeline.observe import metrics
         from consumers.indexer import BatchResult, ElasticsearchIndexer
         from pipeline.clients.elasticsearch import make_es
         from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
@@ -33,6 +34,8 @@ def register(app: typer.Typer) -> None:
             log.info("indexed %d (total %d), dead-lettered %d (total %d)", r.indexed, totals.indexed,
                      r.dead_lettered, totals.dead_lettered)
 
+        metrics.serve(s.metrics_port_indexer, "indexer", s)
+        metrics.export_lag(s, s.indexer_group, [s.topic_enriched])
         log.info("indexing %s -> %s (alias %s)", s.topic_enriched, s.es_index, s.es_alias)
         try:
             sink.run(consumer, indexer, batch_size=s.indexer_batch_size, window_ms=s.indexer_batch_window_ms,

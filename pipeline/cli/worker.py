@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from pipeline.cli.common import settings
@@ -19,4 +21,6 @@ def register(app: typer.Typer) -> None:
         s = settings()
         ensure_topics(s)
         faust_app = create_app(s)
-        Worker(faust_app, loglevel=loglevel, quiet=True).execute_from_commandline()
+        logging.getLogger().setLevel(loglevel.upper())
+        # Faust sets up logging itself: keep ours (text or JSON, with the repeat and traceback filters)
+        Worker(faust_app, loglevel=loglevel, quiet=True, override_logging=False).execute_from_commandline()

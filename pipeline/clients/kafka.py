@@ -142,12 +142,14 @@ def make_admin(s: Settings, **overrides: Any) -> KafkaAdminClient:
 
 def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
     """Create the pipeline's topics if missing (idempotent). Returns the names created."""
+    keep = {"retention.ms": str(int(s.topic_retention_hours * 3_600_000))}
     wanted = {
-        s.topic_raw: {"max.message.bytes": str(s.max_message_bytes)},
-        s.topic_enriched: {"max.message.bytes": str(s.max_enriched_bytes)},
-        s.topic_dlq: {"max.message.bytes": str(s.max_enriched_bytes), "retention.ms": str(30 * 86_400_000)},
-        s.topic_alerts: {},
-        s.topic_rule_hits: {"retention.ms": str(7 * 86_400_000)},
+        s.topic_raw: {"max.message.bytes": str(s.max_message_bytes), **keep},
+        s.topic_enriched: {"max.message.bytes": str(s.max_enriched_bytes), **keep},
+        s.topic_dlq: {"max.message.bytes": str(s.max_enriched_bytes),
+                      "retention.ms": str(int(s.dlq_retention_days * 86_400_000))},
+        s.topic_alerts: keep,
+        s.topic_rule_hits: keep,
         # compacted, one partition: the whole rule set is read by every worker, in order
         s.topic_rules: {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
     }
@@ -176,3 +178,25 @@ def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
         return [t.name for t in new]
     finally:
         admin.close()
+
+
+def group_lag(s: Settings, group: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    """Per (topic, partition): records on the topic that `group` has not committed (all of them when it
+    has committed nothing there)."""
+    from kafka import TopicPartition
+
+    admin = make_admin(s)
+    consumer = make_consumer(s, group_id=None)
+    try:
+        committed = admin.list_group_offsets(group).get(group, {})
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        begins = consumer.beginning_offsets(parts)
+        ends = consumer.end_offsets(parts)
+    finally:
+        admin.close()
+        consumer.close()
+    out = {}
+    for tp, end in ends.items():
+        done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else begins[tp]
+        out[(tp.topic, tp.partition)] = max(0, end - done)
+    return out

@@ -9,6 +9,7 @@ from typing import Any
 import faust
 
 from pipeline.clients.kafka import faust_credentials
+from pipeline.observe import logs, metrics
 from pipeline.query.rules import RuleSet
 from pipeline.query.windows import step as window_step
 from pipeline.settings import Settings
@@ -51,6 +52,12 @@ def create_app(s: Settings) -> faust.App:
     pool = EnrichPool(s.enrich_processes, s.max_article_bytes, s.enrich_timeout_s)
 
     @app.task
+    async def start_metrics() -> None:
+        logs.install_filters()  # Faust set up its own log handlers after the CLI did
+        metrics.serve(s.metrics_port_worker, "worker", s)
+        metrics.export_lag(s, s.worker_group, [s.topic_raw, s.topic_enriched, s.topic_rule_hits])
+
+    @app.task
     async def start_pool() -> None:
         await pool.warm()
         log.info("enrichment pool ready: %d process(es)", pool.size)
@@ -61,22 +68,30 @@ def create_app(s: Settings) -> faust.App:
     async def enrich(stream: faust.StreamT) -> None:
         async for events in stream.take_events(s.enrich_batch_size, within=s.enrich_batch_window):
             payloads = [e.message.value or b"" for e in events]
-            results = await pool.enrich(payloads)
+            with metrics.ENRICH_SECONDS.time():
+                results = await pool.enrich(payloads)
             pending = []
             ok = 0
             for ev, (article_id, doc, reason) in zip(events, results, strict=True):
                 msg = ev.message
                 if doc is not None:
                     ok += 1
-                    pending.append(await enriched_topic.send(key=(article_id or "").encode(), value=doc, force=True))
+                    # the raw record's timestamp (its produce time) travels on, for the latency metrics
+                    pending.append(await enriched_topic.send(key=(article_id or "").encode(), value=doc,
+                                                             timestamp=msg.timestamp, force=True))
                 else:
                     dl = DeadLetter.of_record("enrich", reason or "unknown", msg, source=s.topic_raw,
                                               article_id=article_id).fit(s.max_enriched_bytes)
-                    log.warning("dead-lettered %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, dl.reason)
+                    metrics.dead_lettered("enrich", dl.reason)
+                    log.warning("dead-lettered %s[%d]@%d %s: %s", msg.topic, msg.partition, msg.offset,
+                                article_id or "", dl.reason)
                     pending.append(await dlq_topic.send(key=msg.key, value=dl.model_dump_json().encode(), force=True))
             # Offsets advance only when the next batch is taken: wait until Kafka holds every output.
             for fut in pending:
                 await fut
+            metrics.ARTICLES.labels("enrich", "in").inc(len(events))
+            metrics.ARTICLES.labels("enrich", "out").inc(ok)
+            metrics.ARTICLES.labels("enrich", "dead_lettered").inc(len(events) - ok)
             log.info("enriched %d, dead-lettered %d", ok, len(events) - ok)
 
     rules = RuleSet()
@@ -84,6 +99,7 @@ def create_app(s: Settings) -> faust.App:
 
     async def bad_rule(rec: Any, reason: str) -> None:
         dl = DeadLetter.of_record("alert", reason, rec, source=s.topic_rules).fit(s.max_enriched_bytes)
+        metrics.dead_lettered("alert", reason)
         await dlq_topic.send(key=rec.key, value=dl.model_dump_json().encode(), force=True)
 
     @app.task
@@ -94,8 +110,10 @@ def create_app(s: Settings) -> faust.App:
     async def match(stream: faust.StreamT) -> None:
         async for events in stream.take_events(256, within=0.02):
             # CPU work off the event loop: heartbeats and the enrich agent go on while a batch is matched
-            results = await asyncio.to_thread(rules.match_records, [ev.message.value or b"" for ev in events],
-                                              max_bytes=s.max_enriched_bytes)
+            with metrics.MATCH_SECONDS.time():
+                results = await asyncio.to_thread(rules.match_records, [ev.message.value or b"" for ev in events],
+                                                  max_bytes=s.max_enriched_bytes)
+            metrics.ARTICLES.labels("match", "in").inc(len(events))
             pending = []
             for ev, fired in zip(events, results, strict=True):
                 if isinstance(fired, str):  # the indexer dead-letters bad documents
@@ -106,10 +124,11 @@ def create_app(s: Settings) -> faust.App:
                     rule = rules.rules.get(alert.rule)
                     if rule is not None and rule.kind != "match":  # counted by its owner, below
                         pending.append(await hits_topic.send(key=alert.rule.encode(), value=alert.model_dump_json().encode(),
-                                                             force=True))
+                                                             timestamp=ev.message.timestamp, force=True))
                         continue
+                    metrics.ALERTS_FIRED.labels("match").inc()
                     pending.append(await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
-                                                           force=True))
+                                                           timestamp=ev.message.timestamp, force=True))
             for fut in pending:
                 await fut
             if pending:
@@ -135,7 +154,9 @@ def create_app(s: Settings) -> faust.App:
             state, alert = window_step(rule, windows[hit.rule], hit)
             windows[hit.rule] = state
             if alert is not None:
-                await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(), force=True)
+                metrics.ALERTS_FIRED.labels(rule.kind).inc()
+                await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
+                                        timestamp=ev.message.timestamp, force=True)
                 log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)
 
     @app.on_before_shutdown.connect

@@ -18,12 +18,13 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from pipeline.observe import metrics
 from producers.feeds.fetch import Fetcher, FetchError, FetchLimits, describe
 from producers.feeds.parse import FeedError, parse_feed, read_page
 from producers.feeds.store import FeedStore
@@ -54,17 +55,35 @@ class Poller:
         self.send = send  # the shared publisher: validates, produces (or dead-letters), returns the article id
         self.flush = flush  # waits for Kafka's acknowledgement; returns the ids Kafka did not take
         self.limits = limits or FetchLimits()
+        self.seen_days = seen_days  # items remembered this long (None: forever)
         self.rng = rng or random.Random()
         self._send_lock = asyncio.Lock()
         self._fetcher: Fetcher | None = None
         self._inflight: set[str] = set()  # items another feed of this poller is producing right now
+        # a feed's metrics label: its name, else its host (a feed URL can carry a key)
+        self._labels = {f.url: f.name or urlsplit(f.url).hostname or "?" for f in feeds}
 
     async def run(self, *, cycles: int | None = None, on_poll: Callable[[PollResult], None] | None = None) -> None:
         """Poll until cancelled (or `cycles` polls per feed, for tests and benchmarks)."""
         async with httpx.AsyncClient(timeout=self.limits.deadline_s, follow_redirects=True, max_redirects=5,
                                      headers={"User-Agent": self.limits.user_agent}) as client:
             self._fetcher = Fetcher(client, self.limits)
-            await asyncio.gather(*(self._feed_loop(f, cycles, on_poll) for f in self.feeds))
+            pruning = asyncio.ensure_future(self._prune_forever()) if self.seen_days else None
+            try:
+                await asyncio.gather(*(self._feed_loop(f, cycles, on_poll) for f in self.feeds))
+            finally:
+                if pruning:
+                    pruning.cancel()
+
+    async def _prune_forever(self) -> None:
+        """The seen-store keeps `seen_days` of items: pruned at start and every day."""
+        assert self.seen_days
+        while True:
+            before = datetime.now(timezone.utc) - timedelta(days=self.seen_days)
+            n = await asyncio.to_thread(self.store.prune, before)
+            if n:
+                log.info("forgot %d item(s) produced before %s", n, before.date())
+            await asyncio.sleep(86_400)
 
     async def _feed_loop(self, feed: Feed, cycles: int | None, on_poll: Callable[[PollResult], None] | None) -> None:
         n = 0
@@ -188,6 +207,10 @@ class Poller:
         return SourceRecord(origin, payload, raw=json.dumps(payload))
 
     def _report(self, r: PollResult) -> PollResult:
+        feed = self._labels.get(r.feed, "?")
+        metrics.FEED_POLLS.labels(feed, r.status).inc()
+        metrics.FEED_ITEMS.labels(feed, "produced").inc(r.produced)
+        metrics.FEED_ITEMS.labels(feed, "dead_lettered").inc(r.rejected)
         if r.status == "error":
             log.warning("poll %s: error %s", r.feed, r.error)
         else:

@@ -45,6 +45,13 @@ class FeedStore:
             self._db.execute("INSERT INTO feeds (url, items_produced) VALUES (?, ?) ON CONFLICT(url) DO UPDATE SET"
                              " items_produced = items_produced + excluded.items_produced", (feed, n))
 
+    def prune(self, before: datetime) -> int:
+        """Forget items produced before `before`: the store stays bounded. An item that shows up again
+        after that is produced again, and its article id (from the URL) makes it the same document."""
+        with self._lock:
+            cur = self._db.execute("DELETE FROM seen WHERE produced_at < ?", (before.isoformat(),))
+            return int(cur.rowcount or 0)
+
     def status(self, url: str) -> FeedStatus:
         with self._lock:
             row = self._db.execute("SELECT url, name, last_poll, last_success, items_produced, error, failures, etag,"

@@ -61,21 +61,10 @@ def _records(env: dict[str, str]) -> dict[str, dict[str, Any]]:
 
 def _lag(env: dict[str, str]) -> int:
     """Records on the alerts topic the deliverer's group has not committed yet."""
-    from kafka import TopicPartition
-
-    from pipeline.clients.kafka import make_admin, make_consumer
+    from pipeline.clients.kafka import group_lag
 
     s = settings_for(env)
-    admin = make_admin(s)
-    consumer = make_consumer(s, group_id=None)
-    try:
-        committed = admin.list_group_offsets(s.alerts_group).get(s.alerts_group, {})
-        parts = [TopicPartition(s.topic_alerts, p) for p in consumer.partitions_for_topic(s.topic_alerts) or ()]
-        ends = consumer.end_offsets(parts)
-    finally:
-        admin.close()
-        consumer.close()
-    return sum(end - max(committed[tp].offset, 0) if tp in committed else end for tp, end in ends.items())
+    return sum(group_lag(s, s.alerts_group, [s.topic_alerts]).values())
 
 
 def test_held_alerts_survive_a_sigkill_and_arrive_as_a_digest(

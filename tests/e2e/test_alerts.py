@@ -4,7 +4,6 @@ webhook served by the test and a JSON-lines file."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
@@ -13,7 +12,7 @@ import pytest
 
 from consumers.alerts import signing
 from consumers.alerts.targets import redact
-from tests.support import SEED, Proc, newswatch, poll, read_topic, settings_for
+from tests.support import SEED, Proc, free_port, newswatch, poll, read_topic, settings_for
 from tests.support.webhook import Hook
 
 pytestmark = pytest.mark.e2e
@@ -25,12 +24,6 @@ def hook() -> Iterator[Hook]:
     h = Hook()
     yield h
     h.close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _produce(env: dict[str, str], article: dict[str, Any], tmp_path: Path, name: str) -> str:
@@ -49,7 +42,7 @@ def test_rule_fires_once_to_webhook_and_file_and_stops_when_removed(
     env = {**env, "NEWSWATCH_TOPIC_PARTITIONS": "1", "NEWSWATCH_ENRICH_PROCESSES": "1",
            "NEWSWATCH_WEBHOOK_SECRET": SECRET, "NEWSWATCH_WEBHOOK_RETRIES": "1"}
     alerts_file = Path(env["NEWSWATCH_ALERTS_DIR"]) / "team" / "alerts.jsonl"
-    dead = f"http://127.0.0.1:{_closed_port()}/down?token=SECRETTOKEN"
+    dead = f"http://127.0.0.1:{free_port()}/down?token=SECRETTOKEN"
     add = newswatch(["rules", "add", "kharkiv", "Kharkiv AND missil*", "--country", "UA", "--webhook", dead,
                      "--webhook", hook.url, "--file", "team/alerts.jsonl"], env)
     assert add.returncode == 0, add.stderr

@@ -42,3 +42,17 @@ def test_feed_list_round_trip(tmp_path: Path) -> None:
                                                                     ("https://b.example/atom", None, 45.0)]
     f.write_text('[[feed]]\nurl = "https://c.example/x"\ninterval = "1h"\n')  # written by hand
     assert load_feeds(f)[0].interval_s == 3600
+
+
+def test_the_seen_store_forgets_items_past_its_horizon(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from producers.feeds.store import FeedStore
+
+    store = FeedStore(tmp_path / "s.sqlite")
+    now = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    store.mark_seen("f", [("old", "a1")], now - timedelta(days=100))
+    store.mark_seen("f", [("new", "a2")], now - timedelta(days=1))
+    assert store.prune(now - timedelta(days=90)) == 1
+    assert store.unseen(["old", "new"]) == ["old"]
+    store.close()

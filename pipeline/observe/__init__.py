@@ -1,0 +1,1 @@
+"""Operating the pipeline: metrics, the status page, readable logs."""
