@@ -12,12 +12,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, NotFoundError
 from kafka import KafkaProducer
 from pydantic import ValidationError
 
 from consumers.dead_letters import DeadLetters
-from consumers.es_indices import ensure_article_index
+from consumers.es_indices import article_index, ensure_article_index
 from consumers.sink import RetryableError
 from pipeline.observe import metrics
 from pipeline.settings import Settings
@@ -37,9 +37,33 @@ class ElasticsearchIndexer:
         self.s = s
         self.es = es
         self.dead = DeadLetters(s, dlq, "index", s.topic_enriched)
+        self._index = ""  # this month's index, once ensured
 
     def open(self) -> None:
-        ensure_article_index(self.es, self.s)
+        self._index = ensure_article_index(self.es, self.s)
+
+    def _current_index(self) -> str:
+        """This month's index (created when the month turns)."""
+        if article_index(self.s) != self._index:
+            self._index = ensure_article_index(self.es, self.s)
+        return self._index
+
+    def _locate(self, ids: list[str]) -> dict[str, str]:
+        """Where each already-indexed article lives: a redelivered or replayed article is written over
+        itself in its own month's index, never a second copy in this month's."""
+        if not ids:
+            return {}
+        try:
+            hits = self.es.search(index=self.s.es_alias, query={"ids": {"values": ids}}, size=len(ids) * 2,
+                                  source=False)["hits"]["hits"]
+        except NotFoundError:  # no index under the alias yet
+            hits = []
+        where = {h["_id"]: h["_index"] for h in hits}
+        rest = [i for i in ids if i not in where]
+        if rest:  # search sees what was refreshed (1 s): a real-time get covers the newest, in this month's index
+            got = self.es.mget(index=self._index, ids=rest, source=False)["docs"]
+            where |= {d["_id"]: self._index for d in got if d.get("found")}
+        return where
 
     def write(self, records: list[Any]) -> BatchResult:
         result = BatchResult()
@@ -56,9 +80,14 @@ class ElasticsearchIndexer:
                 result.dead_lettered += 1
                 continue
             docs[art.id] = (rec, art.document())
+        try:
+            current = self._current_index()
+            where = self._locate(list(docs))
+        except Exception as exc:  # noqa: BLE001 - Elasticsearch away: retry the batch
+            raise RetryableError(f"could not look up where the batch's articles live: {type(exc).__name__}") from exc
         retry = 0
         for chunk in _chunks(docs, MAX_BULK_BYTES):
-            retry += self._bulk(chunk, result)
+            retry += self._bulk(chunk, result, {i: where.get(i, current) for i in chunk})
         if retry:
             raise RetryableError(f"{retry} document(s) hit a retryable error")
         self.dead.confirm()
@@ -71,11 +100,11 @@ class ElasticsearchIndexer:
         metrics.ARTICLES.labels("index", "dead_lettered").inc(result.dead_lettered)
         return result
 
-    def _bulk(self, docs: dict[str, tuple[Any, dict[str, Any]]], result: BatchResult) -> int:
+    def _bulk(self, docs: dict[str, tuple[Any, dict[str, Any]]], result: BatchResult, index: dict[str, str]) -> int:
         """One bulk request; the number of documents to retry."""
         ops: list[dict[str, Any]] = []
         for doc_id, (_, doc) in docs.items():
-            ops.append({"index": {"_index": self.s.es_alias, "_id": doc_id}})
+            ops.append({"index": {"_index": index[doc_id], "_id": doc_id}})
             ops.append(doc)
         try:
             with metrics.BULK_SECONDS.time():

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     es_api_key: SecretStr | None = None
     es_ca_certs: str | None = None
     es_alias: str = "news-articles"
-    es_index: str = "news-articles-v1"
+    es_index: str = "news-articles-v1"  # the base name: monthly indices are news-articles-v1-YYYY.MM
+    es_index_period: Literal["month", "none"] = "month"
+    es_retention_months: int = Field(0, ge=0)  # `newswatch index prune` keeps this many months (0: all)
     es_shards: int = Field(1, ge=1)
     es_replicas: int = Field(0, ge=0)
     es_alerts_alias: str = "news-alerts"

@@ -70,7 +70,9 @@ def env(stack: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
     }
     yield e
     es = Elasticsearch(f"http://127.0.0.1:{stack.s.stack_es_port}")
-    es.options(ignore_status=404).indices.delete(index=e["NEWSWATCH_ES_INDEX"])
+    # the monthly indices by name (a wildcard delete is refused by default)
+    for name in es.options(ignore_status=404).indices.get(index=e["NEWSWATCH_ES_INDEX"] + "*"):
+        es.options(ignore_status=404).indices.delete(index=name)
     es.options(ignore_status=404).indices.delete_index_template(name=e["NEWSWATCH_ES_ALIAS"])
     es.options(ignore_status=404).indices.delete(index=e["NEWSWATCH_ES_ALERTS_INDEX"])
     es.options(ignore_status=404).indices.delete_index_template(name=e["NEWSWATCH_ES_ALERTS_ALIAS"])

@@ -13,7 +13,8 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(feeds.app, name="feeds")
 app.add_typer(dlq.app, name="dlq")
-for module in (produce, worker, indexer, enrich, search, evaluate, status):
+app.add_typer(indexer.app, name="index")
+for module in (produce, worker, enrich, search, evaluate, status):
     module.register(app)
 
 

@@ -17,7 +17,7 @@ from pipeline.clients.kafka import ensure_topics, make_producer
 from producers.files import read
 from producers.publisher import ArticlePublisher
 from schemas import ValidationLimits
-from tests.support import read_topic, settings_for
+from tests.support import newswatch, read_topic, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +81,8 @@ def test_indexer_is_idempotent_and_dead_letters_bad_documents(env: dict[str, str
     assert _count(es, s.es_alias) == 1
     stored: dict[str, Any] = es.get(index=s.es_alias, id=out.article.id)["_source"]
     assert stored["countries"] == out.article.countries and "@timestamp" in stored
-    mapping = es.indices.get_mapping(index=s.es_index)[s.es_index]["mappings"]["properties"]
+    [mappings] = es.indices.get_mapping(index=s.es_alias).values()  # this month's index: the only one
+    mapping = mappings["mappings"]["properties"]
     assert mapping["places"]["properties"]["location"]["type"] == "geo_point"
     [dl] = read_topic(s, s.topic_dlq, expect=1)
     assert dl["stage"] == "index" and dl["offset"] == 1 and "not an enriched article" in dl["reason"]
@@ -107,3 +108,37 @@ def test_records_too_big_for_kafka_are_dead_lettered_and_the_rest_sent(env: dict
     assert dlq["b-huge.txt"]["payload_bytes"] == 10_000_005
     assert dlq["b-huge.txt"]["payload_sha256"] == hashlib.sha256((tmp_path / "b-huge.txt").read_bytes()).hexdigest()
     assert "once serialised" in dlq["c-nul.txt"]["reason"]
+
+
+def test_an_article_from_an_earlier_month_is_rewritten_in_its_own_index_and_old_months_pruned(
+    env: dict[str, str], seed_raw: dict[str, str]
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from consumers.es_indices import article_index, ensure_article_index
+
+    s = settings_for(env)
+    ensure_topics(s)
+    [out] = enrich_payloads([seed_raw], ValidationLimits())
+    assert out.article is not None
+    es = make_es(s)
+    last_month = datetime.now(timezone.utc).replace(day=1) - timedelta(days=1)
+    old_index = ensure_article_index(es, s, when=last_month)
+    es.index(index=old_index, id=out.article.id, document=out.article.document(), refresh=True)
+
+    producer = make_producer(s)
+    indexer = ElasticsearchIndexer(s, es, producer)
+    indexer.open()
+    doc = out.article.model_dump_json(by_alias=True).encode()
+    r = indexer.write([Rec(s.topic_enriched, 0, 0, out.article.id.encode(), doc)])  # redelivered a month later
+    producer.close()
+    assert r.indexed == 1
+    es.indices.refresh(index=s.es_alias)
+    hits = es.search(index=s.es_alias, query={"ids": {"values": [out.article.id]}})["hits"]["hits"]
+    assert [h["_index"] for h in hits] == [old_index]  # one copy, in its own month
+    assert es.indices.exists(index=article_index(s))
+
+    pruned = newswatch(["index", "prune", "--keep-months", "1", "--json"], env)
+    assert pruned.returncode == 0, pruned.stderr
+    assert json.loads(pruned.stdout)["deleted"] == [old_index]
+    assert not es.indices.exists(index=old_index) and es.indices.exists(index=article_index(s))

@@ -63,3 +63,22 @@ def test_the_pipeline_top_level_holds_only_its_entry_points() -> None:
     top = {p.name for p in (ROOT / "pipeline").glob("*.py")}
     assert top == {"__init__.py", "__main__.py", "settings.py"}
     assert not any("site" in p.name or "bench" in p.name for p in _modules("producers"))
+
+
+def test_the_cluster_runs_every_long_running_process_with_a_health_check_and_is_scraped() -> None:
+    import json
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "deploy" / "cluster" / "compose.yaml").read_text())
+    services = compose["services"]
+    for name, port in (("worker", 9464), ("indexer", 9465), ("alerts", 9466), ("feeds", 9467)):
+        assert f"127.0.0.1:{port}/metrics" in " ".join(services[name]["healthcheck"]["test"])
+    scrape = yaml.safe_load((ROOT / "deploy" / "cluster" / "prometheus.yml").read_text())
+    found = {c["port"] for c in scrape["scrape_configs"][0]["dns_sd_configs"]}
+    assert found == {9464, 9465, 9466, 9467}
+    dashboard = json.loads((ROOT / "deploy" / "monitoring" / "grafana-dashboard.json").read_text())
+    exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    for metric in ("newswatch_articles_total", "newswatch_consumer_lag", "newswatch_produce_to_searchable_seconds_bucket",
+                   "newswatch_produce_to_alert_seconds_bucket", "newswatch_dead_letters_total"):
+        assert metric in exprs

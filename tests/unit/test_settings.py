@@ -76,3 +76,28 @@ def test_benchmarks_find_the_dev_set_beside_the_checkout_or_are_told(monkeypatch
     monkeypatch.setenv("NEWSWATCH_DEV_SET", str(tmp_path / "missing.jsonl"))
     with pytest.raises(NoArticles, match="missing.jsonl"):
         default_articles(Settings())
+
+
+def test_a_hundred_stack_starts_in_a_row_get_a_cluster_id_the_storage_tool_accepts() -> None:
+    import argparse
+
+    # the storage tool's own argument shape: `kafka-storage.sh format -t ID -c FILE`
+    tool = argparse.ArgumentParser()
+    tool.add_argument("command")
+    tool.add_argument("--cluster-id", "-t", required=True)
+    tool.add_argument("--config", "-c", required=True)
+    ids = [new_cluster_id() for _ in range(1000)]
+    for cid in ids:
+        assert tool.parse_args(["format", "-t", cid, "-c", "server.properties"]).cluster_id == cid
+        assert len(cid) == 22
+    assert len(set(ids)) == 1000
+
+
+def test_two_checkouts_never_share_an_elasticsearch_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from deploy.local import stack
+
+    monkeypatch.setattr(stack.os, "geteuid", lambda: 0)  # root: Elasticsearch runs as another user ...
+    monkeypatch.setattr(stack, "_world_traversable", lambda p: False)  # ... who cannot reach the checkout
+    a = stack.LocalStack(Settings(state_dir=tmp_path / "clone-of-newswatch-a" / ".newswatch"), log=lambda m: None)
+    b = stack.LocalStack(Settings(state_dir=tmp_path / "clone-of-newswatch-b" / ".newswatch"), log=lambda m: None)
+    assert str(a.es_dir).startswith("/var/tmp/") and a.es_dir != b.es_dir
