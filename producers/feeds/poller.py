@@ -19,7 +19,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -49,7 +48,8 @@ class PollResult:
 
 class Poller:
     def __init__(self, feeds: list[Feed], store: FeedStore, send: Callable[[SourceRecord], str | None],
-                 flush: Callable[[], Any], limits: FetchLimits | None = None, *, rng: random.Random | None = None) -> None:
+                 flush: Callable[[], set[str]], limits: FetchLimits | None = None, *,
+                 rng: random.Random | None = None, seen_days: float | None = None) -> None:
         self.feeds = feeds
         self.store = store
         self.send = send  # the shared publisher: validates, produces (or dead-letters), returns the article id
