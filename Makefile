@@ -7,7 +7,7 @@ NW      := $(BIN)/newswatch
 STAMP   := $(VENV)/.installed
 QUERY   ?= Russia Ukraine
 
-.PHONY: install up down status run test test-unit eval bench clean
+.PHONY: install up down status run test test-unit test-cluster eval bench clean
 
 install: $(STAMP)
 
@@ -42,6 +42,14 @@ test: install
 	@was_up=""; $(NW) stack status >/dev/null 2>&1 && was_up=1; \
 	$(NW) stack up || { [ -n "$$was_up" ] || $(NW) stack down; exit 1; }; \
 	$(BIN)/pytest -ra tests; rc=$$?; \
+	[ -n "$$was_up" ] || $(NW) stack down; \
+	exit $$rc
+
+# Only the scale-out tests (3 brokers, 3 Elasticsearch nodes on 127.0.0.1; `make test` runs them too).
+test-cluster: install
+	@was_up=""; $(NW) stack status >/dev/null 2>&1 && was_up=1; \
+	$(NW) stack up || { [ -n "$$was_up" ] || $(NW) stack down; exit 1; }; \
+	$(BIN)/pytest -ra tests/cluster; rc=$$?; \
 	[ -n "$$was_up" ] || $(NW) stack down; \
 	exit $$rc
 

@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default_factory=lambda: Path.cwd() / ".newswatch")
     kafka_version: str = "4.4.0"
     es_version: str = "9.5.4"
+    stack_kafka_brokers: int = Field(1, ge=1, le=9)  # 3: a KRaft quorum of three brokers (ports 9092, 9094, 9096)
+    stack_es_nodes: int = Field(1, ge=1, le=9)  # 3: one Elasticsearch cluster (9200, 9201, 9202)
+    stack_workers: int = Field(1, ge=1, le=16)  # `stack up --pipeline`: workers and indexers in their groups
+    stack_indexers: int = Field(1, ge=1, le=16)
+    stack_cache_dir: Path | None = None  # the servers' downloads (default: STATE_DIR/cache)
     stack_kafka_port: int = 9092
     stack_kafka_controller_port: int = 9093
     stack_es_port: int = 9200

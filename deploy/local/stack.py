@@ -53,7 +53,7 @@ class LocalStack:
         self.log = log
         root = settings.state_dir.resolve()
         self.root = root
-        self.cache = root / "cache"
+        self.cache = (settings.stack_cache_dir or root / "cache").absolute()  # downloads, shareable between stacks
         self.run_dir = root / "run"
         self.logs = root / "logs"
         self.kafka_home = self.cache / f"kafka-{settings.kafka_version}"
@@ -66,40 +66,116 @@ class LocalStack:
             # the whole path, hashed: two checkouts never share one Elasticsearch data folder
             digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
             es_base = Path("/var/tmp") / f"newswatch-{digest}"
+        self.es_base = es_base
         self.es_dir = es_base / "es"
-        self.es_home = es_base / "cache" / f"elasticsearch-{settings.es_version}"
-        self.kafka = Server(
-            "kafka", self.run_dir / "kafka.pid", self.logs / "kafka.log", marker=str(self.kafka_dir / "server.properties")
-        )
-        self.es = Server("elasticsearch", self.run_dir / "elasticsearch.pid", self.logs / "elasticsearch.log",
-                         marker=str(self.es_home))
+        es_cache = self.cache if not self.as_user or _world_traversable(self.cache) else es_base / "cache"
+        self.es_home = es_cache / f"elasticsearch-{settings.es_version}"
+        # One node by default (`make run`); a cluster with NEWSWATCH_STACK_KAFKA_BROKERS / _ES_NODES (or
+        # `stack up --kafka-brokers 3 --es-nodes 3`): node 1 keeps the single node's folders and ports.
+        self.kafka_nodes = [
+            Server(self._name("kafka", i), self.run_dir / f"{self._name('kafka', i)}.pid",
+                   self.logs / f"{self._name('kafka', i)}.log", marker=str(self._kafka_dir(i) / "server.properties"))
+            for i in range(1, settings.stack_kafka_brokers + 1)
+        ]
+        self.es_nodes = [
+            Server(self._name("elasticsearch", i), self.run_dir / f"{self._name('elasticsearch', i)}.pid",
+                   self.logs / f"{self._name('elasticsearch', i)}.log", marker=str(self.es_home))
+            for i in range(1, settings.stack_es_nodes + 1)
+        ]
+        self.kafka, self.es = self.kafka_nodes[0], self.es_nodes[0]
         # The pipeline's own long-running processes, when asked for (`stack up --pipeline`).
+        procs = [*((self._name("worker", i), "worker") for i in range(1, settings.stack_workers + 1)),
+                 *((self._name("indexer", i), "index") for i in range(1, settings.stack_indexers + 1)),
+                 ("alerts", "alerts run")]
         self.services = {
             name: Server(name, self.run_dir / f"{name}.pid", self.logs / f"{name}.log", marker=f"-m pipeline {cmd}")
-            for name, cmd in (("worker", "worker"), ("indexer", "index"), ("alerts", "alerts run"))
+            for name, cmd in procs
         }
+
+    # -- nodes -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _name(kind: str, i: int) -> str:
+        return kind if i == 1 else f"{kind}-{i}"
+
+    def _kafka_dir(self, i: int) -> Path:
+        return self.kafka_dir if i == 1 else self.root / f"kafka-{i}"
+
+    def _es_dir(self, i: int) -> Path:
+        return self.es_dir if i == 1 else self.es_base / f"es-{i}"
+
+    def kafka_port(self, i: int) -> int:
+        """Broker i's client port: 9092, 9094, 9096 (the controller port is the next one)."""
+        return self.s.stack_kafka_port + 2 * (i - 1)
+
+    def kafka_controller_port(self, i: int) -> int:
+        return self.s.stack_kafka_controller_port + 2 * (i - 1)
+
+    def es_port(self, i: int) -> int:
+        return self.s.stack_es_port + (i - 1)
+
+    def client_settings(self) -> Settings:
+        """Settings for clients of this stack: every broker and node, and a cluster's replication."""
+        return self.s.model_copy(update={"kafka_bootstrap": self.bootstrap, "es_url": self.es_urls,
+                                         **self._replication()})
+
+    def client_env(self) -> dict[str, str]:
+        """The same, as environment for the processes `start_pipeline` runs."""
+        extra = {"NEWSWATCH_KAFKA_BOOTSTRAP": self.bootstrap, "NEWSWATCH_ES_URL": self.es_urls}
+        extra |= {f"NEWSWATCH_{k.upper()}": str(v) for k, v in self._replication().items()}
+        return {**os.environ, **extra}
+
+    def _replication(self) -> dict[str, int]:
+        if len(self.kafka_nodes) == 1 and len(self.es_nodes) == 1:
+            return {}  # as configured
+        return {"topic_replication": min(3, len(self.kafka_nodes)), "es_replicas": min(1, len(self.es_nodes) - 1)}
+
+    @property
+    def bootstrap(self) -> str:
+        """NEWSWATCH_KAFKA_BOOTSTRAP for this stack."""
+        return ",".join(f"127.0.0.1:{self.kafka_port(i)}" for i in range(1, len(self.kafka_nodes) + 1))
+
+    @property
+    def es_urls(self) -> str:
+        """NEWSWATCH_ES_URL for this stack (every node: the client fails over)."""
+        return ",".join(f"http://127.0.0.1:{self.es_port(i)}" for i in range(1, len(self.es_nodes) + 1))
 
     # -- health ------------------------------------------------------------------------------------
 
+    def es_health(self) -> str | None:
+        """The cluster's health (green, yellow, red) as any running node reports it; None when none answers."""
+        for i in range(1, len(self.es_nodes) + 1):
+            url = f"http://127.0.0.1:{self.es_port(i)}/_cluster/health?timeout=1s"
+            try:
+                with urllib.request.urlopen(url, timeout=3) as r:
+                    return str(json.load(r).get("status"))
+            except (urllib.error.URLError, OSError, ValueError):
+                continue
+        return None
+
     def es_healthy(self) -> bool:
-        url = f"http://127.0.0.1:{self.s.stack_es_port}/_cluster/health?wait_for_status=yellow&timeout=1s"
-        try:
-            with urllib.request.urlopen(url, timeout=3) as r:
-                return json.load(r).get("status") in ("yellow", "green")
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
+        if len(self.es_nodes) > 1:  # a cluster: every node joined
+            url = f"http://127.0.0.1:{self.s.stack_es_port}/_cluster/health?wait_for_nodes={len(self.es_nodes)}&timeout=1s"
+            try:
+                with urllib.request.urlopen(url, timeout=3) as r:
+                    body = json.load(r)
+                    return body.get("status") in ("yellow", "green") and not body.get("timed_out")
+            except (urllib.error.URLError, OSError, ValueError):
+                return False
+        return self.es_health() in ("yellow", "green")
 
     def kafka_healthy(self) -> bool:
-        if not port_open(self.s.stack_kafka_port):
+        """Every broker answers (a cluster: every broker is registered)."""
+        if not all(port_open(self.kafka_port(i)) for i in range(1, len(self.kafka_nodes) + 1)):
             return False
         try:
             from pipeline.clients.kafka import make_admin
 
-            admin = make_admin(self.s, bootstrap_servers=f"127.0.0.1:{self.s.stack_kafka_port}",
-                               request_timeout_ms=3000, client_id="newswatch-stack")
+            admin = make_admin(self.s, bootstrap_servers=self.bootstrap, request_timeout_ms=3000,
+                               client_id="newswatch-stack")
             try:
                 admin.list_topics()
-                return True
+                return len(admin.describe_cluster().get("brokers", [])) >= len(self.kafka_nodes)
             finally:
                 admin.close()
         except Exception:  # noqa: BLE001 - any failure means "not ready yet"
@@ -111,22 +187,18 @@ class LocalStack:
             for name, srv in self.services.items()
             if srv.pid() is not None
         }
-        return services | {
-            "kafka": {
-                "pid": self.kafka.pid(),
-                "healthy": self.kafka_healthy(),
-                "address": f"127.0.0.1:{self.s.stack_kafka_port}",
-                "version": self.s.kafka_version,
-                "log": str(self.kafka.log_file),
-            },
-            "elasticsearch": {
-                "pid": self.es.pid(),
-                "healthy": self.es_healthy(),
-                "address": f"http://127.0.0.1:{self.s.stack_es_port}",
-                "version": self.s.es_version,
-                "log": str(self.es.log_file),
-            },
-        }
+        kafka_ok = self.kafka_healthy()
+        health = self.es_health()
+        out: dict[str, dict[str, object]] = {}
+        for i, node in enumerate(self.kafka_nodes, 1):
+            out[node.name] = {"pid": node.pid(), "healthy": node.pid() is not None and port_open(self.kafka_port(i))
+                              and (kafka_ok or len(self.kafka_nodes) > 1), "address": f"127.0.0.1:{self.kafka_port(i)}",
+                              "version": self.s.kafka_version, "log": str(node.log_file)}
+        for i, node in enumerate(self.es_nodes, 1):
+            out[node.name] = {"pid": node.pid(), "healthy": port_open(self.es_port(i)) and health in ("yellow", "green"),
+                              "address": f"http://127.0.0.1:{self.es_port(i)}", "version": self.s.es_version,
+                              "cluster_health": health, "log": str(node.log_file)}
+        return services | out
 
     # -- Kafka -------------------------------------------------------------------------------------
 
@@ -140,52 +212,75 @@ class LocalStack:
             raise StackError(f"port {port} is taken by a process this stack did not start")
         return True
 
-    def start_kafka(self, java: Java) -> None:
-        if not self._needs_start(self.kafka, self.s.stack_kafka_port):
+    def start_kafka(self, java: Java, node: int = 1) -> None:
+        server, home_dir = self.kafka_nodes[node - 1], self._kafka_dir(node)
+        if not self._needs_start(server, self.kafka_port(node)):
             return
         libs = fetch_kafka(self.s.kafka_version, self.kafka_home, cache=self.cache, log=self.log)
-        data = self.kafka_dir / "data"
-        tmp = self.kafka_dir / "tmp"
+        data = home_dir / "data"
+        tmp = home_dir / "tmp"
         for d in (data, tmp, self.logs):
             d.mkdir(parents=True, exist_ok=True)
-        props = self.kafka_dir / "server.properties"
+        props = home_dir / "server.properties"
+        n = len(self.kafka_nodes)
         props.write_text(
             (HERE / "server.properties.template").read_text().format(
-                port=self.s.stack_kafka_port,
-                controller_port=self.s.stack_kafka_controller_port,
+                node_id=node,
+                voters=",".join(f"{i}@127.0.0.1:{self.kafka_controller_port(i)}" for i in range(1, n + 1)),
+                port=self.kafka_port(node),
+                controller_port=self.kafka_controller_port(node),
                 data_dir=data,
                 partitions=self.s.topic_partitions,
+                internal_replication=min(n, 3),
+                internal_min_isr=min(n, 2),
             )
         )
-        log4j = self.kafka_dir / "log4j2.properties"
-        log4j.write_text((HERE / "log4j2.properties.template").read_text().format(log_file=self.kafka.log_file))
+        log4j = home_dir / "log4j2.properties"
+        log4j.write_text((HERE / "log4j2.properties.template").read_text().format(log_file=server.log_file))
         base = [
             str(java.bin), f"-Xms{self.s.stack_kafka_heap}", f"-Xmx{self.s.stack_kafka_heap}",
             "-XX:+UseG1GC", f"-Djava.io.tmpdir={tmp}", f"-Dlog4j2.configurationFile={log4j}",
             "-cp", f"{libs}/*",
         ]
         if not (data / "meta.properties").exists():
-            cluster_id = new_cluster_id()
-            run([*base, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)],
+            run([*base, "kafka.tools.StorageTool", "format", "-t", self._cluster_id(), "-c", str(props)],
                  "kafka storage format")
-        pid = self.kafka.start([*base, "kafka.Kafka", str(props)], env=dict(os.environ), cwd=self.kafka_dir)
-        self.log(f"kafka {self.s.kafka_version} starting (pid {pid}, java {java.major}) on 127.0.0.1:{self.s.stack_kafka_port}")
+        pid = server.start([*base, "kafka.Kafka", str(props)], env=dict(os.environ), cwd=home_dir)
+        self.log(f"{server.name} {self.s.kafka_version} starting (pid {pid}, java {java.major}) on "
+                 f"127.0.0.1:{self.kafka_port(node)}")
+
+    def _cluster_id(self) -> str:
+        """One KRaft cluster id for every broker of this stack, kept beside them."""
+        path = self.root / "kafka-cluster-id"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new_cluster_id())
+        return path.read_text().strip()
 
     # -- Elasticsearch -----------------------------------------------------------------------------
 
-    def start_es(self, java: Java) -> None:
-        if not self._needs_start(self.es, self.s.stack_es_port):
+    def start_es(self, java: Java, node: int = 1) -> None:
+        server, node_dir = self.es_nodes[node - 1], self._es_dir(node)
+        if not self._needs_start(server, self.es_port(node)):
             return
         home = fetch_elasticsearch(self.s.es_version, self.es_home, cache=self.cache, log=self.log)
-        conf, data, logs, tmp = (self.es_dir / n for n in ("config", "data", "logs", "tmp"))
+        conf, data, logs, tmp = (node_dir / n for n in ("config", "data", "logs", "tmp"))
         for d in (conf, data, logs, tmp, self.logs):
             d.mkdir(parents=True, exist_ok=True)
         for f in (home / "config").iterdir():
             if f.is_file() and not (conf / f.name).exists():
                 shutil.copy2(f, conf / f.name)
+        n = len(self.es_nodes)
+        if n == 1:
+            discovery = "discovery.type: single-node"
+        else:  # every node master-eligible: losing one keeps a quorum
+            seeds = ", ".join(f'"127.0.0.1:{self.es_port(i) + 100}"' for i in range(1, n + 1))
+            masters = ", ".join(f'"newswatch-local-{i}"' for i in range(1, n + 1))
+            discovery = f"discovery.seed_hosts: [{seeds}]\ncluster.initial_master_nodes: [{masters}]"
         (conf / "elasticsearch.yml").write_text(
             (HERE / "elasticsearch.yml.template").read_text().format(
-                port=self.s.stack_es_port, transport_port=self.s.stack_es_port + 100, data_dir=data, logs_dir=logs
+                node_name=f"newswatch-local-{node}", discovery=discovery, port=self.es_port(node),
+                transport_port=self.es_port(node) + 100, data_dir=data, logs_dir=logs
             )
         )
         jvm_options = (home / "config" / "jvm.options").read_text()
@@ -196,7 +291,7 @@ class LocalStack:
         if self.as_user:
             self._ensure_user(self.as_user)
             pw = pwd.getpwnam(self.as_user)
-            for d in (self.es_dir, conf, data, logs, tmp):
+            for d in (node_dir, conf, data, logs, tmp):
                 for p in [d, *d.rglob("*")]:
                     os.chown(p, pw.pw_uid, pw.pw_gid)
             # The log file is opened by us (root) and handed over as stdout.
@@ -208,8 +303,9 @@ class LocalStack:
             "ES_TMPDIR": str(tmp),
             "ES_JAVA_OPTS": f"-Xms{self.s.stack_es_heap} -Xmx{self.s.stack_es_heap}",
         }
-        pid = self.es.start([str(home / "bin" / "elasticsearch")], env=env, cwd=self.es_dir, user=self.as_user)
-        self.log(f"elasticsearch {self.s.es_version} starting (pid {pid}, java {java.major}) on 127.0.0.1:{self.s.stack_es_port}")
+        pid = server.start([str(home / "bin" / "elasticsearch")], env=env, cwd=node_dir, user=self.as_user)
+        self.log(f"{server.name} {self.s.es_version} starting (pid {pid}, java {java.major}) on "
+                 f"127.0.0.1:{self.es_port(node)}")
 
     def _ensure_user(self, user: str) -> None:
         try:
@@ -225,17 +321,21 @@ class LocalStack:
         kafka_ok = kafka and self.kafka_healthy()
         es_ok = elasticsearch and self.es_healthy()
         if kafka and not kafka_ok:
-            self.start_kafka(find_java(self.s, min_major=17, log=self.log))
+            java = find_java(self.s, min_major=17, log=self.log)
+            for i in range(1, len(self.kafka_nodes) + 1):
+                self.start_kafka(java, i)
         if elasticsearch and not es_ok:
             major = int(self.s.es_version.split(".")[0])
-            self.start_es(find_java(self.s, min_major=21 if major >= 9 else 17, log=self.log))
+            java = find_java(self.s, min_major=21 if major >= 9 else 17, log=self.log)
+            for i in range(1, len(self.es_nodes) + 1):
+                self.start_es(java, i)
         timeout = self.s.stack_start_timeout_s
         if kafka and not kafka_ok:
             wait_until("kafka", self.kafka_healthy, timeout=timeout, server=self.kafka)
-            self.log(f"kafka ready on 127.0.0.1:{self.s.stack_kafka_port}")
+            self.log(f"kafka ready on {self.bootstrap}")
         if elasticsearch and not es_ok:
             wait_until("elasticsearch", self.es_healthy, timeout=timeout, server=self.es)
-            self.log(f"elasticsearch ready on http://127.0.0.1:{self.s.stack_es_port}")
+            self.log(f"elasticsearch ready on {self.es_urls}")
 
     def start_pipeline(self) -> None:
         """The enrichment worker, the indexer and the alert deliverer, in the background, logging to the
@@ -244,12 +344,12 @@ class LocalStack:
             if server.pid() is not None:
                 self.log(f"{name} already running (pid {server.pid()})")
                 continue
-            pid = server.start([sys.executable, *server.marker.split()], env=dict(os.environ), cwd=Path.cwd())
+            pid = server.start([sys.executable, *server.marker.split()], env=self.client_env(), cwd=Path.cwd())
             self.log(f"{name} started (pid {pid}), log {server.log_file}")
 
     def down(self) -> list[str]:
         stopped = []
-        for server in (*self.services.values(), self.es, self.kafka):
+        for server in (*self.services.values(), *self.es_nodes, *self.kafka_nodes):
             if server.stop():
                 stopped.append(server.name)
                 self.log(f"{server.name} stopped")

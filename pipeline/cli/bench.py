@@ -132,6 +132,33 @@ def alerts(
               f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms ({r['delivered']} delivered)")
 
 
+@app.command("pipeline")
+def pipeline_(
+    articles: int = typer.Option(2000, "--articles", min=1),
+    words: int = typer.Option(300, "--words", help="article length (0: the whole seed)"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """End-to-end throughput of the running pipeline: produce N articles, time until all are searchable
+    (needs `stack up --pipeline`; compare `--workers 1` and `--workers 2`)."""
+    from rich.progress import Progress
+
+    from pipeline.measure.datasets import seed_text
+    from pipeline.measure.pipeline_bench import run_throughput
+
+    s = settings()
+    with _input_needed():
+        body = seed_text()
+    body = " ".join(body.split(" ")[:words]) if words else body
+    with Progress(console=console, transient=True, disable=json_) as progress:
+        task = progress.add_task("searchable", total=articles)
+        r = run_throughput(s, articles=articles, body=body, progress=lambda i, n: progress.update(task, completed=i))
+    if json_:
+        print_json(r)
+        return
+    out.print(f"{r['searchable']:,} of {r['articles']:,} articles searchable in {r['seconds']} s: "
+              f"{r['articles_per_s']} articles/s end to end (produced in {r['produce_s']} s)")
+
+
 @app.command("feeds")
 def feeds(
     n: int = typer.Option(100, "--feeds"),

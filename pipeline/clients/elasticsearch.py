@@ -15,4 +15,5 @@ def make_es(s: Settings, *, timeout: float = 30.0) -> Elasticsearch:
         kwargs["basic_auth"] = (s.es_username, s.es_password.get_secret_value() if s.es_password else "")
     if s.es_ca_certs:
         kwargs["ca_certs"] = s.es_ca_certs
-    return Elasticsearch(s.es_url, **kwargs)  # type: ignore[arg-type]
+    # a comma-separated list of nodes: the client spreads requests and fails over
+    return Elasticsearch([u.strip() for u in s.es_url.split(",") if u.strip()], **kwargs)  # type: ignore[arg-type]

@@ -140,19 +140,27 @@ def make_admin(s: Settings, **overrides: Any) -> KafkaAdminClient:
     return KafkaAdminClient(**options)
 
 
+def topic_configs(s: Settings) -> dict[str, tuple[int, dict[str, str]]]:
+    """Every topic the pipeline declares: (partitions, topic configs). Faust adds its own (changelogs)."""
+    keep = {"retention.ms": str(int(s.topic_retention_hours * 3_600_000))}
+    # replicated: an acks=all write needs two in-sync copies, so losing one broker loses nothing
+    durable = {"min.insync.replicas": "2"} if s.topic_replication >= 3 else {}
+    n = s.topic_partitions
+    return {
+        s.topic_raw: (n, {**durable, "max.message.bytes": str(s.max_message_bytes), **keep}),
+        s.topic_enriched: (n, {**durable, "max.message.bytes": str(s.max_enriched_bytes), **keep}),
+        s.topic_dlq: (n, {**durable, "max.message.bytes": str(s.max_enriched_bytes),
+                          "retention.ms": str(int(s.dlq_retention_days * 86_400_000))}),
+        s.topic_alerts: (n, {**durable, **keep}),
+        s.topic_rule_hits: (n, {**durable, **keep}),
+        # compacted, one partition: the whole rule set is read by every worker, in order
+        s.topic_rules: (1, {**durable, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"}),
+    }
+
+
 def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
     """Create the pipeline's topics if missing (idempotent). Returns the names created."""
-    keep = {"retention.ms": str(int(s.topic_retention_hours * 3_600_000))}
-    wanted = {
-        s.topic_raw: {"max.message.bytes": str(s.max_message_bytes), **keep},
-        s.topic_enriched: {"max.message.bytes": str(s.max_enriched_bytes), **keep},
-        s.topic_dlq: {"max.message.bytes": str(s.max_enriched_bytes),
-                      "retention.ms": str(int(s.dlq_retention_days * 86_400_000))},
-        s.topic_alerts: keep,
-        s.topic_rule_hits: keep,
-        # compacted, one partition: the whole rule set is read by every worker, in order
-        s.topic_rules: {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
-    }
+    wanted = topic_configs(s)
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -165,9 +173,8 @@ def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
     try:
         existing = set(admin.list_topics())
         new = [
-            NewTopic(name, num_partitions=1 if name == s.topic_rules else s.topic_partitions,
-                     replication_factor=s.topic_replication, topic_configs=cfg)
-            for name, cfg in wanted.items()
+            NewTopic(name, num_partitions=partitions, replication_factor=s.topic_replication, topic_configs=cfg)
+            for name, (partitions, cfg) in wanted.items()
             if name not in existing
         ]
         if new:

@@ -82,3 +82,37 @@ def test_the_cluster_runs_every_long_running_process_with_a_health_check_and_is_
     for metric in ("newswatch_articles_total", "newswatch_consumer_lag", "newswatch_produce_to_searchable_seconds_bucket",
                    "newswatch_produce_to_alert_seconds_bucket", "newswatch_dead_letters_total"):
         assert metric in exprs
+
+
+def test_the_kubernetes_manifests_agree_with_settings_and_the_declared_topics() -> None:
+    import yaml
+
+    from pipeline.clients.kafka import topic_configs
+    from pipeline.settings import Settings
+
+    docs = [d for f in sorted((ROOT / "deploy" / "k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
+    assert {("Kafka", "newswatch"), ("Elasticsearch", "newswatch"), ("Kibana", "newswatch")} <= kinds
+    s = Settings(topic_replication=3, topic_partitions=12)
+    declared = topic_configs(s)
+    topics = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "KafkaTopic"}
+    assert set(topics) == set(declared)
+    for name, (partitions, cfg) in declared.items():
+        assert topics[name]["partitions"] == partitions and topics[name]["replicas"] == 3
+        assert {k: str(v) for k, v in topics[name]["config"].items()} == cfg, name
+    es = next(d for d in docs if d["kind"] == "Elasticsearch")
+    assert es["spec"]["version"] == s.es_version
+    config = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "newswatch")["data"]
+    fields = set(Settings.model_fields)
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    ports = {"worker": s.metrics_port_worker, "index": s.metrics_port_indexer, "alerts": s.metrics_port_alerts,
+             "feeds": s.metrics_port_feeds}
+    assert set(deployments) == {"newswatch-worker", "newswatch-indexer", "newswatch-alerts", "newswatch-feeds"}
+    for d in deployments.values():
+        [c] = d["spec"]["template"]["spec"]["containers"]
+        names = set(config) | {e["name"] for e in c.get("env", [])}
+        assert all(n.startswith("NEWSWATCH_") and n[len("NEWSWATCH_"):].lower() in fields for n in names), names
+        assert c["image"] == "newswatch:latest" and c["command"][0] == "newswatch"
+        port = ports[c["command"][1]]
+        assert c["ports"][0]["containerPort"] == port and c["readinessProbe"]["httpGet"]["port"] == port
+    assert int(config["NEWSWATCH_TOPIC_PARTITIONS"]) >= deployments["newswatch-worker"]["spec"]["replicas"]
