@@ -15,6 +15,7 @@ from typing import Any, Callable
 import pytest
 
 from deploy.local.java import find_java
+from deploy.local.processes import port_open
 from deploy.local.stack import LocalStack
 from pipeline.settings import Settings
 from tests.support import ROOT, Proc, poll
@@ -64,11 +65,13 @@ def _settings(env: dict[str, str]) -> Settings:
     return Settings(**keys)
 
 
-def _sigkill(server: Any) -> None:
+def _sigkill(server: Any, port: int) -> None:
+    """SIGKILL the server's whole process group; dead means its port is closed too (a JVM under load
+    can take a while to be torn down after its launcher is gone)."""
     pid = server.pid()
     assert pid is not None, f"{server.name} is not running"
     os.killpg(pid, signal.SIGKILL)
-    poll(lambda: server.pid() is None, timeout=30, what=f"{server.name} to die")
+    poll(lambda: server.pid() is None and not port_open(port), timeout=60, what=f"{server.name} to die")
 
 
 class Producer:
@@ -109,10 +112,16 @@ def _searchable(s: Settings, ids: set[str]) -> int:
     if not es.indices.exists_alias(name=s.es_alias):
         return 0
     es.indices.refresh(index=s.es_alias)
-    total = es.count(index=s.es_alias)["count"]
-    found = es.count(index=s.es_alias, query={"ids": {"values": sorted(ids)}})["count"]
-    assert total == found, f"{total - found} unexpected document(s)"
-    return int(found)
+    return int(es.count(index=s.es_alias, query={"ids": {"values": sorted(ids)}})["count"])
+
+
+def _total(s: Settings) -> int:
+    """Every document under the alias: with the articles all found, anything more would be a double."""
+    from pipeline.clients.elasticsearch import make_es
+
+    es = make_es(s)
+    es.indices.refresh(index=s.es_alias)
+    return int(es.count(index=s.es_alias)["count"])
 
 
 def test_a_broker_and_a_node_killed_mid_stream_lose_and_double_nothing(
@@ -123,14 +132,14 @@ def test_a_broker_and_a_node_killed_mid_stream_lose_and_double_nothing(
     indexers = [procs(["index"], cenv) for _ in range(2)]
     load = Producer(s, "a", 2000, per_s=40)
     poll(lambda: load.sent >= 500, timeout=120, what="500 articles sent")
-    _sigkill(cluster.kafka_nodes[1])  # a broker dies mid-stream
+    _sigkill(cluster.kafka_nodes[1], cluster.kafka_port(2))  # a broker dies mid-stream
     poll(lambda: load.sent >= 900, timeout=120, what="900 articles sent with a broker down")
-    cluster.start_kafka(find_java(cluster.s, min_major=17), 2)
+    cluster.start_kafka(find_java(cluster.s, min_major=17, log=print), 2)
     poll(cluster.kafka_healthy, timeout=120, what="the broker back in the cluster")
     poll(lambda: load.sent >= 1300, timeout=120, what="1,300 articles sent")
-    _sigkill(cluster.es_nodes[2])  # a data node dies; two master-eligible nodes remain
+    _sigkill(cluster.es_nodes[2], cluster.es_port(3))  # a data node dies; two master-eligible nodes remain
     poll(lambda: load.sent >= 1700, timeout=120, what="1,700 articles sent with a node down")
-    cluster.start_es(find_java(cluster.s, min_major=21), 3)
+    cluster.start_es(find_java(cluster.s, min_major=21, log=print), 3)
     poll(load.done, timeout=180, what="every article sent")
     from schemas import RawArticle
 
@@ -139,7 +148,7 @@ def test_a_broker_and_a_node_killed_mid_stream_lose_and_double_nothing(
     poll(lambda: all(w.alive() for w in workers + indexers) and _searchable(s, ids) == 2000, timeout=600,
          what="all 2,000 articles searchable")
     poll(lambda: cluster.es_health() == "green", timeout=300, what="the cluster back to green")
-    assert _searchable(s, ids) == 2000
+    assert _searchable(s, ids) == 2000 and _total(s) == 2000
 
 
 def test_a_worker_joins_and_one_is_killed_and_the_group_keeps_every_article_once(
@@ -162,4 +171,4 @@ def test_a_worker_joins_and_one_is_killed_and_the_group_keeps_every_article_once
          timeout=600, what="all 1,000 articles searchable")
     poll(lambda: not any(group_lag(s, s.worker_group, [s.topic_raw]).values())
          and not any(group_lag(s, s.indexer_group, [s.topic_enriched]).values()), timeout=120, what="lag back to 0")
-    assert len(ids) == 1000  # distinct articles, each found once (counted above)
+    assert len(ids) == 1000 and _total(s) == 1000  # every article once
