@@ -14,6 +14,7 @@ from pipeline.query.rules import RuleSet
 from pipeline.query.windows import step as window_step
 from pipeline.settings import Settings
 from pipeline.worker.pool import EnrichPool
+from pipeline.worker.reseek import ReseekAfterRebalance
 from pipeline.worker.rules_follower import follow_rules
 from schemas import DeadLetter
 from schemas.alerts import AlertEvent
@@ -45,6 +46,7 @@ def create_app(s: Settings) -> faust.App:
         topic_partitions=s.topic_partitions,
         topic_replication_factor=s.topic_replication,
     )
+    app.sensors.add(ReseekAfterRebalance())
     raw_topic = app.topic(s.topic_raw, partitions=s.topic_partitions)
     enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
     dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
@@ -62,11 +64,11 @@ def create_app(s: Settings) -> faust.App:
         await pool.warm()
         log.info("enrichment pool ready: %d process(es)", pool.size)
 
-    # One actor per NER process: while one batch is in NER, the next is already being collected and
-    # sent to the other process. Offsets are still committed only up to the last contiguous acked one.
-    @app.agent(raw_topic, concurrency=pool.size)
+    # One actor: its batch is shared out among the pool's processes. Actors side by side would let Faust
+    # commit past a batch still in NER (faust-streaming#606), which a crash then loses.
+    @app.agent(raw_topic, concurrency=1)
     async def enrich(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(s.enrich_batch_size, within=s.enrich_batch_window):
+        async for events in stream.take_events(s.enrich_batch_size * pool.size, within=s.enrich_batch_window):
             payloads = [e.message.value or b"" for e in events]
             with metrics.ENRICH_SECONDS.time():
                 results = await pool.enrich(payloads)

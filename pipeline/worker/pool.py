@@ -149,11 +149,21 @@ class EnrichPool:
         await asyncio.gather(*(loop.run_in_executor(c, enrich_chunk, [], 1, 1.0) for c in self._all))
 
     async def enrich(self, payloads: list[bytes]) -> list[Result]:
-        """One result per payload, in order."""
+        """One result per payload, in order. The batch is split across the children, which work on
+        their parts at once: one batch keeps every core busy, so the agent needs no concurrency of its
+        own (Faust can commit past an in-flight event when an agent's actors run side by side:
+        faust-streaming#606)."""
         if not payloads:
             return []
         if self._free is None:
             await self.warm()
+        n = min(self.size, len(payloads))
+        step = -(-len(payloads) // n)
+        parts = await asyncio.gather(*(self._enrich_part(payloads[i : i + step])
+                                       for i in range(0, len(payloads), step)))
+        return [r for part in parts for r in part]
+
+    async def _enrich_part(self, payloads: list[bytes]) -> list[Result]:
         assert self._free is not None
         child = await self._free.get()
         try:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any, Callable
@@ -18,7 +16,7 @@ from deploy.local.java import find_java
 from deploy.local.processes import port_open
 from deploy.local.stack import LocalStack
 from pipeline.settings import Settings
-from tests.support import ROOT, Proc, poll
+from tests.support import ROOT, PacedProducer, Proc, poll
 
 pytestmark = pytest.mark.cluster
 
@@ -74,37 +72,6 @@ def _sigkill(server: Any, port: int) -> None:
     poll(lambda: server.pid() is None and not port_open(port), timeout=60, what=f"{server.name} to die")
 
 
-class Producer:
-    """Articles at a steady pace from a thread, so servers die while the stream flows."""
-
-    def __init__(self, s: Settings, tag: str, n: int, per_s: float) -> None:
-        from pipeline.clients.kafka import ensure_topics, make_producer
-        from producers.publisher import ArticlePublisher
-        from producers.record import SourceRecord
-
-        ensure_topics(s)
-        self.publisher = ArticlePublisher(s, make_producer(s))
-        self.records = [SourceRecord(f"{tag}-{i}", {"title": f"Report {tag} {i}", "body": f"Floods in Dhaka, "
-                        f"Bangladesh, report {tag} {i}.", "url": f"https://example.org/{tag}/{i}"}) for i in range(n)]
-        self.sent = 0
-        self.per_s = per_s
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        start = time.monotonic()
-        for i, rec in enumerate(self.records):
-            delay = start + i / self.per_s - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)  # pacing the producer (the load), not synchronisation
-            self.publisher.send(rec)
-            self.sent = i + 1
-        self.publisher.flush(timeout=300)
-
-    def done(self) -> bool:
-        return not self.thread.is_alive()
-
-
 def _searchable(s: Settings, ids: set[str]) -> int:
     from pipeline.clients.elasticsearch import make_es
 
@@ -127,10 +94,12 @@ def _total(s: Settings) -> int:
 def test_a_broker_and_a_node_killed_mid_stream_lose_and_double_nothing(
     cluster: LocalStack, cenv: dict[str, str], procs: Callable[..., Proc]
 ) -> None:
+    from pipeline.clients.kafka import group_lag
+
     s = _settings(cenv)
     workers = [procs(["worker"], cenv) for _ in range(2)]
     indexers = [procs(["index"], cenv) for _ in range(2)]
-    load = Producer(s, "a", 2000, per_s=40)
+    load = PacedProducer(s, "a", 2000, per_s=40)
     poll(lambda: load.sent >= 500, timeout=120, what="500 articles sent")
     _sigkill(cluster.kafka_nodes[1], cluster.kafka_port(2))  # a broker dies mid-stream
     poll(lambda: load.sent >= 900, timeout=120, what="900 articles sent with a broker down")
@@ -141,13 +110,13 @@ def test_a_broker_and_a_node_killed_mid_stream_lose_and_double_nothing(
     poll(lambda: load.sent >= 1700, timeout=120, what="1,700 articles sent with a node down")
     cluster.start_es(find_java(cluster.s, min_major=21, log=print), 3)
     poll(load.done, timeout=180, what="every article sent")
-    from schemas import RawArticle
-
-    ids = {RawArticle.from_payload(r.payload or {}).id or "" for r in load.records}
+    ids = load.ids()
     assert load.publisher.summary.failed == 0 and load.publisher.summary.sent == 2000
     poll(lambda: all(w.alive() for w in workers + indexers) and _searchable(s, ids) == 2000, timeout=600,
          what="all 2,000 articles searchable")
     poll(lambda: cluster.es_health() == "green", timeout=300, what="the cluster back to green")
+    poll(lambda: not any(group_lag(s, s.worker_group, [s.topic_raw]).values()), timeout=120,
+         what="every partition committed to its end")
     assert _searchable(s, ids) == 2000 and _total(s) == 2000
 
 
@@ -155,18 +124,17 @@ def test_a_worker_joins_and_one_is_killed_and_the_group_keeps_every_article_once
     cluster: LocalStack, cenv: dict[str, str], procs: Callable[..., Proc]
 ) -> None:
     from pipeline.clients.kafka import group_lag
-    from schemas import RawArticle
 
     s = _settings(cenv)
     workers = [procs(["worker"], cenv) for _ in range(2)]
     indexer = procs(["index"], cenv)
-    load = Producer(s, "b", 1000, per_s=40)
+    load = PacedProducer(s, "b", 1000, per_s=40)
     poll(lambda: load.sent >= 300, timeout=120, what="300 articles sent")
     workers.append(procs(["worker"], cenv))  # a third joins: the group rebalances
     poll(lambda: load.sent >= 600, timeout=120, what="600 articles sent")
     workers[0].kill()  # SIGKILL one of the first two
     poll(load.done, timeout=180, what="every article sent")
-    ids = {RawArticle.from_payload(r.payload or {}).id or "" for r in load.records}
+    ids = load.ids()
     poll(lambda: all(w.alive() for w in workers[1:]) and indexer.alive() and _searchable(s, ids) == 1000,
          timeout=600, what="all 1,000 articles searchable")
     poll(lambda: not any(group_lag(s, s.worker_group, [s.topic_raw]).values())

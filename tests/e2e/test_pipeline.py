@@ -13,7 +13,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from deploy.local.processes import pid_alive
-from tests.support import SEED, Proc, newswatch, poll, read_topic, settings_for
+from tests.support import SEED, PacedProducer, Proc, newswatch, poll, read_topic, settings_for
 
 pytestmark = pytest.mark.e2e
 
@@ -132,6 +132,39 @@ def test_sigkill_of_the_worker_loses_and_doubles_nothing(
     assert _count(es, alias) == total
     ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}
     assert ids == set(sent["ids"])
+
+
+def test_a_worker_started_while_articles_arrive_loses_none_and_commits_every_partition(
+    env: dict[str, str], procs: Callable[..., Proc]
+) -> None:
+    """Records the fetcher takes while Faust has the flow suspended (start-up, table recovery, any
+    rebalance) are dropped by Faust yet marked read: without the seek back after the rebalance, a fetch per
+    partition went missing and that partition's commits stopped for good."""
+    from pipeline.clients.kafka import group_lag
+
+    env = {**env, "NEWSWATCH_TOPIC_PARTITIONS": "4"}
+    s = settings_for(env)
+    es = _es(env)
+    alias = env["NEWSWATCH_ES_ALIAS"]
+    # a frequency rule: its counts live in a Faust table, so the restart also recovers a changelog
+    assert newswatch(["rules", "add", "floods", "Dhaka", "--frequency", "1000000", "--within", "1h",
+                      "--file", "floods.jsonl"], env).returncode == 0
+    first = PacedProducer(s, "before", 100, per_s=1000)
+    worker, indexer = _start_pipeline(procs, env)
+    poll(lambda: first.done() and _count(es, alias) >= 100, timeout=180, what="a first 100 articles indexed")
+    worker.kill(signal.SIGTERM)  # the group has committed offsets now: the restart seeks to them
+    total = 2000
+    load = PacedProducer(s, "startup", total, per_s=200)  # ten seconds: across the worker's whole start
+    worker = procs(["worker"], env)
+    poll(load.done, timeout=120, what="every article sent")
+    assert load.publisher.summary.sent == total
+    total += 100
+    poll(lambda: worker.alive() and indexer.alive() and _count(es, alias) >= total, timeout=300,
+         what=f"all {total} articles indexed")
+    poll(lambda: not any(group_lag(s, s.worker_group, [s.topic_raw]).values()), timeout=60,
+         what="the worker committed every partition to its end")
+    ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}
+    assert ids == load.ids() | first.ids()
 
 
 def test_poison_written_straight_to_the_raw_topic_costs_only_itself(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -27,3 +28,39 @@ def read_topic(settings: Any, topic: str, *, expect: int, timeout: float = 60) -
     finally:
         consumer.close()
     return got
+
+
+class PacedProducer:
+    """Articles at a steady pace from a thread, so processes start, die or join while the stream flows."""
+
+    def __init__(self, s: Any, tag: str, n: int, per_s: float) -> None:
+        from pipeline.clients.kafka import ensure_topics, make_producer
+        from producers.publisher import ArticlePublisher
+        from producers.record import SourceRecord
+
+        ensure_topics(s)
+        self.publisher = ArticlePublisher(s, make_producer(s))
+        self.records = [SourceRecord(f"{tag}-{i}", {"title": f"Report {tag} {i}", "body": f"Floods in Dhaka, "
+                        f"Bangladesh, report {tag} {i}.", "url": f"https://example.org/{tag}/{i}"}) for i in range(n)]
+        self.sent = 0
+        self.per_s = per_s
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        for i, rec in enumerate(self.records):
+            delay = start + i / self.per_s - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)  # pacing the producer (the load), not synchronisation
+            self.publisher.send(rec)
+            self.sent = i + 1
+        self.publisher.flush(timeout=300)
+
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+    def ids(self) -> set[str]:
+        from schemas import RawArticle
+
+        return {RawArticle.from_payload(r.payload or {}).id or "" for r in self.records}
