@@ -17,10 +17,10 @@ from pipeline.enrich import canonical, salience
 from pipeline.enrich.gazetteer import Gazetteer
 from pipeline.enrich.ner import Mention
 from pipeline.enrich.places import RECONSIDER_LABELS, Candidates, PlaceMatch, PlaceResolver
-from pipeline.enrich.text import compose, dateline_city
+from pipeline.enrich.text import compose, dateline_city, find_dateline  # noqa: F401 - dateline_city re-exported
 from schemas import EnrichedArticle, Entity, GeoPoint, Place, RawArticle
 
-ENRICHMENT_VERSION = "3"
+ENRICHMENT_VERSION = "4"
 LEAD_CHARS = 500
 DEMONYM_ONLY_MIN_SCORE = 1.5
 
@@ -63,7 +63,7 @@ class Enricher:
         cleaned = [(canonical.clean(m.text, m.label), m) for m in mentions]
         cleaned = [(n, m) for n, m in cleaned if n and any(ch.isalpha() for ch in n)]
         found = self.places.candidates(text, cleaned, mentions)
-        places, dateline_code = self.places.resolve(found, dateline=dateline_city(text, title_end), title_end=title_end)
+        places, dateline_code = self.places.resolve(found, dateline=find_dateline(text, title_end), title_end=title_end)
         countries = self._countries(places, title_end, dateline_code)
         groups = self._entity_groups(cleaned, found, places)
         place_models = _place_models(places)

@@ -149,6 +149,29 @@ def _tsv(name: str) -> list[list[str]]:
     return rows
 
 
+@lru_cache(maxsize=1)
+def dateline_qualifiers() -> dict[str, str]:
+    """Lookup key of a dateline abbreviation ("Calif.", "Ont.", "NSW") -> ISO 3166-2 code."""
+    return {key(form): code for form, code in _tsv("dateline_qualifiers.tsv")}
+
+
+# ISO 3166-2 -> the GeoNames admin1 code cities carry, where they differ (US cities carry the ISO suffix).
+GEONAMES_ADMIN1 = {
+    "CA-AB": "01", "CA-BC": "02", "CA-MB": "03", "CA-NB": "04", "CA-NL": "05", "CA-NS": "07", "CA-ON": "08",
+    "CA-PE": "09", "CA-QC": "10", "CA-SK": "11", "CA-YT": "12", "CA-NT": "13", "CA-NU": "14",
+    "AU-ACT": "01", "AU-NSW": "02", "AU-NT": "03", "AU-QLD": "04", "AU-SA": "05", "AU-TAS": "06", "AU-VIC": "07",
+    "AU-WA": "08",
+}
+
+
+def admin1_of(iso: str) -> str | None:
+    """The GeoNames admin1 code for an ISO 3166-2 first-level code, when it is known."""
+    if iso in GEONAMES_ADMIN1:
+        return GEONAMES_ADMIN1[iso]
+    country, _, sub = iso.partition("-")
+    return sub if country in ("US", "GB") and sub else None
+
+
 def _plural(demonym: str) -> list[str]:
     if demonym.endswith(("ese", "ish", "ch", "ss", "i", "x")):
         return []

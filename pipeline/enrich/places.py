@@ -14,11 +14,11 @@ import bisect
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from pipeline.enrich.gazetteer import City, Gazetteer, key
+from pipeline.enrich.gazetteer import Admin, City, Gazetteer, admin1_of, dateline_qualifiers, key
 from pipeline.enrich.ner import Mention
-from pipeline.enrich.text import disease_name
+from pipeline.enrich.text import Dateline, disease_name
 
 PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP"}
 # Labels the NER sometimes gives place names; such an entity is a place when its whole text is one.
@@ -40,6 +40,7 @@ ADMIN_PRIOR = 6.5
 # Countries whose first-level areas the news names bare ("Georgia", not "Georgia State").
 BARE_ADMIN_COUNTRIES = {"US"}
 SIBLING_ADMIN_BONUS = 1.5  # another area of the same country is named: "Georgia" beside "Alabama"
+IN_AREA_BONUS = 2.0  # a city inside the area is named (or the dateline's qualifier is the area)
 
 
 class Spans:
@@ -63,7 +64,7 @@ class Spans:
 
 def _context_bonus(context: Counter[str], code: str) -> float:
     n = context[code]
-    return (1.0 + 0.25 * min(n, 4)) if n else 0.0  # "a Canadian doctor" once in passing does not make the article mention Canada
+    return (1.0 + 0.25 * min(n, 4)) * min(n, 1.0) if n else 0.0  # a demonym alone (0.5) is half a name  # "a Canadian doctor" once in passing does not make the article mention Canada
 
 
 @dataclass
@@ -77,6 +78,7 @@ class PlaceMatch:
     regions: tuple[str, ...] = ()
     lat: float | None = None
     lon: float | None = None
+    admin1: str | None = None  # a city's first-level area (GeoNames code)
     adjectival: bool = False  # from a NORP mention
     in_org: bool = False  # inside an organisation's name: the country counts, the place is no mention
 
@@ -92,6 +94,7 @@ class Candidates:
 class PlaceResolver:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gaz = gazetteer
+        self._admin_codes: dict[str, Admin] | None = None
 
     # -- which mentions are places ---------------------------------------------------------------------
 
@@ -177,7 +180,52 @@ class PlaceResolver:
 
     # -- which place each one is -----------------------------------------------------------------------
 
-    def resolve(self, found: Candidates, *, dateline: str | None, title_end: int) -> tuple[list[PlaceMatch], str | None]:
+    def dateline_options(self, qualifier: str) -> list[tuple[str, str | None]]:
+        """(country, ISO 3166-2 code or None) a dateline's qualifier can mean: an abbreviation ("Calif.",
+        "Ont.", "NSW"), a first-level area ("Ontario", "Georgia"), a country ("Georgia", "Japan")."""
+        g = self.gaz
+        iso = dateline_qualifiers().get(key(qualifier))
+        if iso:
+            return [(iso.split("-")[0], iso)]
+        out: list[tuple[str, str | None]] = []
+        code = g.country_by_name(qualifier)
+        if code:
+            out.append((code, None))
+        for a in g.admin_candidates(qualifier):
+            if a.kind == "admin" and a.code.count("-") == 1 and (a.country, a.code) not in out:
+                out.append((a.country, a.code))
+        return out
+
+    def _qualifier_place(self, dl: Dateline, start: int) -> PlaceMatch | None:
+        """The qualifier's own mention ("Ore." read by NER as "Ore"): the area or country it stands for."""
+        options = self.dateline_options(dl.qualifier) if dl.qualifier else []
+        if not options:
+            return None
+        country, iso = options[0]
+        a = self._admin_by_code(iso) if iso else None
+        return self._admin_place(a, start) if a else self._country_place(dl.qualifier or country, country, start)
+
+    def resolve_dateline(self, dl: Dateline, context: Counter[str]) -> tuple[PlaceMatch | None, str | None, str | None]:
+        """The dateline's city, its country and admin1. An explicit qualifier beats population: "SAN MATEO,
+        Calif." is California's, "BIRMINGHAM, Ala." Alabama's; a city the gazetteer lacks still gives the
+        qualifier's country ("Scarborough, Ontario": Canada)."""
+        options = self.dateline_options(dl.qualifier) if dl.qualifier else []
+        if not options:
+            p = (self.resolve_unambiguous(dl.city, "GPE", dl.start)
+                 or self.resolve_in_context(dl.city, "GPE", dl.start, context))
+            return p, (p.country if p else None), None
+        cities = self.gaz.city_candidates(dl.city)
+        for country, iso in options:
+            admin1 = admin1_of(iso) if iso else None
+            inside = [c for c in cities if c.country == country and (iso is None or c.admin1 == admin1)]
+            if inside:
+                return self._city_place(max(inside, key=lambda c: c.weight), dl.start), country, admin1
+        country, iso = options[0]
+        if self.gaz.country_by_name(dl.city) == country:  # a city-state
+            return self._country_place(dl.city, country, dl.start), country, None
+        return None, country, admin1_of(iso) if iso else None
+
+    def resolve(self, found: Candidates, *, dateline: Dateline | None, title_end: int) -> tuple[list[PlaceMatch], str | None]:
         """Both passes: the resolved places in reading order, and the dateline's country."""
         # Pass 1: names that mean one thing.
         places: list[PlaceMatch] = []
@@ -194,28 +242,56 @@ class PlaceResolver:
             if p.country:
                 context[p.country] += 0.5 if p.kind == "demonym" else 1  # type: ignore[assignment]
         dateline_code: str | None = None
+        dateline_place: PlaceMatch | None = None
         if dateline:
-            p = (self.resolve_unambiguous(dateline, "GPE", title_end)
-                 or self.resolve_in_context(dateline, "GPE", title_end, context))
-            if p and p.country:
-                dateline_code = p.country
-                context[p.country] += 2
+            dateline_place, dateline_code, admin1 = self.resolve_dateline(dateline, context)
+            if dateline_code:
+                context[dateline_code] += 2
+                if admin1:
+                    context[f"{dateline_code}-{admin1}"] += 1
         # Pass 2: the rest, in the light of pass 1 (and of each other, in reading order).
+        qualified = dateline is not None and dateline.qualifier is not None and dateline_code is not None
+        dateline_seen = False
+        second: list[tuple[str, str, Mention, PlaceMatch]] = []
         for name, label, m in sorted(pending, key=lambda t: t[2].start):
-            p = self.resolve_in_context(name, label, m.start, context)
+            if qualified and dateline and dateline.start <= m.start < dateline.end:
+                # the dateline's own city: as its qualifier placed it, or not at all (never a namesake)
+                p = replace(dateline_place, start=m.start) if dateline_place else None
+                dateline_seen = True
+            elif qualified and dateline and dateline.qualifier_start <= m.start < dateline.qualifier_end:
+                p = self._qualifier_place(dateline, m.start)
+            else:
+                p = self.resolve_in_context(name, label, m.start, context)
             if p:
                 p.in_org = m.start in found.in_org
                 places.append(p)
-                if p.country:
-                    context[p.country] += 1
-                if p.kind == "admin":
-                    context[f"admin:{p.country}"] += 1
-                if p.kind == "admin" and p.country == "US":
-                    for a in self.gaz.admin_candidates(p.name):
-                        if a.country == "US" and a.code.count("-") == 1:
-                            context[a.code] += 1
+                second.append((name, label, m, p))
+                self._add_context(context, p)
+        if qualified and dateline and dateline_place and not dateline_seen and not any(
+            dateline.start <= p.start < dateline.end for p in places
+        ):
+            places.append(dateline_place)  # NER missed the dateline's city ("WESTPORT")
+        # A name that is a country and an area ("Georgia") is decided again with every other place known:
+        # "Voters in Atlanta" later in the text makes the title's "Georgia" the state.
+        for name, label, m, p in second:
+            if p.kind in ("country", "admin") and self.gaz.country_by_name(name) and self.gaz.admin_candidates(name):
+                again = self.resolve_in_context(name, label, m.start, context)
+                if again and (again.country, again.kind) != (p.country, p.kind):
+                    again.in_org = p.in_org
+                    places[places.index(p)] = again
         places.sort(key=lambda p: p.start)
         return places, dateline_code
+
+    def _add_context(self, context: Counter[str], p: PlaceMatch) -> None:
+        if p.country:
+            context[p.country] += 1
+        if p.kind == "admin":
+            context[f"admin:{p.country}"] += 1
+            for a in self.gaz.admin_candidates(p.name):
+                if a.country == p.country and a.code.count("-") == 1:
+                    context[f"{a.country}-{admin1_of(a.code) or a.code}"] += 1
+        if p.kind == "city" and p.admin1:
+            context[f"{p.country}-{p.admin1}"] += 1  # a city in the area: "Atlanta" speaks for Georgia the state
 
     def _country_place(self, name: str, code: str, start: int, kind: str = "country") -> PlaceMatch:
         c = self.gaz.countries.get(code)
@@ -228,7 +304,17 @@ class PlaceResolver:
 
     def _city_place(self, city: City, start: int) -> PlaceMatch:
         c = self.gaz.countries.get(city.country)
-        return PlaceMatch(city.name, city.country, "city", start, tuple(c.regions()) if c else (), city.lat, city.lon)
+        return PlaceMatch(city.name, city.country, "city", start, tuple(c.regions()) if c else (), city.lat, city.lon,
+                          admin1=city.admin1)
+
+    def _admin_place(self, a: Admin, start: int) -> PlaceMatch:
+        c = self.gaz.countries.get(a.country)
+        return PlaceMatch(a.name, a.country, a.kind, start, tuple(c.regions()) if c else (), a.lat, a.lon)
+
+    def _admin_by_code(self, iso: str) -> Admin | None:
+        if self._admin_codes is None:
+            self._admin_codes = {a.code: a for found in self.gaz.admins.values() for a in found}
+        return self._admin_codes.get(iso)
 
     def resolve_unambiguous(self, name: str, label: str, start: int) -> PlaceMatch | None:
         g = self.gaz
@@ -270,11 +356,12 @@ class PlaceResolver:
                 continue
             c = g.countries.get(a.country)
             sibling = SIBLING_ADMIN_BONUS if context[f"admin:{a.country}"] > 0 else 0.0
+            within = IN_AREA_BONUS if context[f"{a.country}-{admin1_of(a.code) or a.code}"] > 0 else 0.0
             if code and a.country != code and not (
-                a.country in BARE_ADMIN_COUNTRIES and (sibling or context[a.country] >= 2)
+                a.country in BARE_ADMIN_COUNTRIES and (sibling or within or context[a.country] >= 2)
             ):
                 continue  # "Niger" is the country, not Nigeria's Niger State; "Georgia" beside "Alabama" is not
-            candidates.append((ADMIN_PRIOR + _context_bonus(context, a.country) + sibling,
+            candidates.append((ADMIN_PRIOR + _context_bonus(context, a.country) + sibling + within,
                                PlaceMatch(a.name, a.country, a.kind, start, tuple(c.regions()) if c else (), a.lat,
                                           a.lon)))
         if label != "SCAN" and not code:  # a country's name never means a town that shares it
@@ -284,8 +371,8 @@ class PlaceResolver:
                 ):
                     continue
                 score = math.log10(max(city.weight, 10)) + _context_bonus(context, city.country)
-                if city.country == "US" and context[f"US-{city.admin1}"]:
-                    score += 3.0  # "Paris, Texas": the state named in the article
+                if context[f"{city.country}-{city.admin1}"]:
+                    score += 3.0  # "Paris, Texas": the state named in the article (or the dateline's)
                 candidates.append((score, self._city_place(city, start)))
         if not candidates:
             return None

@@ -4,14 +4,16 @@ dateline, diseases named after places."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from schemas import RawArticle
 
-# "TOKYO, March 3 (Reuters) -", "KYIV (AP) —", "Washington, D.C. -"
+# "TOKYO, March 3 (Reuters) -", "KYIV (AP) —", "PORTLAND, Ore., Feb 26 -", "Scarborough, Ontario -"
 _DATELINE = re.compile(
-    r"^\s*([A-Z][A-Za-z.'\- ]{1,40}?)(?:,\s*[A-Z][A-Za-z.' ]{1,30}?)?"
+    r"^\s*([A-Z][A-Za-z.'\- ]{1,40}?)(?:,\s*([A-Z][A-Za-z\u00c0-\u00ff.' ]{0,30}?))?"
     r"(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*(?:\([^)]{1,40}\))?\s*(?:[-\u2013\u2014:])\s"
 )
+_MONTH = re.compile(r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d{1,2})?$")
 # "Reston ebolavirus", "Marburg virus", "Spanish flu": a disease named after a place is not a mention of it.
 _DISEASE_AFTER = re.compile(
     r"^[\s-]*(?:ebola)?(?:virus|viruses|ebolavirus|fever|flu|influenza|strain|disease|encephalitis|variant)\b",
@@ -24,14 +26,29 @@ _DISEASE_AFTER = re.compile(
 MAX_ANALYSED_CHARS = 200_000
 
 
+@dataclass(frozen=True)
+class Dateline:
+    """"PORTLAND, Ore., Feb 26 -": the city, where it sits in the composed text, and what qualifies it."""
+
+    city: str
+    start: int
+    end: int
+    qualifier: str | None = None
+    qualifier_start: int = -1
+    qualifier_end: int = -1
+
+
 def compose(raw: RawArticle) -> tuple[str, int]:
     """The text NER reads (title first, once; at most MAX_ANALYSED_CHARS, cut at a space) and where the
-    title ends in it."""
+    title ends in it. A title without closing punctuation gets a full stop, so NER does not read its last
+    words and the body's first as one name ("Missiles over Kyiv" + "Ukraine reported ...")."""
     body = raw.body.lstrip()
     if body[: len(raw.title) + 5].replace("\n", " ").startswith(raw.title[:200]):
         first_line = body.split("\n", 1)[0]
         return _bounded(body), min(len(first_line), MAX_ANALYSED_CHARS)
-    return _bounded(f"{raw.title}\n\n{body}"), min(len(raw.title), MAX_ANALYSED_CHARS)
+    title = raw.title.rstrip()
+    stop = "" if not title or title[-1] in ".!?:;\u2026\"'\u201d)" else "."
+    return _bounded(f"{title}{stop}\n\n{body}"), min(len(title), MAX_ANALYSED_CHARS)
 
 
 def _bounded(text: str) -> str:
@@ -41,12 +58,31 @@ def _bounded(text: str) -> str:
     return text[: cut if cut > 0 else MAX_ANALYSED_CHARS]
 
 
-def dateline_city(text: str, title_end: int) -> str | None:
-    m = _DATELINE.match(text[title_end:].lstrip("\n")[:120])
+def find_dateline(text: str, title_end: int) -> Dateline | None:
+    """The dateline opening the body, if any: a city in capitals or title case, then perhaps a state,
+    province or country, a date and an agency, then a dash."""
+    rest = text[title_end:]
+    lead = len(rest) - len(rest.lstrip(".\n\r\t "))
+    head = rest[lead : lead + 120]
+    m = _DATELINE.match(head)
     if not m:
         return None
     name = m.group(1).strip()
-    return name if name.isupper() or name.istitle() else None
+    if not (name.isupper() or name.istitle()):
+        return None
+    qualifier = (m.group(2) or "").strip().rstrip(",") or None
+    if qualifier and _MONTH.match(qualifier):
+        qualifier = None  # "TOKYO, March 3 -": a date, not a place
+    start = title_end + lead + m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip()))
+    if not qualifier:
+        return Dateline(name, start, start + len(name))
+    q_start = title_end + lead + m.start(2)
+    return Dateline(name, start, start + len(name), qualifier, q_start, q_start + len(qualifier))
+
+
+def dateline_city(text: str, title_end: int) -> str | None:
+    dl = find_dateline(text, title_end)
+    return dl.city if dl else None
 
 
 def disease_name(text: str, end: int) -> bool:

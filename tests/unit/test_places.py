@@ -6,6 +6,7 @@ from pipeline.enrich import enrich_payloads
 from pipeline.enrich.enricher import Enricher
 from pipeline.enrich.gazetteer import load
 from pipeline.enrich.ner import Mention
+from pipeline.enrich.text import compose
 from schemas import EnrichedArticle, RawArticle, ValidationLimits
 
 
@@ -18,7 +19,7 @@ def _enrich(title: str, body: str) -> EnrichedArticle:
 def _with(mentions: list[tuple[str, str]], body: str, title: str = "Report") -> EnrichedArticle:
     """Enrich with hand-made NER mentions, to pin the resolver's behaviour independent of the model."""
     raw = RawArticle(title=title, body=body)
-    text = f"{title}\n\n{body}"
+    text, _ = compose(raw)
     ms, pos = [], 0
     for surface, label in mentions:
         i = text.index(surface, pos)
@@ -100,3 +101,31 @@ def test_organisations_have_one_name_across_articles() -> None:
     a = _with([("U.N.", "ORG")], "The U.N. said so.")
     b = _with([("UN", "ORG")], "The UN said so.")
     assert a.organizations == b.organizations == ["United Nations"]
+
+
+def test_title_and_body_are_not_read_as_one_name() -> None:
+    art = _enrich("Missiles over Kyiv", "Ukraine reported long-range missiles launched at Kyiv overnight.")
+    assert "UA" in art.countries
+    assert not any("Kyiv Ukraine" in e.name for e in art.entities)
+
+
+def test_the_dateline_qualifier_beats_the_largest_namesake() -> None:
+    for title, body, country, wrong in [
+        ("Tech firm hires", "SAN MATEO, Calif. - The software company said it would hire 500 people.", "US", "PH"),
+        ("Crash on highway", "Scarborough, Ontario - Two people were hurt in a crash on the highway.", "CA", "GB"),
+        ("Festival", "READING, Penn. - The festival drew thousands of visitors.", "US", "GB"),
+        ("Steel plant", "BIRMINGHAM, Ala. - The steel plant will close next year, the company said.", "US", "GB"),
+        ("Storm damage", "PORTLAND, Ore., Feb 26 - A storm knocked out power across the city.", "US", "GB"),
+    ]:
+        art = _enrich(title, body)
+        assert art.focus_countries[:1] == [country] and wrong not in art.countries, (body, art.countries)
+
+
+def test_a_weak_signal_does_not_move_a_city_abroad() -> None:
+    art = _enrich("Talks resume", "Iranian and American negotiators met in Geneva on Tuesday.")
+    assert "CH" in art.countries  # a demonym is half a name: Geneva stays in Switzerland
+
+
+def test_a_city_in_the_state_makes_the_title_state_not_the_country() -> None:
+    art = _enrich("Georgia election", "Voters in Atlanta went to the polls on Tuesday.")
+    assert "GE" not in art.countries and art.focus_countries[:1] == ["US"]
