@@ -190,6 +190,11 @@ def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
 def group_lag(s: Settings, group: str, topics: list[str]) -> dict[tuple[str, int], int]:
     """Per (topic, partition): records on the topic that `group` has not committed (all of them when it
     has committed nothing there)."""
+    return {tp: end - done for tp, (done, end) in group_positions(s, group, topics).items()}
+
+
+def group_positions(s: Settings, group: str, topics: list[str]) -> dict[tuple[str, int], tuple[int, int]]:
+    """Per (topic, partition): (where `group` has committed, or the log's start; the log's end)."""
     from kafka import TopicPartition
 
     admin = make_admin(s)
@@ -205,5 +210,5 @@ def group_lag(s: Settings, group: str, topics: list[str]) -> dict[tuple[str, int
     out = {}
     for tp, end in ends.items():
         done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else begins[tp]
-        out[(tp.topic, tp.partition)] = max(0, end - done)
+        out[(tp.topic, tp.partition)] = (min(done, end), end)
     return out

@@ -14,7 +14,7 @@ from pipeline.query.rules import RuleSet
 from pipeline.query.windows import step as window_step
 from pipeline.settings import Settings
 from pipeline.worker.pool import EnrichPool
-from pipeline.worker.reseek import ReseekAfterRebalance
+from pipeline.worker.reseek import ReseekAfterRebalance, StallWatch
 from pipeline.worker.rules_follower import follow_rules
 from schemas import DeadLetter
 from schemas.alerts import AlertEvent
@@ -58,6 +58,27 @@ def create_app(s: Settings) -> faust.App:
         logs.install_filters()  # Faust set up its own log handlers after the CLI did
         metrics.serve(s.metrics_port_worker, "worker", s)
         metrics.export_lag(s, s.worker_group, [s.topic_raw, s.topic_enriched, s.topic_rule_hits])
+
+    stall_watch = StallWatch(s.stall_reseek_s)
+
+    @app.timer(interval=max(1.0, s.stall_reseek_s / 4))
+    async def watch_stalls() -> None:
+        from pipeline.clients.kafka import group_positions
+
+        if app.rebalancing:
+            return
+        assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == s.topic_raw}
+        if not assigned:
+            return
+        try:
+            positions = await asyncio.to_thread(group_positions, s, s.worker_group, [s.topic_raw])
+        except Exception:  # noqa: BLE001 - Kafka away: the lag exporter says so; try again next round
+            return
+        stalled = stall_watch.stalled({p: v for (_, p), v in positions.items()}, assigned)
+        if stalled:
+            log.warning("%s partition(s) %s: records waiting behind a commit unchanged for %gs; reading again "
+                        "from the committed offsets", s.topic_raw, ",".join(map(str, stalled)), s.stall_reseek_s)
+            await app.consumer.perform_seek()
 
     @app.task
     async def start_pool() -> None:
