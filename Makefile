@@ -58,6 +58,7 @@ DEV_SET ?= ../shared/eval/geovirus.jsonl
 eval: install
 	$(NW) eval $(DEV_SET)
 	$(NW) eval tests/data/seeds-gold.jsonl
+	$(NW) eval tests/data/multilingual.jsonl
 	$(NW) bench enrich $(DEV_SET) --repeat 2
 
 test-unit: install

@@ -31,6 +31,12 @@ def register(app: typer.Typer) -> None:
         for name in ("countries", "focus_countries", "baseline_every_gpe_countries", "baseline_every_gpe_focus"):
             m = r[name]
             out.print(f"{name:30}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}")
+        if len(r["languages"]) > 1 or any(lang != "en" for lang in r["languages"]):
+            out.print(f"{'language':10}{'articles':>10}{'detected':>10}{'countries P':>13}{'R':>7}")
+            for lang, ls in r["languages"].items():
+                c = ls["countries"]
+                out.print(f"{lang:10}{ls['articles']:>10}{ls['language_accuracy']:>10.3f}{c['precision']:>13.3f}"
+                          f"{c['recall']:>7.3f}")
         t = r["toponyms"]
         if t["gold"]:
             out.print(f"toponyms: {t['gold']} gold, found {t['found']:.3f}, country right {t['country_accuracy']:.3f}")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.enrich.enricher import Enricher
+from pipeline.enrich.enricher import Analysis, Enricher
+from pipeline.enrich.ner import Mention
 from schemas import EnrichedArticle, RawArticle, ValidationLimits
 
 
@@ -29,19 +30,31 @@ def enricher() -> Enricher:
 
 def warm_up() -> None:
     """Load the model and the gazetteer (seconds) before the first article, not during it."""
+    from pipeline.enrich.language import detector
     from pipeline.enrich.ner import model
 
     model()
     enricher()
+    detector()
 
 
-def enrich_articles(raws: list[RawArticle]) -> list[EnrichedArticle]:
+def analyse_articles(raws: list[RawArticle]) -> list[tuple[Analysis, list[Mention]]]:
+    """Each article's language from its text, NER where a model reads that language, then the enricher;
+    with the NER mentions, which the evaluation's baseline reads."""
+    from pipeline.enrich.language import detect
+    from pipeline.enrich.ner import NER_LANGUAGES, mentions
     from pipeline.enrich.text import compose
-    from pipeline.enrich.ner import mentions
 
     e = enricher()
     texts = [compose(r)[0] for r in raws]
-    return [e.enrich(r, ms) for r, ms in zip(raws, mentions(texts), strict=True)]
+    raws = [r.model_copy(update={"language": detect(t, r.language)}) for r, t in zip(raws, texts, strict=True)]
+    read = [i for i, r in enumerate(raws) if r.language in NER_LANGUAGES]
+    ner = dict(zip(read, mentions([texts[i] for i in read]), strict=True))
+    return [(e.analyse(r, ner.get(i, [])), ner.get(i, [])) for i, r in enumerate(raws)]
+
+
+def enrich_articles(raws: list[RawArticle]) -> list[EnrichedArticle]:
+    return [an.article for an, _ in analyse_articles(raws)]
 
 
 def enrich_payloads(payloads: list[bytes | str | dict], limits: ValidationLimits) -> list[Outcome]:

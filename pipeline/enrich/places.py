@@ -32,6 +32,7 @@ _CAPS_RUN = re.compile(
 _SCAN_SKIP = {"chad", "jordan", "georgia", "israel", "kenya", "turkey", "china", "guinea", "niger", "america",
               "us", "india", "victoria", "lebanon", "wales", "england"}
 MIN_CITY_POP_ALONE = 100_000  # a city this big is taken without its country in context
+MIN_CITY_POP_SCAN = 1_000_000  # "in Kyiv" unmarked by NER: a city this big is found by the scan alone
 MIN_CITY_POP = 15_000  # smaller places need their country in context
 # Scores on the scale of log10(population): a country name is worth a city of ~6M people, an admin
 # area one of ~300k; the article's countries add a little, so context decides between near-equals.
@@ -98,8 +99,10 @@ class PlaceResolver:
 
     # -- which mentions are places ---------------------------------------------------------------------
 
-    def candidates(self, text: str, cleaned: list[tuple[str, Mention]], mentions: list[Mention]) -> Candidates:
-        """NER places, reconsidered entities, and what the scan finds; diseases named after places left out."""
+    def candidates(self, text: str, cleaned: list[tuple[str, Mention]], mentions: list[Mention], *,
+                   scan: bool = True) -> Candidates:
+        """NER places, reconsidered entities, and what the scan finds (English text only: in other
+        languages English names are words, "Reunión" a meeting); diseases named after places left out."""
         person_names = {
             tok.casefold() for n, m in cleaned if m.label == "PERSON" and len(n.split()) > 1 for tok in n.split()
         }
@@ -112,7 +115,7 @@ class PlaceResolver:
         orgs = Spans([(m.start, m.end) for _, m in cleaned if m.label == "ORG"])
         taken = {m.start for _, _, m in found.mentions}
         covered = [(m.start, m.end) for m in mentions if m.label != "ORG" or m.start in taken]
-        for m in self.scan(text, covered):
+        for m in self.scan(text, covered) if scan else ():
             found.mentions.append((m.text, m.label, m))
             if orgs.contains(m.start):
                 found.in_org.add(m.start)
@@ -164,8 +167,16 @@ class PlaceResolver:
                         out.append(Mention(name, "SCAN", s, s + len(name)))
                         i = j - 1
                         break
+                    if i == 0 and j == len(words) and self._major_city(k):  # alone: not "Kobe Bryant"
+                        out.append(Mention(name, "GPE", s, s + len(name)))
+                        i = j - 1
+                        break
                 i += 1
         return out
+
+    def _major_city(self, k: str) -> bool:
+        cities = self.gaz.cities.get(k)
+        return bool(cities) and len(k) >= 4 and max(c.weight for c in cities) >= MIN_CITY_POP_SCAN
 
     def extend_hyphenated(self, text: str, m: Mention) -> Mention:
         """NER splits "Guinea-Bissau" and "Saxony-Anhalt" at the hyphen: take the whole name when known."""

@@ -1,5 +1,5 @@
 """The text NER reads, and the conventions of news copy read straight from it: the title's end, the
-dateline, diseases named after places."""
+dateline, diseases named after places, demonyms that name a state's own people."""
 
 from __future__ import annotations
 
@@ -19,6 +19,32 @@ _DISEASE_AFTER = re.compile(
     r"^[\s-]*(?:ebola)?(?:virus|viruses|ebolavirus|fever|flu|influenza|strain|disease|encephalitis|variant)\b",
     re.IGNORECASE,
 )
+
+
+# "Iranian and American negotiators", "Chinese military officials": a demonym before one of these speaks
+# for its state, so its country is in the story ("a Canadian doctor" or "French wine" is not).
+STATE_ACTORS = frozenset("""
+official officials negotiator negotiators diplomat diplomats delegation delegations envoy envoys ambassador
+ambassadors embassy embassies troops forces soldiers army armies navy military militaries government
+governments authorities president presidents premier minister ministers ministry ministries leader leaders
+leadership counterpart counterparts regime lawmakers parliament legislators police commander commanders
+officers warplanes warships jets spokesman spokeswoman spokesperson regulators prosecutors intelligence
+state-media side sides counterparts coastguard coast
+""".split())
+_ACTOR_SKIP = frozenset("and or , senior top high-ranking high-level foreign defence defense prime".split())
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|,")
+
+
+def names_state_actor(text: str, end: int) -> bool:
+    """Whether the demonym ending at `end` qualifies a state's people ("Iranian and American negotiators")."""
+    for n, m in enumerate(_WORD.finditer(text, end, min(len(text), end + 80))):
+        word = m.group(0)
+        low = word.lower()
+        if low in STATE_ACTORS:
+            return True
+        if n >= 5 or not (low in _ACTOR_SKIP or word[0].isupper()):
+            return False
+    return False
 
 
 # Entities and places come from the first 200,000 characters (some 35,000 words: longer than any news
@@ -78,11 +104,6 @@ def find_dateline(text: str, title_end: int) -> Dateline | None:
         return Dateline(name, start, start + len(name))
     q_start = title_end + lead + m.start(2)
     return Dateline(name, start, start + len(name), qualifier, q_start, q_start + len(qualifier))
-
-
-def dateline_city(text: str, title_end: int) -> str | None:
-    dl = find_dateline(text, title_end)
-    return dl.city if dl else None
 
 
 def disease_name(text: str, end: int) -> bool:

@@ -1,7 +1,7 @@
 """Score enrichment against gold annotations: country P/R/F1 and toponym resolution.
 
 Gold format (the dev set's): `gold_countries` (ISO alpha-2 list) and optionally `gold_toponyms`
-(`{name, start, end, country}` with offsets into `body`). Pure: analyses in, numbers out.
+(`{name, start, end, country}` with offsets into `body`) and `gold_language` (ISO 639-1). Pure: analyses in, numbers out.
 """
 
 from __future__ import annotations
@@ -44,6 +44,17 @@ class PRF:
 
 
 @dataclass
+class LanguageScore:
+    articles: int = 0
+    detected_right: int = 0
+    countries: PRF = field(default_factory=PRF)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"articles": self.articles, "language_accuracy": round(self.detected_right / self.articles, 4),
+                "countries": self.countries.as_dict()}
+
+
+@dataclass
 class Report:
     articles: int = 0
     seconds: float = 0.0
@@ -57,6 +68,8 @@ class Report:
     toponym_country_right: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    # per gold language (the detected one when the file has none): articles, detected right, countries
+    languages: dict[str, LanguageScore] = field(default_factory=dict)
 
     def note(self, kind: str, example: str) -> None:
         self.errors[kind] += 1
@@ -78,32 +91,35 @@ class Report:
                 "country_accuracy": round(self.toponym_country_right / self.toponyms_with_country, 4)
                 if self.toponyms_with_country else None,
             },
+            "languages": {lang: ls.as_dict() for lang, ls in sorted(self.languages.items())},
             "errors": dict(self.errors.most_common()),
             "examples": self.examples,
         }
 
 
 def evaluate(records: list[dict[str, Any]]) -> Report:
-    from pipeline.enrich import enricher, warm_up
-    from pipeline.enrich.text import compose
-    from pipeline.enrich.ner import mentions
+    from pipeline.enrich import analyse_articles, warm_up
 
     warm_up()
     limits = ValidationLimits()
     raws = [RawArticle.from_payload(r, limits) for r in records]
-    composed = [compose(r) for r in raws]
     t0 = time.perf_counter()
-    e = enricher()
-    ner = list(mentions([c[0] for c in composed]))
-    analyses = [e.analyse(r, ms) for r, ms in zip(raws, ner, strict=True)]
+    analysed = analyse_articles(raws)
     report = Report(articles=len(records), seconds=time.perf_counter() - t0)
-    for rec, raw, an, ms in zip(records, raws, analyses, ner, strict=True):
+    for rec, raw, (an, ms) in zip(records, raws, analysed, strict=True):
         base = baseline_countries(ms)
         report.baseline.add(base, {c for c in rec.get("gold_countries") or [] if c})
         report.baseline_focus.add(base, {c for c in rec.get("gold_focus") or rec.get("gold_countries") or [] if c})
         gold = {c for c in rec.get("gold_countries") or [] if c}
         pred = set(an.article.countries)
         report.countries.add(pred, gold)
+        detected = an.article.language or "und"
+        ls = report.languages.setdefault(rec.get("gold_language") or detected, LanguageScore())
+        ls.articles += 1
+        ls.detected_right += detected == (rec.get("gold_language") or detected)
+        ls.countries.add(pred, gold)
+        if rec.get("gold_language") and detected != rec["gold_language"]:
+            report.note("language_wrong", f"{rec.get('id', raw.id)}: {detected}, gold {rec['gold_language']}")
         # editors' tags when the file has them, else the mention-based gold
         gold_focus = {c for c in rec.get("gold_focus") or [] if c} or gold
         report.focus.add(set(an.article.focus_countries), gold_focus)
@@ -152,4 +168,4 @@ def baseline_countries(ms: list[Any]) -> set[str]:
     return out
 
 
-__all__ = ["PRF", "Report", "asdict", "baseline_countries", "evaluate"]
+__all__ = ["PRF", "LanguageScore", "Report", "asdict", "baseline_countries", "evaluate"]

@@ -14,7 +14,8 @@ from pipeline.query.rules import RuleSet
 from pipeline.query.windows import step as window_step
 from pipeline.settings import Settings
 from pipeline.worker.pool import EnrichPool
-from pipeline.worker.reseek import ReseekAfterRebalance, StallWatch
+from pipeline.worker.consumer import ContiguousConsumer
+from pipeline.worker.stalls import StallWatch
 from pipeline.worker.rules_follower import follow_rules
 from schemas import DeadLetter
 from schemas.alerts import AlertEvent
@@ -46,7 +47,7 @@ def create_app(s: Settings) -> faust.App:
         topic_partitions=s.topic_partitions,
         topic_replication_factor=s.topic_replication,
     )
-    app.sensors.add(ReseekAfterRebalance())
+    app.transport.Consumer = ContiguousConsumer  # type: ignore[misc] - faust-streaming#606: see its module
     raw_topic = app.topic(s.topic_raw, partitions=s.topic_partitions)
     enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
     dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
@@ -78,7 +79,10 @@ def create_app(s: Settings) -> faust.App:
         if stalled:
             log.warning("%s partition(s) %s: records waiting behind a commit unchanged for %gs; reading again "
                         "from the committed offsets", s.topic_raw, ",".join(map(str, stalled)), s.stall_reseek_s)
-            await app.consumer.perform_seek()
+            try:
+                await app.consumer.perform_seek()
+            except Exception as exc:  # noqa: BLE001 - a rebalance began meanwhile: it seeks itself; else next round
+                log.warning("could not read %s again from the committed offsets: %s", s.topic_raw, exc)
 
     @app.task
     async def start_pool() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.enrich import enrich_payloads
 from pipeline.enrich.canonical import clean, merge
-from pipeline.enrich.text import dateline_city
+from pipeline.enrich.text import find_dateline
 from pipeline.enrich.gazetteer import key, load
 from pipeline.enrich.salience import CountryMention, focus, rank, scores
 from schemas import EnrichedArticle, ValidationLimits
@@ -91,8 +91,9 @@ def test_salience_prefers_title_and_dateline() -> None:
 
 def test_dateline() -> None:
     text = "Title line\nTOKYO, March 3 (Reuters) - Japan said"
-    assert dateline_city(text, len("Title line")) == "TOKYO"
-    assert dateline_city("T\nThe government said - nothing", 1) is None
+    dl = find_dateline(text, len("Title line"))
+    assert dl is not None and dl.city == "TOKYO"
+    assert find_dateline("T\nThe government said - nothing", 1) is None
 
 
 def test_key_folds_accents_and_articles() -> None:

@@ -129,3 +129,20 @@ def test_a_weak_signal_does_not_move_a_city_abroad() -> None:
 def test_a_city_in_the_state_makes_the_title_state_not_the_country() -> None:
     art = _enrich("Georgia election", "Voters in Atlanta went to the polls on Tuesday.")
     assert "GE" not in art.countries and art.focus_countries[:1] == ["US"]
+
+
+def test_a_demonym_that_speaks_for_its_state_names_the_country() -> None:
+    art = _with([("Iranian", "NORP"), ("American", "NORP"), ("Geneva", "GPE")],
+                "Iranian and American negotiators met in Geneva on Tuesday.", title="Talks resume")
+    assert set(art.countries) == {"IR", "US", "CH"}
+    art = _with([("Chinese", "NORP")], "Senior Chinese military officials arrived on Thursday.", title="Visit")
+    assert art.countries == ["CN"]
+    art = _with([("Canadian", "NORP")], "A Canadian doctor treated the patients.", title="Clinic")
+    assert art.countries == []  # a person's nationality in passing is no country of the story
+
+
+def test_a_major_city_the_model_missed_is_found_alone_not_inside_a_name() -> None:
+    art = _with([], "Explosions were heard in Kyiv early on Monday, officials said.", title="Strike")
+    assert art.countries == ["UA"] and art.locations == ["Kyiv"]
+    art = _with([], "Tributes to Kobe Bryant came from around the world.", title="Tributes")
+    assert art.countries == []

@@ -1,6 +1,6 @@
 """The worker's stall watch: a partition whose commit stands still with records behind it is read again."""
 
-from pipeline.worker.reseek import StallWatch
+from pipeline.worker.stalls import StallWatch
 
 
 def test_a_commit_that_stands_still_with_records_waiting_is_a_stall() -> None:

@@ -1,0 +1,39 @@
+"""The article's language, from its own text: producers' claims are often wrong (a feed's channel
+language, a file's default), and every later step (which NER, which place names) depends on it.
+
+Lingua ships its models inside the PyPI package (nothing is downloaded). Low-accuracy mode over all 75
+languages: trigram models, some 130 MB once per process, a fraction of a millisecond per article, and
+reliable from a sentence on; news copy is rarely shorter.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+SAMPLE_CHARS = 2_000  # title and lead say which language an article is in; the rest only costs time
+MIN_CONFIDENCE = 0.5
+MIN_LETTERS = 12  # below this (a bare headline, "OK"), the producer's word stands
+
+
+@lru_cache(maxsize=1)
+def detector() -> LanguageDetector:
+    from lingua import LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().with_preloaded_language_models().build()
+
+
+def detect(text: str, claimed: str | None = None) -> str:
+    """ISO 639-1 code of `text`'s language; the producer's `claimed` one when the text cannot say, "und"
+    (undetermined, as BCP 47 has it) when neither can."""
+    sample = text[:SAMPLE_CHARS]
+    fallback = (claimed or "").strip().lower()[:2] or "und"
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return fallback
+    values = detector().compute_language_confidence_values(sample)
+    if not values or values[0].value < MIN_CONFIDENCE:
+        return fallback
+    return values[0].language.iso_code_639_1.name.lower()

