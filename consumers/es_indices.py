@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from elasticsearch import Elasticsearch
 
 from pipeline.settings import Settings
-from schemas.mapping import ALERT_PROPERTIES, index_template
+from schemas.mapping import ALERT_PROPERTIES, ARTICLE_PROPERTIES, index_template
 
 
 _MONTH = re.compile(r"-(\d{4})\.(\d{2})$")
@@ -36,6 +36,8 @@ def ensure_article_index(es: Elasticsearch, s: Settings, when: datetime | None =
         except Exception as exc:  # another indexer created it first
             if "resource_already_exists_exception" not in str(exc):
                 raise
+    else:  # this month's index may predate a field (the story fields): adding fields to a mapping is allowed
+        es.indices.put_mapping(index=index, properties=ARTICLE_PROPERTIES)
     if not es.indices.exists_alias(name=s.es_alias, index=index):
         es.indices.put_alias(index=index, name=s.es_alias)
     return index

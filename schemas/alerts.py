@@ -46,6 +46,8 @@ class AlertRule(BaseModel):
     window_s: float | None = Field(None, gt=0, le=30 * 86400, description="frequency: within T; spike: window length")
     spike_factor: float | None = Field(None, gt=1, description="spike: times the baseline (default 3)")
     baseline_windows: int | None = Field(None, ge=1, le=1000, description="spike: previous windows averaged (default 6)")
+    once_per_story: bool = Field(False, description="near-duplicates of an article it fired on (or counted) do not "
+                                                    "fire (or count) again")
 
     @model_validator(mode="after")
     def _counting(self) -> AlertRule:
@@ -102,6 +104,7 @@ class AlertEvent(BaseModel):
     count: int | None = None  # matches in the window
     window_s: float | None = None
     baseline: float | None = None  # spike: mean count of the previous windows
+    story_id: str | None = None  # the article's story (near-duplicates share it)
 
     @property
     def id(self) -> str:

@@ -167,6 +167,12 @@ class EnrichedArticle(BaseModel):
     regions: list[str] = Field(default_factory=list)
     places: list[Place] = Field(default_factory=list)
     enrichment_version: str = ""
+    # One story per event (pipeline/enrich/stories.py): near-duplicates share `story_id`, the id of the
+    # story's first article; a later member names that article in `duplicate_of`.
+    story_id: str | None = None
+    duplicate_of: str | None = None
+    story_bands: list[str] = Field(default_factory=list, max_length=64)  # LSH band keys: candidates share one
+    story_sketch: str | None = Field(None, max_length=1024)  # the MinHash signature, base64
 
     def document(self) -> dict[str, Any]:
         """The Elasticsearch source document (aliases applied, JSON-safe)."""

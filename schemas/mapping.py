@@ -44,6 +44,10 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
         },
     },
     "enrichment_version": _KEYWORD,
+    "story_id": _KEYWORD,
+    "duplicate_of": _KEYWORD,
+    "story_bands": {"type": "keyword", "doc_values": False},  # searched (candidates), never aggregated
+    "story_sketch": {"type": "keyword", "index": False, "doc_values": False},  # read back, never searched
 }
 
 # An alert as delivered: the event, plus when and where it went.
@@ -62,6 +66,7 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "count": {"type": "long"},
     "window_s": {"type": "float"},
     "baseline": {"type": "float"},
+    "story_id": {"type": "keyword"},
     "delivered_at": {"type": "date"},
     "channels": {"type": "keyword"},  # labels: a webhook's URL redacted
     "digest": {"type": "boolean"},

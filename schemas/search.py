@@ -15,9 +15,12 @@ class Hit(BaseModel):
     regions: list[str] = Field(default_factory=list)
     organizations: list[str] = Field(default_factory=list)
     highlights: list[str] = Field(default_factory=list, description="fragments, matches wrapped in <em></em>")
+    story_id: str | None = None
+    story_articles: int | None = Field(None, description="with --collapse: the story's matching articles")
 
 
 class SearchResult(BaseModel):
     total: int
     hits: list[Hit]
+    stories: int | None = Field(None, description="with --collapse: how many stories the matches make")
     facets: dict[str, list[tuple[str, int]]]

@@ -20,8 +20,11 @@ def register(app: typer.Typer) -> None:
         from pipeline.enrich import enrich_payloads
         from schemas import ValidationLimits
 
+        from pipeline.enrich.stories import Sketch, StoryIndex
+
         s = settings()
         limits = ValidationLimits(s.max_article_bytes)
+        stories = StoryIndex(window_s=s.story_window_days * 86400.0)  # near-duplicates within this input
         ok = bad = 0
         batch: list[tuple[int, str]] = []
 
@@ -29,7 +32,10 @@ def register(app: typer.Typer) -> None:
             nonlocal ok, bad
             for (line_no, _), o in zip(batch, enrich_payloads([b for _, b in batch], limits), strict=True):
                 if o.article is not None:
-                    print_json(json.loads(o.article.model_dump_json(by_alias=True)))
+                    a = o.article
+                    story = stories.assign(a.id, Sketch.decode(a.story_sketch) if a.story_sketch else None)
+                    a = a.model_copy(update={"story_id": story.story_id, "duplicate_of": story.duplicate_of})
+                    print_json(json.loads(a.model_dump_json(by_alias=True)))
                     ok += 1
                 else:
                     console.print(f"[red]rejected[/red] line {line_no}: {o.error}")

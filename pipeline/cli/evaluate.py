@@ -37,6 +37,11 @@ def register(app: typer.Typer) -> None:
                 c = ls["countries"]
                 out.print(f"{lang:10}{ls['articles']:>10}{ls['language_accuracy']:>10.3f}{c['precision']:>13.3f}"
                           f"{c['recall']:>7.3f}")
+        st = r.get("stories")
+        if st:
+            out.print(f"stories: {st['stories']} generated with {st['articles']} articles (1-8 rewrites each): pairwise "
+                      f"precision {st['pairwise_precision']:.3f}, recall {st['pairwise_recall']:.3f}, "
+                      f"{st['ms_per_article']:.2f} ms per article ({st['share_of_enrichment']:.1%} of enrichment)")
         t = r["toponyms"]
         if t["gold"]:
             out.print(f"toponyms: {t['gold']} gold, found {t['found']:.3f}, country right {t['country_accuracy']:.3f}")

@@ -30,6 +30,8 @@ def add(
     spike: float = typer.Option(None, "--spike", metavar="FACTOR", help="alert when a --window has FACTOR times "
                                 "the mean of the previous --baseline windows (and at least --min-count)"),
     window: str = typer.Option(None, "--window", help="the spike window: 10m, 1h"),
+    once_per_story: bool = typer.Option(False, "--once-per-story", help="fire (or count) once per story: "
+                                        "near-duplicates of an article already alerted on stay silent"),
     baseline: int = typer.Option(6, "--baseline", help="spike: how many previous windows make the mean"),
     min_count: int = typer.Option(3, "--min-count", help="spike: the least count that can fire"),
 ) -> None:
@@ -52,7 +54,7 @@ def add(
                         "baseline_windows": baseline, "min_count": min_count}
         rule = AlertRule(name=name, query=query, countries=country, regions=region,
                          throttle_s=parse_duration(throttle) if throttle else None,
-                         webhooks=webhook, files=file, emails=email, **counting)
+                         webhooks=webhook, files=file, emails=email, once_per_story=once_per_story, **counting)
         compile_rule(rule)
         for f in rule.files:
             check_file(f, s)

@@ -1,4 +1,4 @@
-"""`newswatch search QUERY [--country CC] [--region NAME] [--since ISO-DATE] [--limit N] [--json]`."""
+"""`newswatch search QUERY [--country CC] [--region NAME] [--since ISO-DATE] [--limit N] [--collapse] [--json]`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
         since: str = typer.Option(None, "--since", help="ISO date: published on or after"),
         limit: int = typer.Option(10, "--limit", min=0, max=10_000),
         json_: bool = typer.Option(False, "--json", help="print JSON for scripts"),
+        collapse: bool = typer.Option(False, "--collapse", help="one hit per story (near-duplicates folded)"),
     ) -> None:
         """Ranked articles with highlights, and the top countries, regions and organisations."""
         from pipeline.query.search import build_query, parse_response
@@ -35,7 +36,8 @@ def register(app: typer.Typer) -> None:
 
         s = settings()
         try:
-            body = build_query(query, country=country, region=region, since=_since(since), limit=limit)
+            body = build_query(query, country=country, region=region, since=_since(since), limit=limit,
+                               collapse=collapse)
         except QuerySyntaxError as exc:
             console.print(f"[red]query error:[/red] {safe(str(exc))}")
             raise typer.Exit(2) from exc
@@ -43,13 +45,16 @@ def register(app: typer.Typer) -> None:
         if json_:
             print_json(result.model_dump(mode="json"))
             return
-        out.print(f"[bold]{result.total}[/bold] article(s) match {safe(query)!r}")
+        stories = f" in {result.stories} stor{'y' if result.stories == 1 else 'ies'}" if result.stories is not None else ""
+        out.print(f"[bold]{result.total}[/bold] article(s){stories} match {safe(query)!r}")
         for i, h in enumerate(result.hits, 1):
             out.print(f"\n[bold cyan]{i}. {safe(h.title)}[/bold cyan]  [dim]{safe(h.id)} score {h.score or 0:.2f}[/dim]")
             if h.url:
                 out.print(f"   [blue]{safe(h.url)}[/blue]")
             if h.published_at:
                 out.print(f"   published {h.published_at}")
+            if h.story_articles and h.story_articles > 1:
+                out.print(f"   and {h.story_articles - 1} more article(s) of this story (search without --collapse)")
             out.print(f"   countries: {', '.join(h.countries) or '-'}   regions: {', '.join(h.regions) or '-'}")
             out.print(f"   organisations: {safe(', '.join(h.organizations[:8])) or '-'}")
             fragments = [f for f in h.highlights if f.replace("<em>", "").replace("</em>", "") != h.title]

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pipeline.enrich import canonical, salience
+from pipeline.enrich import canonical, salience, stories
 from pipeline.enrich.gazetteer import Gazetteer
 from pipeline.enrich.multilingual import names_for
 from pipeline.enrich.ner import NER_LANGUAGES, Mention
@@ -68,6 +68,7 @@ class Enricher:
         cleaned = [(n, m) for n, m in cleaned if n and any(ch.isalpha() for ch in n)]
         found = self.places.candidates(text, cleaned, mentions, scan=language in NER_LANGUAGES)
         places, dateline_code = self.places.resolve(found, dateline=find_dateline(text, title_end), title_end=title_end)
+        sk = stories.sketch(raw.body)
         ends = {m.start: m.end for _, _, m in found.mentions}
         actors = {p.country for p in places if p.kind == "demonym" and p.country and p.start in ends
                   and names_state_actor(text, ends[p.start])}
@@ -97,6 +98,10 @@ class Enricher:
             regions=self._regions(countries, places),
             places=place_models,
             enrichment_version=ENRICHMENT_VERSION,
+            # a story of its own until a stage that remembers other articles says otherwise (stories.StoryIndex)
+            story_id=raw.id or None,
+            story_bands=sk.bands if sk else [],
+            story_sketch=sk.encode() if sk else None,
         )
         return Analysis(article, resolved, text)
 

@@ -70,6 +70,7 @@ class Report:
     examples: dict[str, list[str]] = field(default_factory=dict)
     # per gold language (the detected one when the file has none): articles, detected right, countries
     languages: dict[str, LanguageScore] = field(default_factory=dict)
+    stories: dict[str, Any] | None = None  # clustering on a set generated from these bodies (measure/stories)
 
     def note(self, kind: str, example: str) -> None:
         self.errors[kind] += 1
@@ -92,6 +93,7 @@ class Report:
                 if self.toponyms_with_country else None,
             },
             "languages": {lang: ls.as_dict() for lang, ls in sorted(self.languages.items())},
+            "stories": self.stories,
             "errors": dict(self.errors.most_common()),
             "examples": self.examples,
         }
@@ -106,6 +108,7 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
     t0 = time.perf_counter()
     analysed = analyse_articles(raws)
     report = Report(articles=len(records), seconds=time.perf_counter() - t0)
+    report.stories = story_clustering(raws, report.seconds / max(1, len(raws)))
     for rec, raw, (an, ms) in zip(records, raws, analysed, strict=True):
         base = baseline_countries(ms)
         report.baseline.add(base, {c for c in rec.get("gold_countries") or [] if c})
@@ -147,6 +150,23 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
                     report.note("toponym_wrong_country", f"{rid}: {t['name']!r} -> {hit.country} ({hit.kind} "
                                 f"{hit.name!r}), gold {t['country']}")
     return report
+
+
+MIN_STORY_SEEDS = 50
+
+
+def story_clustering(raws: list[RawArticle], enrich_s_per_article: float) -> dict[str, Any] | None:
+    """Pairwise precision / recall of story ids on up to 200 stories of 1-8 rewrites generated from these
+    bodies, and the cost against enrichment's; None for a file too small to make a fair set."""
+    from pipeline.measure.stories import generate, score
+
+    seeds = [(r.title, r.body) for r in raws if len(r.body.split()) >= 60]
+    if len(seeds) < MIN_STORY_SEEDS:
+        return None
+    result = score(generate(seeds)).as_dict()
+    result["share_of_enrichment"] = round(result["ms_per_article"] / 1000 / enrich_s_per_article, 4) \
+        if enrich_s_per_article else None
+    return result
 
 
 def baseline_countries(ms: list[Any]) -> set[str]:

@@ -20,6 +20,7 @@ def build_query(
     since: datetime | None = None,
     limit: int = 10,
     facet_size: int = 10,
+    collapse: bool = False,
 ) -> dict[str, Any]:
     """The request body for QUERY in the query language (raises QuerySyntaxError)."""
     from pipeline.query import parse
@@ -46,7 +47,7 @@ def build_query(
             {"bool": {"must_not": {"exists": {"field": "published_at"}},
                       "filter": {"range": {"@timestamp": {"gte": iso}}}}},
         ], "minimum_should_match": 1}})
-    return {
+    body: dict[str, Any] = {
         "query": {"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
         "size": limit,
         "track_total_hits": True,
@@ -61,6 +62,11 @@ def build_query(
         },
         "aggs": {name: {"terms": {"field": field, "size": facet_size}} for name, field in FACETS.items()},
     }
+    body["_source"].append("story_id")
+    if collapse:  # one hit per story: its best-scoring article, with how many of the story's articles match
+        body["collapse"] = {"field": "story_id", "inner_hits": {"name": "story", "size": 0}}
+        body["aggs"]["stories"] = {"cardinality": {"field": "story_id"}}
+    return body
 
 
 def _scoring(node: Any) -> list[dict[str, Any]]:
@@ -93,10 +99,21 @@ def parse_response(resp: dict[str, Any]) -> SearchResult:
             regions=src.get("regions", []),
             organizations=src.get("organizations", []),
             highlights=[*hl.get("title", []), *hl.get("body", [])],
+            story_id=src.get("story_id"),
+            story_articles=_inner_total(h),
         ))
     total = resp.get("hits", {}).get("total", {})
     facets = {
         name: [(b["key"], b["doc_count"]) for b in resp.get("aggregations", {}).get(name, {}).get("buckets", [])]
         for name in FACETS
     }
-    return SearchResult(total=total.get("value", 0) if isinstance(total, dict) else int(total), hits=hits, facets=facets)
+    stories = resp.get("aggregations", {}).get("stories", {}).get("value")
+    return SearchResult(total=total.get("value", 0) if isinstance(total, dict) else int(total), hits=hits, facets=facets,
+                        stories=stories)
+
+
+def _inner_total(hit: dict[str, Any]) -> int | None:
+    total = hit.get("inner_hits", {}).get("story", {}).get("hits", {}).get("total")
+    if total is None:
+        return None
+    return int(total.get("value", 0)) if isinstance(total, dict) else int(total)

@@ -3,6 +3,8 @@
 - frequency: at least `min_count` matches within `window_s`. The state is the times of the last
   `min_count` hits; when the oldest of them is within the window, the rule fires and the count starts
   again (the next alert needs `min_count` new matches).
+- once_per_story (with any kind): an article whose story the rule already fired on or counted is skipped;
+  a plain match rule with it fires for the first matching article of each story.
 - spike: this window's matches against the mean of the previous `baseline_windows` windows. It fires
   once per window, when the current count is at least `min_count` and at least `spike_factor` times that
   mean (a mean of 0 counts as 1, so a rule's first busy window after silence can fire).
@@ -21,6 +23,7 @@ from typing import Any
 from schemas.alerts import AlertEvent, AlertRule
 
 SEEN = 512  # article ids remembered per rule, to count a replayed match once
+STORIES = 4096  # stories remembered per rule with once_per_story: a story this many stories old may fire again
 
 
 def step(rule: AlertRule, state: dict[str, Any] | None, hit: AlertEvent) -> tuple[dict[str, Any], AlertEvent | None]:
@@ -30,6 +33,13 @@ def step(rule: AlertRule, state: dict[str, Any] | None, hit: AlertEvent) -> tupl
     if hit.article_id in seen:
         return state, None  # a replay after a restart: already counted
     state["seen"] = [*seen, hit.article_id][-SEEN:]
+    if rule.once_per_story and hit.story_id:
+        stories = [str(x) for x in state.get("stories", [])]
+        if hit.story_id in stories:
+            return state, None  # a near-duplicate of an article this rule already fired on (or counted)
+        state["stories"] = [*stories, hit.story_id][-STORIES:]
+    if rule.kind == "match":
+        return state, hit  # once per story: the story's first matching article alerts
     ts = hit.fired_at.timestamp()
     if rule.kind == "frequency":
         return _frequency(rule, state, hit, ts)

@@ -8,6 +8,7 @@ from typing import Any
 
 import faust
 
+from pipeline.clients.elasticsearch import make_es
 from pipeline.clients.kafka import faust_credentials
 from pipeline.observe import logs, metrics
 from pipeline.query.rules import RuleSet
@@ -16,6 +17,7 @@ from pipeline.settings import Settings
 from pipeline.worker.pool import EnrichPool
 from pipeline.worker.consumer import ContiguousConsumer
 from pipeline.worker.stalls import StallWatch
+from pipeline.worker.stories import StoryDesk
 from pipeline.worker.rules_follower import follow_rules
 from schemas import DeadLetter
 from schemas.alerts import AlertEvent
@@ -53,6 +55,7 @@ def create_app(s: Settings) -> faust.App:
     dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
     # One pool for every enrichment actor; its processes start on first use (warm-up below).
     pool = EnrichPool(s.enrich_processes, s.max_article_bytes, s.enrich_timeout_s)
+    desk = StoryDesk(s, make_es(s, timeout=10.0))  # near-duplicates: one story_id per event
 
     @app.task
     async def start_metrics() -> None:
@@ -96,7 +99,7 @@ def create_app(s: Settings) -> faust.App:
         async for events in stream.take_events(s.enrich_batch_size * pool.size, within=s.enrich_batch_window):
             payloads = [e.message.value or b"" for e in events]
             with metrics.ENRICH_SECONDS.time():
-                results = await pool.enrich(payloads)
+                results = await desk.assign(await pool.enrich(payloads))
             pending = []
             ok = 0
             for ev, (article_id, doc, reason) in zip(events, results, strict=True):
@@ -149,7 +152,7 @@ def create_app(s: Settings) -> faust.App:
                     continue
                 for alert in fired:
                     rule = rules.rules.get(alert.rule)
-                    if rule is not None and rule.kind != "match":  # counted by its owner, below
+                    if rule is not None and (rule.kind != "match" or rule.once_per_story):  # decided by its owner, below
                         pending.append(await hits_topic.send(key=alert.rule.encode(), value=alert.model_dump_json().encode(),
                                                              timestamp=ev.message.timestamp, force=True))
                         continue
@@ -176,7 +179,7 @@ def create_app(s: Settings) -> faust.App:
                 log.warning("not a rule hit %s[%d]@%d: %s", ev.message.topic, ev.message.partition, ev.message.offset, exc)
                 continue
             rule = rules.rules.get(hit.rule)
-            if rule is None or rule.kind == "match":
+            if rule is None or (rule.kind == "match" and not rule.once_per_story):
                 continue  # removed, or changed back to a plain rule, since the match
             state, alert = window_step(rule, windows[hit.rule], hit)
             windows[hit.rule] = state
@@ -184,7 +187,10 @@ def create_app(s: Settings) -> faust.App:
                 metrics.ALERTS_FIRED.labels(rule.kind).inc()
                 await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
                                         timestamp=ev.message.timestamp, force=True)
-                log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)
+                if rule.kind == "match":
+                    log.info("rule %s fired, once for story %s", rule.name, alert.story_id)
+                else:
+                    log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)
 
     @app.on_before_shutdown.connect
     async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit

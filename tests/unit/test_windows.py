@@ -57,3 +57,22 @@ def test_a_replayed_match_counts_once() -> None:
     assert again is None and len(state["times"]) == 2
     state, fired = step(rule, state, _hit(3, 2))
     assert fired is not None and fired.article_id == "a3"
+
+
+def test_once_per_story_fires_for_a_storys_first_match_only() -> None:
+    rule = AlertRule(name="r", query="x", once_per_story=True)
+    state: dict | None = None
+    fired = []
+    for n, story in enumerate(["s1", "s1", "s2", "s1", "s2", "s3"]):
+        state, alert = step(rule, state, _hit(n, n).model_copy(update={"story_id": story}))
+        fired.append(alert.article_id if alert else None)
+    assert fired == ["a0", None, "a2", None, None, "a5"]
+
+
+def test_once_per_story_counts_stories_not_copies() -> None:
+    rule = AlertRule(name="r", query="x", kind="frequency", min_count=2, window_s=60, once_per_story=True)
+    state, alert = step(rule, None, _hit(0, 0).model_copy(update={"story_id": "s1"}))
+    state, alert = step(rule, state, _hit(1, 1).model_copy(update={"story_id": "s1"}))
+    assert alert is None  # one story twice is one
+    state, alert = step(rule, state, _hit(2, 2).model_copy(update={"story_id": "s2"}))
+    assert alert is not None and alert.count == 2

@@ -1,0 +1,132 @@
+"""One story per event: near-duplicates share a story id, other articles do not, and it costs little."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.enrich.stories import THRESHOLD, Member, Sketch, StoryIndex, sketch
+from pipeline.measure.stories import generate, rewrite, score
+from pipeline.query.search import build_query, parse_response
+from pipeline.settings import Settings
+from pipeline.worker.stories import StoryDesk
+
+DEV_SET = Path(__file__).parents[2].parent / "shared" / "eval" / "geovirus.jsonl"
+BODY = ("The health ministry said on Tuesday that 42 new cases of the virus were confirmed in the capital. "
+        "Officials urged residents to avoid crowded places and to wash their hands often. Schools in three "
+        "districts will stay closed until the end of the month, the ministry said. Hospitals have added beds "
+        "and the army has set up a field clinic near the main market. Neighbouring countries tightened checks "
+        "at border crossings. The World Health Organization sent a team of experts to help trace contacts.")
+OTHER = ("Heavy rain flooded low-lying parts of the port city overnight, cutting power to thousands of homes. "
+         "Rescue teams used boats to reach families stranded on rooftops, and the airport suspended flights. "
+         "Forecasters expect more storms later in the week, and the mayor asked people to stay indoors.")
+
+
+def test_a_rewrite_is_the_same_story_and_another_article_is_not() -> None:
+    rng = random.Random(3)
+    _, copy = rewrite("Virus cases rise", BODY, rng)
+    a, b, c = sketch(BODY), sketch(copy), sketch(OTHER)
+    assert a is not None and b is not None and c is not None
+    assert a.similarity(b) >= THRESHOLD > a.similarity(c)
+    assert sketch("Too short to compare.") is None
+    assert Sketch.decode(a.encode()) == a
+    assert Sketch.decode("not base64!") is None
+
+
+def test_the_first_article_names_the_story_and_a_repeat_gets_the_same_answer() -> None:
+    idx = StoryIndex()
+    _, copy = rewrite("t", BODY, random.Random(1))
+    first = idx.assign("a", sketch(BODY), now=0)
+    second = idx.assign("b", sketch(copy), now=1)
+    other = idx.assign("c", sketch(OTHER), now=2)
+    assert (first.story_id, first.duplicate_of) == ("a", None)
+    assert (second.story_id, second.duplicate_of) == ("a", "a")
+    assert other.story_id == "c"
+    assert idx.assign("b", sketch(copy), now=3) == second  # redelivered: same story
+    assert idx.assign("z", None, now=4).story_id == "z"  # no text to compare: a story of its own
+
+
+def test_stories_seen_elsewhere_and_recorded_ones_win() -> None:
+    idx = StoryIndex()
+    remote = Member("r1", "story-r", sketch(BODY), 0.0)  # type: ignore[arg-type]
+    s = idx.assign("new", sketch(BODY), elsewhere=[remote])
+    assert (s.story_id, s.duplicate_of) == ("story-r", "story-r")
+    from pipeline.enrich.stories import Story
+
+    kept = idx.assign("old", sketch(OTHER), known=Story("story-x", "x1"))
+    assert kept == Story("story-x", "x1")
+
+
+def test_the_index_forgets_the_oldest_past_its_bounds() -> None:
+    idx = StoryIndex(max_articles=2, window_s=100)
+    idx.assign("a", sketch(BODY), now=0)
+    idx.assign("b", sketch(OTHER), now=1)
+    idx.assign("c", sketch(BODY + " More."), now=2)  # joins a's story, then a is forgotten (3 > 2)
+    assert len(idx) == 2 and idx.get("a") is None
+    idx.assign("d", sketch(OTHER + " Again."), now=500)  # b and c are past the window
+    assert idx.get("b") is None and idx.get("c") is None
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="the open development set (../shared/eval) is not beside the repo")
+def test_generated_stories_cluster_with_the_required_precision_and_recall() -> None:
+    records = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    seeds = [(r.get("title") or "", r["body"]) for r in records if len(r["body"].split()) >= 60]
+    result = score(generate(seeds, stories=200))
+    assert result.stories == 200
+    assert result.precision >= 0.95 and result.recall >= 0.9, result
+
+
+def test_search_collapse_asks_for_one_hit_per_story() -> None:
+    body = build_query("virus", collapse=True)
+    assert body["collapse"]["field"] == "story_id" and "stories" in body["aggs"]
+    assert "collapse" not in build_query("virus")
+    resp = {"hits": {"total": {"value": 5}, "hits": [{"_id": "a", "_score": 1.0, "_source": {"title": "t", "story_id": "a"},
+                                                      "inner_hits": {"story": {"hits": {"total": {"value": 4}}}}}]},
+            "aggregations": {"stories": {"value": 2}}}
+    r = parse_response(resp)
+    assert r.stories == 2 and r.hits[0].story_articles == 4 and r.hits[0].story_id == "a"
+
+
+class _FakeES:
+    def __init__(self, hits: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
+        self.hits, self.fail, self.queries = hits or [], fail, []
+
+    def search(self, **kw: Any) -> dict[str, Any]:
+        self.queries.append(kw)
+        if self.fail:
+            raise ConnectionError("connection refused")
+        return {"hits": {"hits": [{"_source": h} for h in self.hits]}}
+
+
+def _doc(aid: str, body: str) -> bytes:
+    sk = sketch(body)
+    assert sk is not None
+    return json.dumps({"id": aid, "story_id": aid, "story_bands": sk.bands, "story_sketch": sk.encode()}).encode()
+
+
+def test_the_worker_desk_joins_stories_indexed_elsewhere_and_keeps_recorded_ones() -> None:
+    sk = sketch(BODY)
+    assert sk is not None
+    es = _FakeES([{"id": "elsewhere", "story_id": "st-1", "story_sketch": sk.encode()},
+                  {"id": "again", "story_id": "st-9", "duplicate_of": "st-9"}])
+    desk = StoryDesk(Settings(), es)
+    out = asyncio.run(desk.assign([("new", _doc("new", BODY), None), ("again", _doc("again", OTHER), None),
+                                   (None, None, "bad record")]))
+    docs = [json.loads(d) if d else None for _, d, _ in out]
+    assert (docs[0]["story_id"], docs[0]["duplicate_of"]) == ("st-1", "st-1")
+    assert (docs[1]["story_id"], docs[1]["duplicate_of"]) == ("st-9", "st-9")  # a redelivery keeps its story
+    assert out[2] == (None, None, "bad record")
+    assert es.queries and "story_bands" in json.dumps(es.queries[0]["query"])
+
+
+def test_the_worker_desk_decides_from_memory_when_elasticsearch_is_away() -> None:
+    desk = StoryDesk(Settings(), _FakeES(fail=True))
+    _, copy = rewrite("t", BODY, random.Random(2))
+    out = asyncio.run(desk.assign([("a", _doc("a", BODY), None), ("b", _doc("b", copy), None)]))
+    docs = [json.loads(d) for _, d, _ in out if d]
+    assert [d["story_id"] for d in docs] == ["a", "a"] and docs[1]["duplicate_of"] == "a"
