@@ -42,14 +42,16 @@ def analyse_articles(raws: list[RawArticle]) -> list[tuple[Analysis, list[Mentio
     """Each article's language from its text, NER where a model reads that language, then the enricher;
     with the NER mentions, which the evaluation's baseline reads."""
     from pipeline.enrich.language import detect
-    from pipeline.enrich.ner import NER_LANGUAGES, mentions
+    from pipeline.enrich.ner import mentions, reader
     from pipeline.enrich.text import compose
 
     e = enricher()
     texts = [compose(r)[0] for r in raws]
     raws = [r.model_copy(update={"language": detect(t, r.language)}) for r, t in zip(raws, texts, strict=True)]
-    read = [i for i, r in enumerate(raws) if r.language in NER_LANGUAGES]
-    ner = dict(zip(read, mentions([texts[i] for i in read]), strict=True))
+    ner: dict[int, list[Mention]] = {}
+    for lang in {reader(r.language or "en") for r in raws} - {None}:
+        read = [i for i, r in enumerate(raws) if reader(r.language or "en") == lang]
+        ner.update(zip(read, mentions([texts[i] for i in read], lang=lang or "en"), strict=True))
     return [(e.analyse(r, ner.get(i, [])), ner.get(i, [])) for i, r in enumerate(raws)]
 
 

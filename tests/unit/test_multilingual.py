@@ -63,3 +63,11 @@ def test_the_multilingual_set_language_right_and_countries_recall() -> None:
         assert score["language_accuracy"] == 1.0, lang
         assert score["countries"]["recall"] >= 0.9, (lang, score)
     assert report["countries"]["precision"] >= 0.9
+
+
+def test_french_articles_get_people_and_organisations_from_the_french_model() -> None:
+    art = enrich_articles([RawArticle(title="Visite officielle", body="Emmanuel Macron a reçu le président du "
+                                      "Sénégal à Paris. La Banque mondiale a salué l'accord signé en Allemagne.")])[0]
+    assert art.language == "fr"
+    assert art.persons == ["Emmanuel Macron"] and "Banque mondiale" in art.organizations
+    assert set(art.countries) == {"SN", "FR", "DE"}  # places by their French names: "Allemagne" is Germany
