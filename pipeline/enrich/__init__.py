@@ -32,10 +32,12 @@ def warm_up() -> None:
     """Load the model and the gazetteer (seconds) before the first article, not during it."""
     from pipeline.enrich.language import detector
     from pipeline.enrich.ner import model
+    from pipeline.enrich.stories import sketch
 
     model()
     enricher()
     detector()
+    sketch("warm up the minhash permutations and their imports " * 3)  # about a second, once
 
 
 def analyse_articles(raws: list[RawArticle]) -> list[tuple[Analysis, list[Mention]]]:
