@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lingua import LanguageDetector
 
-SAMPLE_CHARS = 2_000  # title and lead say which language an article is in; the rest only costs time
+SAMPLE_CHARS = 400  # title and lead say which language an article is in; more costs time (5 ms at 2,000)
 MIN_CONFIDENCE = 0.5
 MIN_LETTERS = 12  # below this (a bare headline, "OK"), the producer's word stands
 # Under this many letters trigram statistics mislead ("Floods in Dhaka" reads as Estonian, "Merkel visits
