@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     enrich_processes: int = Field(0, ge=0)  # 0: one per core
     enrich_batch_size: int = Field(32, ge=1)
     enrich_batch_window: float = Field(0.05, gt=0)  # seconds a batch waits to fill: latency at low rates
-    stall_reseek_s: float = Field(60.0, ge=5)  # records waiting behind a commit this still: read them again
+    stall_reseek_s: float = Field(30.0, ge=5)  # records waiting behind a commit this still: read them again
     story_window_days: int = Field(7, ge=1, le=365)  # a near-duplicate this much later starts a story of its own
     enrich_timeout_s: float = Field(60.0, gt=0)  # per article: over it, the article is dead-lettered
 

@@ -64,13 +64,14 @@ def create_app(s: Settings) -> faust.App:
         metrics.export_lag(s, s.worker_group, [s.topic_raw, s.topic_enriched, s.topic_rule_hits])
 
     stall_watch = StallWatch(s.stall_reseek_s)
+    pool_ready = asyncio.Event()
 
     @app.timer(interval=max(1.0, s.stall_reseek_s / 4))
     async def watch_stalls() -> None:
         from pipeline.clients.kafka import group_positions
 
-        if app.rebalancing:
-            return
+        if app.rebalancing or not pool_ready.is_set():
+            return  # a rebalance seeks itself; before the pool is warm nothing can move (no false stall)
         assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == s.topic_raw}
         if not assigned:
             return
@@ -90,6 +91,7 @@ def create_app(s: Settings) -> faust.App:
     @app.task
     async def start_pool() -> None:
         await pool.warm()
+        pool_ready.set()
         log.info("enrichment pool ready: %d process(es)", pool.size)
 
     # One actor: its batch is shared out among the pool's processes. Actors side by side would let Faust

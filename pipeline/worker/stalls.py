@@ -3,7 +3,8 @@
 `ContiguousConsumer` re-reads records Faust skipped; a record handed to a stream and then cleared from
 its queue without a seek back would still hold the partition's commit (nothing after an unacknowledged
 record is committed). The worker's timer reads such a partition again from its committed offset after
-`stall_reseek_s`: a lost hand-over costs a minute, never the articles.
+`stall_reseek_s` (30 s; not while the enrichment pool warms up): a lost hand-over costs half a minute, never
+the articles.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 class StallWatch:
     """Partitions whose committed offset has not moved for `after_s` while records wait behind it."""
 
-    def __init__(self, after_s: float = 60.0) -> None:
+    def __init__(self, after_s: float = 30.0) -> None:
         self.after_s = after_s
         self._since: dict[int, tuple[int, float]] = {}  # partition -> (committed offset, first seen there)
 
