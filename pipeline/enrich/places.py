@@ -65,7 +65,8 @@ class Spans:
 
 def _context_bonus(context: Counter[str], code: str) -> float:
     n = context[code]
-    return (1.0 + 0.25 * min(n, 4)) * min(n, 1.0) if n else 0.0  # a demonym alone (0.5) is half a name  # "a Canadian doctor" once in passing does not make the article mention Canada
+    # a demonym alone (0.5) is half a name: "a Canadian doctor" in passing does not make the article Canada's
+    return (1.0 + 0.25 * min(n, 4)) * min(n, 1.0) if n else 0.0
 
 
 @dataclass
@@ -207,20 +208,21 @@ class PlaceResolver:
                 out.append((a.country, a.code))
         return out
 
-    def _qualifier_place(self, dl: Dateline, start: int) -> PlaceMatch | None:
+    def _qualifier_place(self, dl: Dateline, options: list[tuple[str, str | None]], start: int) -> PlaceMatch | None:
         """The qualifier's own mention ("Ore." read by NER as "Ore"): the area or country it stands for."""
-        options = self.dateline_options(dl.qualifier) if dl.qualifier else []
         if not options:
             return None
         country, iso = options[0]
         a = self._admin_by_code(iso) if iso else None
         return self._admin_place(a, start) if a else self._country_place(dl.qualifier or country, country, start)
 
-    def resolve_dateline(self, dl: Dateline, context: Counter[str]) -> tuple[PlaceMatch | None, str | None, str | None]:
-        """The dateline's city, its country and admin1. An explicit qualifier beats population: "SAN MATEO,
-        Calif." is California's, "BIRMINGHAM, Ala." Alabama's; a city the gazetteer lacks still gives the
-        qualifier's country ("Scarborough, Ontario": Canada)."""
-        options = self.dateline_options(dl.qualifier) if dl.qualifier else []
+    def resolve_dateline(self, dl: Dateline, context: Counter[str], options: list[tuple[str, str | None]] | None = None
+                         ) -> tuple[PlaceMatch | None, str | None, str | None]:
+        """The dateline's city, its country and admin1, given what its qualifier can mean (`dateline_options`).
+        An explicit qualifier beats population: "SAN MATEO, Calif." is California's, "BIRMINGHAM, Ala."
+        Alabama's; a city the gazetteer lacks still gives the qualifier's country ("Scarborough, Ontario")."""
+        if options is None:
+            options = self.dateline_options(dl.qualifier) if dl.qualifier else []
         if not options:
             p = (self.resolve_unambiguous(dl.city, "GPE", dl.start)
                  or self.resolve_in_context(dl.city, "GPE", dl.start, context))
@@ -254,8 +256,9 @@ class PlaceResolver:
                 context[p.country] += 0.5 if p.kind == "demonym" else 1  # type: ignore[assignment]
         dateline_code: str | None = None
         dateline_place: PlaceMatch | None = None
+        options = self.dateline_options(dateline.qualifier) if dateline and dateline.qualifier else []
         if dateline:
-            dateline_place, dateline_code, admin1 = self.resolve_dateline(dateline, context)
+            dateline_place, dateline_code, admin1 = self.resolve_dateline(dateline, context, options)
             if dateline_code:
                 context[dateline_code] += 2
                 if admin1:
@@ -270,7 +273,7 @@ class PlaceResolver:
                 p = replace(dateline_place, start=m.start) if dateline_place else None
                 dateline_seen = True
             elif qualified and dateline and dateline.qualifier_start <= m.start < dateline.qualifier_end:
-                p = self._qualifier_place(dateline, m.start)
+                p = self._qualifier_place(dateline, options, m.start)
             else:
                 p = self.resolve_in_context(name, label, m.start, context)
             if p:

@@ -29,7 +29,7 @@ ambassadors embassy embassies troops forces soldiers army armies navy military m
 governments authorities president presidents premier minister ministers ministry ministries leader leaders
 leadership counterpart counterparts regime lawmakers parliament legislators police commander commanders
 officers warplanes warships jets spokesman spokeswoman spokesperson regulators prosecutors intelligence
-state-media side sides counterparts coastguard coast
+state-media side sides coastguard coast
 """.split())
 _ACTOR_SKIP = frozenset("and or , senior top high-ranking high-level foreign defence defense prime".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|,")
