@@ -55,7 +55,9 @@ class StoryDesk:
         assert self.es is not None
         ids = [d["id"] for _, d, _ in docs]
         bands = sorted({b for _, d, _ in docs for b in d.get("story_bands") or []})
-        should: list[dict[str, Any]] = [{"ids": {"values": ids}}]
+        # the batch's own ids score (the band filter does not), so they come first and the MAX_REMOTE cap on
+        # band candidates can never cut a recorded story: a redelivered article keeps its story
+        should: list[dict[str, Any]] = [{"constant_score": {"filter": {"ids": {"values": ids}}, "boost": 1.0}}]
         if bands:
             should.append({"bool": {"filter": [
                 {"terms": {"story_bands": bands}},
@@ -63,7 +65,7 @@ class StoryDesk:
             ]}})
         res = self.es.search(index=self.s.es_alias, size=MAX_REMOTE, query={"bool": {"should": should}},
                              source=["id", "story_id", "duplicate_of", "story_sketch"],
-                             sort=[{"@timestamp": "asc"}], ignore_unavailable=True, allow_no_indices=True)
+                             sort=["_score", {"@timestamp": "asc"}], ignore_unavailable=True, allow_no_indices=True)
         known: dict[str, Story] = {}
         elsewhere: list[Member] = []
         wanted = set(ids)
