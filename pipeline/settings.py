@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     es_alerts_alias: str = "news-alerts"
     es_alerts_index: str = "news-alerts-v1"
 
+    # --- Kibana (`newswatch kibana import`; credentials as for Elasticsearch: an API key, else user and password)
+    kibana_url: str = "http://127.0.0.1:5601"
+    kibana_username: str | None = None
+    kibana_password: SecretStr | None = None
+    kibana_api_key: SecretStr | None = None
+    kibana_ca_certs: str | None = None
+    kibana_timeout_s: float = Field(60.0, gt=0)  # an import of a few hundred objects takes seconds
+
     # --- Validation and enrichment -------------------------------------------------------------------
     max_article_bytes: int = Field(2_000_000, ge=1)
     enrich_processes: int = Field(0, ge=0)  # 0: one per core

@@ -1,0 +1,1 @@
+"""Kibana saved objects: the generator (`saved_objects`) and its output, `saved-objects.ndjson`."""
