@@ -225,12 +225,13 @@ def _date_histogram(view: str, label: str) -> dict[str, Any]:
             "params": {"interval": "auto", "includeEmptyRows": True, "dropPartials": False}, "customLabel": True}
 
 
-def _terms(view: str, field: str, label: str, size: int, *, other: bool = False) -> dict[str, Any]:
+def _terms(view: str, field: str, label: str, size: int, *, other: bool = False,
+           include: Sequence[str] = ()) -> dict[str, Any]:
     return {"label": label, "dataType": "string", "operationType": "terms", "sourceField": _field(view, field, "keyword"),
             "isBucketed": True, "scale": "ordinal", "customLabel": True,
             "params": {"size": size, "orderBy": {"type": "column", "columnId": _COUNT}, "orderDirection": "desc",
                        "otherBucket": other, "missingBucket": False, "parentFormat": {"id": "terms"},
-                       "include": [], "exclude": [], "includeIsRegex": False, "excludeIsRegex": False}}
+                       "include": list(include), "exclude": [], "includeIsRegex": False, "excludeIsRegex": False}}
 
 
 def _last_value(view: str, field: str, label: str) -> dict[str, Any]:
@@ -267,8 +268,10 @@ def _lens(id_: str, view: str, title: str, vis_type: str, columns: dict[str, dic
                  _view_ref(view, f"indexpattern-datasource-layer-{layer}")])
 
 
-def _over_time(id_: str, view: str, title: str, split: str, split_label: str, y_label: str) -> dict[str, Any]:
-    columns = {"x": _date_histogram(view, "Time"), "split": _terms(view, split, split_label, 10, other=True),
+def _over_time(id_: str, view: str, title: str, split: str, split_label: str, y_label: str,
+               include: Sequence[str] = ()) -> dict[str, Any]:
+    columns = {"x": _date_histogram(view, "Time"),
+               "split": _terms(view, split, split_label, 10, other=not include, include=include),
                _COUNT: _count(y_label)}
     vis = {**_axes(), "legend": {"isVisible": True, "position": "right"}, "preferredSeriesType": "bar_stacked",
            "layers": [{"layerType": "data", "seriesType": "bar_stacked", "xAccessor": "x", "splitAccessor": "split",
@@ -294,8 +297,9 @@ def _stories() -> dict[str, Any]:
 
 def charts() -> list[dict[str, Any]]:
     return [
+        # the five M49 regions only: an article also carries its sub-regions, which would count it twice
         _over_time("newswatch-lens-articles-by-region", ARTICLES_VIEW, "Articles over time by region", "regions",
-                   "Region", "Articles"),
+                   "Region", "Articles", include=top_regions()),
         _top("newswatch-lens-focus-countries", "focus_countries", "Top focus countries", "Focus country"),
         _top("newswatch-lens-persons", "persons", "Top persons", "Person"),
         _top("newswatch-lens-organizations", "organizations", "Top organisations", "Organisation"),

@@ -21,7 +21,10 @@ def _objects(with_rules: bool) -> list[dict[str, Any]]:
     if with_rules:
         from pipeline.clients.rules_store import load_rules
 
-        rules = list(load_rules(s).values())
+        bad: dict[str, str] = {}
+        rules = list(load_rules(s, bad=bad).values())
+        for name, why in bad.items():
+            console.print(f"[yellow]rule {safe(name)} left out (not a usable rule):[/yellow] {safe(why)}")
     refused: dict[str, str] = {}
     objects = build(articles=s.es_alias, alerts=s.es_alerts_alias, rules=rules, refused=refused)
     for name, why in refused.items():
@@ -50,7 +53,8 @@ def export(
 
 @app.command("import")
 def import_(
-    url: str = typer.Option(None, "--url", help="Kibana's base URL (default: NEWSWATCH_KIBANA_URL)"),
+    url: str = typer.Option(None, "--url", help="Kibana's base URL, with /s/SPACE for a space (default: "
+                            "NEWSWATCH_KIBANA_URL)"),
     file: Path = typer.Option(None, "--file", help="an .ndjson file to send instead of the generated objects"),
     rules: bool = typer.Option(False, "--rules", help="add a saved search per alert rule (reads the rules topic)"),
     json_: bool = typer.Option(False, "--json", help="print JSON for scripts"),
@@ -58,12 +62,15 @@ def import_(
     """Import into Kibana (overwrite=true: importing again replaces the same objects); prints what was created,
     overwritten or refused. Credentials: NEWSWATCH_KIBANA_API_KEY, or _USERNAME and _PASSWORD."""
     from deploy.kibana.saved_objects import to_ndjson
-    from pipeline.clients.kibana import KibanaError, describe_import, import_saved_objects
+    from pipeline.clients.kibana import MAX_IMPORT_BYTES, KibanaError, describe_import, import_saved_objects
 
     s = settings()
     if file is not None:
         if file.suffix != ".ndjson":
             console.print("[red]Kibana imports only .ndjson files[/red]")
+            raise typer.Exit(2)
+        if file.stat().st_size > MAX_IMPORT_BYTES:
+            console.print(f"[red]{safe(str(file))} is over Kibana's default import limit of {MAX_IMPORT_BYTES} bytes[/red]")
             raise typer.Exit(2)
         payload, name = file.read_bytes(), file.name
     else:

@@ -15,6 +15,7 @@ from pipeline.settings import Settings
 
 IMPORT_PATH = "/api/saved_objects/_import"
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # a reply for a few hundred objects is kilobytes
+MAX_IMPORT_BYTES = 26_214_400  # Kibana's default savedObjects.maxImportPayloadBytes
 
 
 class KibanaError(RuntimeError):
@@ -35,9 +36,12 @@ def _client(s: Settings, url: str) -> httpx.Client:
 
 def import_saved_objects(s: Settings, ndjson: bytes, *, url: str | None = None,
                          filename: str = "newswatch.ndjson") -> dict[str, Any]:
-    """Import NDJSON saved objects, overwriting objects with the same ids; Kibana's answer as a dict."""
+    """Import NDJSON saved objects, overwriting objects with the same ids; Kibana's answer as a dict. URL
+    (default `kibana_url`) may name a space: `http://kibana:5601/s/SPACE`."""
     if not filename.endswith(".ndjson"):
         raise ValueError("Kibana imports only a file named *.ndjson")
+    if len(ndjson) > MAX_IMPORT_BYTES:
+        raise ValueError(f"{len(ndjson)} bytes is over Kibana's default import limit of {MAX_IMPORT_BYTES} bytes")
     target = url or s.kibana_url
     try:
         with _client(s, target) as client:

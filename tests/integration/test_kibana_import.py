@@ -135,3 +135,10 @@ def test_export_rules_adds_a_saved_search_per_rule(env: dict[str, str], monkeypa
     source = json.loads(objs["newswatch-rule-ua-missiles"]["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
     assert source["query"] == {"query": '((title:missil* OR body:missil*) AND countries:"UA")', "language": "lucene"}
     assert "newswatch-rule-talks" in objs and len(objs) == len(so.build()) + 2
+
+
+def test_a_space_is_part_of_the_url(kibana: FakeKibana) -> None:
+    code, output = _import(kibana.url + "/s/newsroom")
+    assert code == 0, output
+    assert kibana.requests[0]["path"] == "/s/newsroom/api/saved_objects/_import"
+    assert kibana.requests[0]["space"] == "newsroom"

@@ -107,7 +107,8 @@ def test_every_chart_and_map_aggregation_runs_and_finds_data(live: Any) -> None:
                 for cid, col in layer["columns"].items():
                     op, field = col["operationType"], col.get("sourceField")
                     if op == "terms":
-                        agg = {"terms": {"field": field, "size": col["params"]["size"]}}
+                        agg = {"terms": {"field": field, "size": col["params"]["size"],
+                                         **({"include": col["params"]["include"]} if col["params"]["include"] else {})}}
                     elif op == "date_histogram":
                         agg = {"date_histogram": {"field": field, "fixed_interval": "1h"}}
                     elif op == "last_value":

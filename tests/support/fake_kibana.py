@@ -6,6 +6,7 @@ failure `success: false` with `errors[]` (unsupported type, missing references, 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from email import policy
 from email.parser import BytesParser
@@ -60,8 +61,10 @@ class FakeKibana:
         headers = {k.lower(): v for k, v in headers.items()}
         url = urlsplit(path)
         query = parse_qs(url.query)
-        self.requests.append({"method": method, "path": url.path, "query": query, "headers": headers, "body": body})
-        if url.path != "/api/saved_objects/_import":
+        space = re.fullmatch(r"/s/([a-z0-9_-]+)", url.path.removesuffix("/api/saved_objects/_import"))
+        self.requests.append({"method": method, "path": url.path, "query": query, "headers": headers, "body": body,
+                              "space": space.group(1) if space else "default"})
+        if not url.path.endswith("/api/saved_objects/_import") or not (space or url.path.startswith("/api/")):
             return self._bad(404, "Not Found", "Not Found")
         if self.authorization is not None and headers.get("authorization") != self.authorization:
             return self._bad(401, "Unauthorized", "Unauthorized")
