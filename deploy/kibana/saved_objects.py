@@ -99,8 +99,8 @@ def top_regions() -> list[str]:
 
 def _obj(type_: str, id_: str, attributes: dict[str, Any], references: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
     return {"type": type_, "id": id_, "attributes": attributes, "references": list(references),
-            "coreMigrationVersion": CORE_MIGRATION_VERSION, "typeMigrationVersion": TYPE_MIGRATION_VERSION[type_],
-            "managed": False}
+            # no `managed` flag: it dates from 8.10 and defaults to false
+            "coreMigrationVersion": CORE_MIGRATION_VERSION, "typeMigrationVersion": TYPE_MIGRATION_VERSION[type_]}
 
 
 def _dumps(obj: Any) -> str:
