@@ -70,7 +70,9 @@ def _json(resp: httpx.Response) -> Any:
 
 def describe_import(result: dict[str, Any]) -> dict[str, Any]:
     """Kibana's import answer as what was created, overwritten and refused (with the reason), for people."""
-    created, overwritten, refused = [], [], []
+    created: list[dict[str, Any]] = []
+    overwritten: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
     for r in result.get("successResults") or []:
         item = {"type": r.get("type"), "id": r.get("id"), "title": (r.get("meta") or {}).get("title")}
         (overwritten if r.get("overwrite") else created).append(item)

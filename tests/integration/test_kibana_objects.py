@@ -97,7 +97,7 @@ def test_every_named_field_is_in_the_live_mapping_with_the_type_it_needs(live: A
 
 def test_every_chart_and_map_aggregation_runs_and_finds_data(live: Any) -> None:
     """Each Lens column and map layer as the aggregation Kibana sends for it, on the live indices."""
-    _, es, docs, indices = live
+    _, es, _, indices = live
     objects = so.build()
     ran = set()
     for o in objects:

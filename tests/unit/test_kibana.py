@@ -137,7 +137,7 @@ def test_rule_searches_use_the_emitter_and_name_what_they_leave_out(monkeypatch:
     assert found["newswatch-rule-eu"]["query"] == '((title:"gas prices" OR body:"gas prices") AND regions.lc:"europe")'
     assert refused == {}
 
-    import pipeline.query.lucene as lucene
+    from pipeline.query import lucene
 
     real = lucene.to_lucene
 
