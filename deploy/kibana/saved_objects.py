@@ -270,9 +270,9 @@ def _lens(id_: str, view: str, title: str, vis_type: str, columns: dict[str, dic
 
 def _over_time(id_: str, view: str, title: str, split: str, split_label: str, y_label: str,
                include: Sequence[str] = ()) -> dict[str, Any]:
-    columns = {"x": _date_histogram(view, "Time"),
-               "split": _terms(view, split, split_label, 10, other=not include, include=include),
-               _COUNT: _count(y_label)}
+    # the terms column first: the top values over the whole range (as Lens nests a breakdown), then time
+    columns = {"split": _terms(view, split, split_label, 10, other=not include, include=include),
+               "x": _date_histogram(view, "Time"), _COUNT: _count(y_label)}
     vis = {**_axes(), "legend": {"isVisible": True, "position": "right"}, "preferredSeriesType": "bar_stacked",
            "layers": [{"layerType": "data", "seriesType": "bar_stacked", "xAccessor": "x", "splitAccessor": "split",
                        "accessors": [_COUNT], "palette": {"type": "palette", "name": "default"}}]}

@@ -17,7 +17,7 @@ import pytest
 from deploy.kibana import saved_objects as so
 from pipeline.clients.elasticsearch import make_es
 from pipeline.query import parse
-from pipeline.query.lucene import to_lucene
+from pipeline.query.lucene import LuceneUnsupported, to_lucene
 from pipeline.query.search import build_query
 from schemas.alerts import AlertEvent, AlertRule
 from tests.integration.test_query_differential import HARD_QUERIES, _corpus, _queries
@@ -177,16 +177,21 @@ def test_the_emitter_selects_what_newswatch_search_selects(live: Any) -> None:
                *(r.full_query() for r in (AlertRule(name="a", query="missil*", countries=["ua", "RU"]),
                                           AlertRule(name="b", query="talks", regions=["Eastern Asia", "Europe"])))]
     n = len(docs) + 10
-    differ, informative = [], 0
+    differ, informative, refused = [], 0, []
     for q in queries:
+        try:
+            lucene = to_lucene(parse(q))
+        except LuceneUnsupported as exc:  # an operator added to the language and not mapped yet: refused, not guessed
+            refused.append((q, str(exc)))
+            continue
         expected = _ids(es, s.es_alias, build_query(q, limit=n)["query"], n)
-        lucene = to_lucene(parse(q))
         informative += 0 < len(expected) < len(docs)
         for options in KIBANA_OPTIONS:
             got = _ids(es, s.es_alias, {"query_string": {"query": lucene, **options}}, n)
             if got != expected:
                 differ.append((q, lucene, options, sorted(got ^ expected)[:5]))
     assert not differ, f"{len(differ)} differ; first: {differ[:3]}"
+    assert len(refused) <= len(queries) // 4, refused[:5]  # today none is; the language may grow
     assert informative >= len(queries) // 3
 
 
