@@ -210,3 +210,27 @@ def test_newswatch_search_itself_agrees(live: Any, monkeypatch: pytest.MonkeyPat
         got = _ids(es, s.es_alias, {"query_string": {"query": to_lucene(parse(q)), "analyze_wildcard": True}},
                    len(docs) + 10)
         assert got == from_cli and got, q
+
+
+def test_keyword_prefixes_with_spaces_and_punctuation_agree(live: Any) -> None:
+    """Prefixes of whole keyword values (`persons`, `organizations`, `locations`) that hold spaces and Lucene's
+    operators, built as tree nodes (the parser's words have no spaces): query_string with the escaped Lucene
+    prefix selects what the Elasticsearch back end (`to_es`) selects."""
+    from pipeline.query import Term
+    from pipeline.query.es import to_es
+
+    s, es, docs, _ = live
+    values = sorted({v for d in docs for f in ("persons", "organizations", "locations") for v in d[f]
+                     if not v.isalnum()})
+    assert len(values) >= 10
+    n = len(docs) + 10
+    checked = 0
+    for field in ("persons", "organizations", "locations"):
+        for v in sorted({v for d in docs for v in d[field] if not v.isalnum()})[:15]:
+            node = Term(field, "prefix", v[: max(3, len(v) - 2)], (), 0)
+            expected = _ids(es, s.es_alias, {"bool": {"filter": [to_es(node)]}}, n)
+            for options in KIBANA_OPTIONS:
+                got = _ids(es, s.es_alias, {"query_string": {"query": to_lucene(node), **options}}, n)
+                assert got == expected and got, (node, to_lucene(node), options)
+            checked += 1
+    assert checked >= 10
