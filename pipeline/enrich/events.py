@@ -33,9 +33,9 @@ WINDOW_S = 14 * 86400.0  # dev-tuned: an event nobody wrote about for two weeks 
 LEAD_CHARS = 1_500  # the title and the lead say what happened; the rest is background
 MAX_FEATURES = 48  # per article: the strongest features only (memory and Elasticsearch bounded)
 MAX_CENTROID = 96  # per event
-MAX_MEMBERS = 8  # per event: the most recent members, for single link
-MAX_POSTINGS = 64  # per feature: the most recent events that carry it
-MAX_CANDIDATES = 64  # per article: the events sharing most feature weight
+MAX_MEMBERS = 4  # per event: the most recent members, for single link (dev: 8 scores the same)
+MAX_POSTINGS = 32  # per feature: the most recent events that carry it
+MAX_CANDIDATES = 16  # per article: the events sharing most feature weight (dev: 64 scores the same)
 TITLE_BOOST = 2.0
 KIND_BOOST = {"w": 1.0, "p": 2.0, "o": 2.0, "l": 1.5, "c": 1.0}  # dev-tuned: names count double a word
 NAME_KINDS = ("p", "o")
@@ -47,14 +47,27 @@ Vector = dict[str, float]
 
 @lru_cache(maxsize=16)
 def stop_words(language: str) -> frozenset[str]:
-    """spaCy's stop-word list for the language (no model needed), else none: IDF does the rest."""
-    import importlib
+    """spaCy's stop-word list for the language, else none (IDF does the rest). Read from its file, not
+    imported: importing spaCy costs seconds and memory the worker's main process need not pay."""
+    import importlib.util
+    from pathlib import Path
 
-    try:
-        mod = importlib.import_module(f"spacy.lang.{language}.stop_words")
-    except (ImportError, ValueError):
+    if not language.isalpha() or len(language) > 3:
         return frozenset()
-    return frozenset(w.casefold() for w in getattr(mod, "STOP_WORDS", ()))
+    spec = importlib.util.find_spec("spacy")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(roots[0]) / "lang" / language / "stop_words.py" if roots else None
+    if path is None or not path.is_file():
+        return frozenset()
+    mod_spec = importlib.util.spec_from_file_location(f"_newswatch_stop_words_{language}", path)
+    if mod_spec is None or mod_spec.loader is None:
+        return frozenset()
+    module = importlib.util.module_from_spec(mod_spec)
+    try:
+        mod_spec.loader.exec_module(module)
+    except Exception:  # noqa: BLE001 - a list that needs more than itself: do without
+        return frozenset()
+    return frozenset(w.casefold() for w in getattr(module, "STOP_WORDS", ()))
 
 
 def _norm(name: str) -> str:
@@ -96,9 +109,12 @@ class DocFreq:
     """How many articles carried each feature, bounded: past `max_terms` the rarest half are forgotten
     (they were rare; forgetting them keeps them rare), so memory stays flat on an endless stream."""
 
-    max_terms: int = 200_000
+    max_terms: int = 100_000
     docs: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    generation: int = 0  # changes when the cached IDF values are dropped (every 2% more documents)
+    _cache: dict[str, float] = field(default_factory=dict, repr=False)
+    _cache_docs: int = 0
 
     def add(self, terms: Iterable[str]) -> None:
         self.docs += 1
@@ -109,7 +125,13 @@ class DocFreq:
             self.counts = dict(keep)
 
     def idf(self, term: str) -> float:
-        return math.log((self.docs + 1) / (self.counts.get(term, 0) + 1)) + 1.0
+        """Cached: IDF moves slowly, so it is recomputed once the stream has grown by 2%."""
+        if self.docs > self._cache_docs * 1.02 + 1:
+            self._cache, self._cache_docs, self.generation = {}, self.docs, self.generation + 1
+        v = self._cache.get(term)
+        if v is None:
+            v = self._cache[term] = math.log((self.docs + 1) / (self.counts.get(term, 0) + 1)) + 1.0
+        return v
 
 
 def weigh(tf: Mapping[str, float], df: DocFreq) -> Vector:
@@ -127,6 +149,17 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
+def _norm_idf(tf: Mapping[str, float], df: DocFreq) -> float:
+    return math.sqrt(sum((w * df.idf(t)) ** 2 for t, w in tf.items()))
+
+
+def _cosine_raw(v: Mapping[str, float], tf: Mapping[str, float], norm: float, df: DocFreq) -> float:
+    """cosine(v, weigh(tf)) for a unit vector v, with weigh(tf)'s norm given: only v's terms are read."""
+    if not norm:
+        return 0.0
+    return sum(x * tf[t] * df.idf(t) for t, x in v.items() if t in tf) / norm
+
+
 def language_free(v: Mapping[str, float]) -> Vector:
     return {t: x for t, x in v.items() if t[0] in LANGUAGE_FREE}
 
@@ -137,16 +170,26 @@ class Event:
     last_seen: float
     languages: set[str] = field(default_factory=set)
     centroid: dict[str, float] = field(default_factory=dict)  # summed raw tf of the members, truncated
-    members: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # (article id, raw tf)
+    members: list[tuple[str, Mapping[str, float]]] = field(default_factory=list)  # (article id, raw tf)
+    version: int = 0
+    _norms: tuple[int, int, list[float]] | None = field(default=None, repr=False)
+
+    def norms(self, df: DocFreq) -> list[float]:
+        """The IDF-weighted norms of the centroid and of each member, cached while neither changes."""
+        if self._norms is None or self._norms[:2] != (self.version, df.generation):
+            self._norms = (self.version, df.generation,
+                           [_norm_idf(self.centroid, df), *(_norm_idf(m, df) for _, m in self.members)])
+        return self._norms[2]
 
     def absorb(self, article_id: str, tf: Mapping[str, float], seen: float, language: str) -> None:
         for t, w in tf.items():
             self.centroid[t] = self.centroid.get(t, 0.0) + w
         if len(self.centroid) > MAX_CENTROID * 2:
             self.centroid = dict(sorted(self.centroid.items(), key=lambda kv: -kv[1])[:MAX_CENTROID])
-        self.members = [*self.members, (article_id, dict(tf))][-MAX_MEMBERS:]
+        self.members = [*self.members, (article_id, tf)][-MAX_MEMBERS:]  # shared, never mutated
         self.last_seen = max(self.last_seen, seen)
         self.languages.add(language)
+        self.version += 1
 
 
 @dataclass(frozen=True)
@@ -173,7 +216,7 @@ class EventIndex:
 
     threshold: float = THRESHOLD
     window_s: float = WINDOW_S
-    max_events: int = 50_000
+    max_events: int = 20_000
     max_articles: int = 200_000
     df: DocFreq = field(default_factory=DocFreq)
     events: OrderedDict[str, Event] = field(default_factory=OrderedDict)  # by last_seen, oldest first
@@ -230,8 +273,9 @@ class EventIndex:
             if ev is None or abs(seen - ev.last_seen) > self.window_s or any(e is ev for e, _ in out):
                 continue
             if language in ev.languages:
-                s = max([cosine(v, weigh(ev.centroid, self.df)),
-                         *(cosine(v, weigh(m, self.df)) for _, m in ev.members)])
+                norms = ev.norms(self.df)
+                s = max(_cosine_raw(v, vec, n, self.df)
+                        for vec, n in zip([ev.centroid, *(m for _, m in ev.members)], norms, strict=True))
                 if s >= self.threshold:
                     out.append((ev, s))
                     continue
