@@ -29,6 +29,7 @@ from typing import Any, Iterable, Mapping
 THRESHOLD = 0.2  # tuned on the dev half of the news-cluster set (pipeline/measure/events.py)
 CROSS_LANGUAGE_THRESHOLD = 0.35  # entities only; needs MIN_SHARED_NAMES shared persons/organisations too
 MIN_SHARED_NAMES = 2
+MIN_SHARED_TERMS = 2  # words or names (not countries) an article shares with an event it may join
 WINDOW_S = 14 * 86400.0  # dev-tuned: an event nobody wrote about for two weeks is over
 LEAD_CHARS = 1_500  # the title and the lead say what happened; the rest is background
 MAX_FEATURES = 48  # per article: the strongest features only (memory and Elasticsearch bounded)
@@ -153,11 +154,12 @@ def _norm_idf(tf: Mapping[str, float], df: DocFreq) -> float:
     return math.sqrt(sum((w * df.idf(t)) ** 2 for t, w in tf.items()))
 
 
-def _cosine_raw(v: Mapping[str, float], tf: Mapping[str, float], norm: float, df: DocFreq) -> float:
-    """cosine(v, weigh(tf)) for a unit vector v, with weigh(tf)'s norm given: only v's terms are read."""
+def _cosine_raw(u: Mapping[str, float], tf: Mapping[str, float], norm: float) -> float:
+    """cosine(v, weigh(tf)) for a unit vector v given as u = v x IDF, with weigh(tf)'s norm given: only
+    the shared terms are read."""
     if not norm:
         return 0.0
-    return sum(x * tf[t] * df.idf(t) for t, x in v.items() if t in tf) / norm
+    return sum(u[t] * tf[t] for t in u.keys() & tf.keys()) / norm
 
 
 def language_free(v: Mapping[str, float]) -> Vector:
@@ -176,8 +178,9 @@ class Event:
 
     def norms(self, df: DocFreq) -> list[float]:
         """The IDF-weighted norms of the centroid and of each member, cached while neither changes."""
-        if self._norms is None or self._norms[:2] != (self.version, df.generation):
-            self._norms = (self.version, df.generation,
+        era = df.docs.bit_length()  # IDF drifts slowly: the norms are redone when the stream has doubled
+        if self._norms is None or self._norms[:2] != (self.version, era):
+            self._norms = (self.version, era,
                            [_norm_idf(self.centroid, df), *(_norm_idf(m, df) for _, m in self.members)])
         return self._norms[2]
 
@@ -261,11 +264,21 @@ class EventIndex:
 
     def _linked(self, tf: Mapping[str, float], seen: float, language: str) -> list[tuple[Event, float]]:
         shared: dict[str, float] = {}
+        hits: dict[str, int] = {}
         for t, w in tf.items():
-            for eid in self.postings.get(t, ()):
-                shared[eid] = shared.get(eid, 0.0) + w * self.df.idf(t)
-        top = sorted(shared.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES]
+            ids = self.postings.get(t)
+            if not ids:
+                continue
+            wi = w * self.df.idf(t)
+            for eid in ids:
+                shared[eid] = shared.get(eid, 0.0) + wi
+                hits[eid] = hits.get(eid, 0) + 1
+        # a candidate shares MIN_SHARED_TERMS words or names (countries are not posted: alone they link
+        # every article about a country)
+        top = sorted(((e, w) for e, w in shared.items() if hits[e] >= MIN_SHARED_TERMS),
+                     key=lambda kv: -kv[1])[:MAX_CANDIDATES]
         v = weigh(tf, self.df)
+        u = {t: x * self.df.idf(t) for t, x in v.items()}
         v_free = None
         out: list[tuple[Event, float]] = []
         for eid, _ in top:
@@ -274,12 +287,12 @@ class EventIndex:
                 continue
             if language in ev.languages:
                 norms = ev.norms(self.df)
-                s = max(_cosine_raw(v, vec, n, self.df)
+                s = max(_cosine_raw(u, vec, n)
                         for vec, n in zip([ev.centroid, *(m for _, m in ev.members)], norms, strict=True))
                 if s >= self.threshold:
                     out.append((ev, s))
-                    continue
-            # another language (or not close in this one): the language-free signals alone, if strong
+                continue
+            # an event in other languages only: the language-free signals alone, if strong
             v_free = v_free if v_free is not None else language_free(v)
             names = {t for t in v_free if t[0] in NAME_KINDS}
             if len(names & {t for t in ev.centroid if t[0] in NAME_KINDS}) < MIN_SHARED_NAMES:
@@ -300,6 +313,8 @@ class EventIndex:
         ev.absorb(article_id, tf, seen, language)
         self.events.move_to_end(event_id)
         for t in tf:
+            if t[0] == "c":
+                continue
             ids = self.postings.setdefault(t, [])
             if event_id in ids:
                 ids.remove(event_id)
