@@ -5,15 +5,16 @@ An article becomes a sparse feature vector: the rare words of its title and lead
 language-independent signals the enrichment already found: persons (`p:`), organisations (`o:`), focus
 countries (`c:`) and places (`l:`). Weights are tf x IDF, the IDF from a bounded document-frequency
 sketch of the stream (`DocFreq`). An arriving article is compared (cosine) with the recent events that
-share a feature with it, by their centroid and by their closest recent member (single link), within a
-time window; above `THRESHOLD` it joins, else it founds an event named after itself.
+share two words or names with it (countries alone never make a candidate), by their centroid and by their
+closest recent member (single link), within a time window; above `THRESHOLD` it joins, else it founds an
+event named after itself.
 
 Several workers agree because the choice is deterministic and needs no shared clock: an event is named
 by its founder's id, and an article that links above the threshold to several events joins the one with
 the smallest id and folds the others into it (`aliases`): single link makes them one event anyway, and
 "smallest id wins" is a rule every worker applies alike, so two events founded concurrently by two
-workers converge on one name as soon as any article links both. Across
-languages only the language-independent features count, and only with two shared persons/organisations.
+workers converge on one name as soon as any article links both. With an event in other languages only
+the language-independent features count, and only with two shared persons/organisations.
 Pure: the memory is a value its caller keeps; Elasticsearch (the worker's desk) feeds it the rest.
 """
 
