@@ -25,7 +25,8 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 THRESHOLD = 0.2  # tuned on the dev half of the news-cluster set (pipeline/measure/events.py)
 CROSS_LANGUAGE_THRESHOLD = 0.35  # entities only; needs MIN_SHARED_NAMES shared persons/organisations too

@@ -80,7 +80,7 @@ def clustering_scores(gold: dict[str, str], predicted: dict[str, str]) -> Scores
 
 def _epoch(value: Any) -> float:
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(str(value)).timestamp()
     except ValueError:
         return 0.0
 

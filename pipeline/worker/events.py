@@ -26,7 +26,7 @@ MAX_REMOTE = 1_000  # candidates read back per batch: bounded, the batch's own i
 def _epoch(doc: dict[str, Any], default: float) -> float:
     for key in ("published_at", "@timestamp"):
         try:
-            return datetime.fromisoformat(str(doc[key]).replace("Z", "+00:00")).timestamp()
+            return datetime.fromisoformat(str(doc[key])).timestamp()
         except (KeyError, ValueError, TypeError):
             continue
     return default
