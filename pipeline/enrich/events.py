@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 THRESHOLD = 0.2  # tuned on the dev half of the news-cluster set (pipeline/measure/events.py)

@@ -5,8 +5,8 @@ same hour does not, and `search --collapse` shows two events."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
