@@ -173,6 +173,19 @@ class EnrichedArticle(BaseModel):
     duplicate_of: str | None = None
     story_bands: list[str] = Field(default_factory=list, max_length=64)  # LSH band keys: candidates share one
     story_sketch: str | None = Field(None, max_length=1024)  # the MinHash signature, base64
+    # One event per happening (pipeline/enrich/events.py): every outlet's article about the same event
+    # shares `event_id`, the id of the event's founding article (the smallest when two were founded at once);
+    # near-duplicates are the special case `story_id` names. An article indexed before events existed has
+    # its story for an event (see the validator), so search --collapse and once-per-story rules still work.
+    event_id: str | None = None
+    event_terms: list[str] = Field(default_factory=list, max_length=64)  # its features: candidates share one
+    event_weights: list[float] = Field(default_factory=list, max_length=64)  # their raw weights, same order
+
+    @model_validator(mode="after")
+    def _event_defaults_to_story(self) -> EnrichedArticle:
+        if self.event_id is None:
+            self.event_id = self.story_id
+        return self
 
     def document(self) -> dict[str, Any]:
         """The Elasticsearch source document (aliases applied, JSON-safe)."""

@@ -48,6 +48,9 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
     "duplicate_of": _KEYWORD,
     "story_bands": {"type": "keyword", "doc_values": False},  # searched (candidates), never aggregated
     "story_sketch": {"type": "keyword", "index": False, "doc_values": False},  # read back, never searched
+    "event_id": _KEYWORD,
+    "event_terms": {"type": "keyword", "doc_values": False},  # searched (candidates), never aggregated
+    "event_weights": {"type": "float", "index": False, "doc_values": False},  # read back, never searched
 }
 
 # An alert as delivered: the event, plus when and where it went.

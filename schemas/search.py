@@ -15,8 +15,9 @@ class Hit(BaseModel):
     regions: list[str] = Field(default_factory=list)
     organizations: list[str] = Field(default_factory=list)
     highlights: list[str] = Field(default_factory=list, description="fragments, matches wrapped in <em></em>")
-    story_id: str | None = None
-    story_articles: int | None = Field(None, description="with --collapse: the story's matching articles")
+    story_id: str | None = None  # near-duplicates share it
+    event_id: str | None = None  # every article about the same event shares it (--collapse folds by it)
+    story_articles: int | None = Field(None, description="with --collapse: the event's matching articles")
 
 
 class SearchResult(BaseModel):

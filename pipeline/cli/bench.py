@@ -209,3 +209,27 @@ def hostile(
         state = "enriched" if r["enriched"] else f"rejected: {r['error']}"
         out.print(f"{r['case']}: {r['bytes']:,} bytes, {r['words']:,} words in {r['seconds']} s, peak RSS "
                   f"{r['peak_rss_mb']:,} MB ({r['rss_after_warm_up_mb']:,} MB after loading the model); {state}")
+
+
+@app.command("events")
+def events(
+    path: Path = typer.Argument(None, help="articles (.jsonl); default: the shipped event clustering set"),
+    passes: int = typer.Option(5, "--passes", min=1, help="stream the articles this many times (new ids)"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Event clustering's cost per article (features, candidates, decision) against enrichment's."""
+    import json
+
+    from pipeline.measure.events import EVENTS_SET, bench_events
+
+    src = path or EVENTS_SET
+    with _input_needed():
+        records = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
+    console.print(f"benchmarking events on {len(records)} article(s) from {src}, {passes} pass(es) ...")
+    r = bench_events(records, passes=passes)
+    if json_:
+        print_json(r | {"source": str(src)})
+        return
+    out.print(f"enrichment: {r['enrichment_ms_per_article']:.2f} ms per article   events: "
+              f"{r['events_ms_per_article']:.3f} ms per article ({r['streamed']} streamed, "
+              f"{r['events_in_memory']} events in memory)   share: {r['share_of_enrichment']:.1%}")

@@ -22,6 +22,9 @@ def register(app: typer.Typer) -> None:
 
         records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         console.print(f"evaluating {len(records)} article(s) from {path} ...")
+        if records and all("gold_event" in r for r in records):  # an event clustering set
+            _events(records, json_)
+            return
         r = evaluate(records).as_dict()
         if json_:
             print_json(r)
@@ -49,3 +52,22 @@ def register(app: typer.Typer) -> None:
             out.print(f"[bold]{kind}[/bold]: {n}")
             for ex in r["examples"].get(kind, [])[:examples]:
                 out.print(f"   {ex}")
+
+
+def _events(records: list[dict], json_: bool) -> None:
+    """Event clustering: BCubed and pairwise P/R/F1 per split (dev: tuned on; test: held out)."""
+    from pipeline.measure.events import evaluate_events
+
+    r = evaluate_events(records)
+    if json_:
+        print_json(r)
+        return
+    out.print(f"events (threshold {r['threshold']}): {r['ms_per_article']:.2f} ms per article, "
+              f"{r['share_of_enrichment']:.1%} of enrichment ({r['enrichment_ms_per_article']:.1f} ms)")
+    out.print(f"{'split':6}{'clustering':26}{'articles':>9}{'gold':>6}{'pred':>6}{'B3 P':>8}{'B3 R':>7}{'B3 F1':>7}"
+              f"{'pair P':>8}{'pair R':>7}{'pair F1':>8}")
+    for split, parts in r["splits"].items():
+        for name, m in parts.items():
+            out.print(f"{split:6}{name:26}{m['articles']:>9}{m['gold_events']:>6}{m['predicted_events']:>6}"
+                      f"{m['bcubed_precision']:>8.3f}{m['bcubed_recall']:>7.3f}{m['bcubed_f1']:>7.3f}"
+                      f"{m['pairwise_precision']:>8.3f}{m['pairwise_recall']:>7.3f}{m['pairwise_f1']:>8.3f}")

@@ -72,7 +72,7 @@ class RuleSet:
                 rule=name, article_id=article["id"], title=article.get("title", ""), url=article.get("url"),
                 countries=article.get("countries") or [], regions=article.get("regions") or [], matched=words,
                 snippet=snippet(article.get("body") or article.get("title") or "", words),
-                ingested_at=ingested, fired_at=fired, story_id=article.get("story_id"),
+                ingested_at=ingested, fired_at=fired, story_id=article.get("event_id") or article.get("story_id"),  # once per event
             ))
         return events
 

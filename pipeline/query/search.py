@@ -62,10 +62,10 @@ def build_query(
         },
         "aggs": {name: {"terms": {"field": field, "size": facet_size}} for name, field in FACETS.items()},
     }
-    body["_source"].append("story_id")
-    if collapse:  # one hit per story: its best-scoring article, with how many of the story's articles match
-        body["collapse"] = {"field": "story_id", "inner_hits": {"name": "story", "size": 0}}
-        body["aggs"]["stories"] = {"cardinality": {"field": "story_id"}}
+    body["_source"] += ["story_id", "event_id"]
+    if collapse:  # one hit per story (an event: every outlet's article about it), with how many of its articles match
+        body["collapse"] = {"field": "event_id", "inner_hits": {"name": "story", "size": 0}}
+        body["aggs"]["stories"] = {"cardinality": {"field": "event_id"}}
     return body
 
 
@@ -100,6 +100,7 @@ def parse_response(resp: dict[str, Any]) -> SearchResult:
             organizations=src.get("organizations", []),
             highlights=[*hl.get("title", []), *hl.get("body", [])],
             story_id=src.get("story_id"),
+            event_id=src.get("event_id") or src.get("story_id"),
             story_articles=_inner_total(h),
         ))
     total = resp.get("hits", {}).get("total", {})

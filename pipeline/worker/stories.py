@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline.enrich.stories import Member, Sketch, Story, StoryIndex
 from pipeline.settings import Settings
+from pipeline.worker.events import EventDesk
 
 log = logging.getLogger("newswatch.worker")
 Result = tuple[str | None, bytes | None, str | None]
@@ -26,6 +27,7 @@ class StoryDesk:
         self.s = s
         self.es = es
         self.index = StoryIndex(window_s=s.story_window_days * 86400.0)
+        self.events = EventDesk(s, es)  # one event per happening (pipeline/worker/events.py)
 
     async def assign(self, results: list[Result]) -> list[Result]:
         docs: list[tuple[int, dict[str, Any], Sketch | None]] = []
@@ -43,6 +45,7 @@ class StoryDesk:
             except Exception as exc:  # noqa: BLE001 - Elasticsearch away: this worker's memory decides
                 log.warning("stories decided without Elasticsearch (this worker's articles only): %s",
                             str(exc).splitlines()[0][:200])
+        await self.events.assign([d for _, d, _ in docs])  # event_id, beside the story (worker/events.py)
         out = list(results)
         for i, d, sk in docs:
             story = self.index.assign(d["id"], sk, elsewhere=elsewhere, known=known.get(d["id"]))

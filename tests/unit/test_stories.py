@@ -83,7 +83,7 @@ def test_generated_stories_cluster_with_the_required_precision_and_recall() -> N
 
 def test_search_collapse_asks_for_one_hit_per_story() -> None:
     body = build_query("virus", collapse=True)
-    assert body["collapse"]["field"] == "story_id" and "stories" in body["aggs"]
+    assert body["collapse"]["field"] == "event_id" and "stories" in body["aggs"]
     assert "collapse" not in build_query("virus")
     resp = {"hits": {"total": {"value": 5}, "hits": [{"_id": "a", "_score": 1.0, "_source": {"title": "t", "story_id": "a"},
                                                       "inner_hits": {"story": {"hits": {"total": {"value": 4}}}}}]},
