@@ -81,12 +81,15 @@ class LiveHub:
 
     async def _run(self) -> None:
         """Read both topics from their ends; on any Kafka failure, say so and reconnect (backing off)."""
-        from pipeline.clients.kafka import make_aiokafka_consumer
+        from pipeline.clients.kafka import ensure_topics, make_aiokafka_consumer
 
         backoff = 1.0
         while True:
             consumer = make_aiokafka_consumer(self.s, group_id=None)
             try:
+                # the topics exist before we subscribe: a consumer would otherwise learn of them only at its
+                # next metadata refresh, minutes later
+                await asyncio.get_running_loop().run_in_executor(None, lambda: ensure_topics(self.s))
                 consumer.subscribe([self.s.topic_enriched, self.s.topic_alerts])
                 await consumer.start()
                 self.status = "connected"

@@ -38,7 +38,9 @@ def routes(ctx: Console) -> list[Route]:
                     ctx.backend.search(second, what="the histogram").get("aggregations", {}).get("histogram", {})
             hist_req = (second or body)["aggs"].get("histogram")
             if hist_req and isinstance(resp.get("aggregations", {}).get("histogram"), dict):
-                resp["aggregations"]["histogram"]["interval"] = hist_req["date_histogram"]["fixed_interval"]
+                dh = hist_req["date_histogram"]
+                resp["aggregations"]["histogram"]["interval"] = dh["fixed_interval"] + \
+                    (", by indexing time (no publication dates)" if dh["field"] == "@timestamp" else "")
             view = read_response(st, resp)
         except QuerySyntaxError as exc:
             error = syntax_error(exc)

@@ -170,9 +170,12 @@ def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int 
     aggs["map"] = {"terms": {"field": "countries", "size": 300}}
     if since:  # the span is known: the histogram comes in the same request
         aggs["histogram"] = histogram_agg(since, until or (now or datetime.now(timezone.utc)))
-    else:  # the span is the matches' own: measured here, bucketed in a second, small request
-        aggs["first"] = {"min": {"field": "published_at"}}
-        aggs["last"] = {"max": {"field": "published_at"}}
+    # the matches' own span (and whether any has a publication date): an open range is bucketed in a
+    # second, small request; undated articles are counted by when they were indexed
+    aggs["first"] = {"min": {"field": "published_at"}}
+    aggs["last"] = {"max": {"field": "published_at"}}
+    aggs["first_ts"] = {"min": {"field": "@timestamp"}}
+    aggs["last_ts"] = {"max": {"field": "@timestamp"}}
     return body
 
 
@@ -182,10 +185,10 @@ INTERVALS = [("5m", 300), ("15m", 900), ("1h", 3600), ("3h", 10800), ("6h", 2160
 HISTOGRAM_BARS = 48
 
 
-def histogram_agg(start: datetime, end: datetime) -> dict[str, Any]:
+def histogram_agg(start: datetime, end: datetime, field: str = "published_at") -> dict[str, Any]:
     span = max(1.0, (end - start).total_seconds())
     name = next((n for n, sec in INTERVALS if span / sec <= HISTOGRAM_BARS), INTERVALS[-1][0])
-    return {"date_histogram": {"field": "published_at", "fixed_interval": name, "min_doc_count": 0,
+    return {"date_histogram": {"field": field, "fixed_interval": name, "min_doc_count": 0,
                                "extended_bounds": {"min": start.isoformat(), "max": end.isoformat()},
                                "hard_bounds": {"min": start.isoformat(), "max": end.isoformat()}}}
 
@@ -194,15 +197,25 @@ def histogram_body(body: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any]
     """The second request when the time range is open: the same query, only the histogram, over the
     matches' own first to last date (a bogus date decades away is clamped to 20 years before the last)."""
     aggs = resp.get("aggregations", {})
+    field = "published_at"
     first, last = aggs.get("first", {}).get("value"), aggs.get("last", {}).get("value")
     if first is None or last is None:
+        field = "@timestamp"
+        first, last = aggs.get("first_ts", {}).get("value"), aggs.get("last_ts", {}).get("value")
+    elif "histogram" in body["aggs"]:
+        return None  # bounded range and dated articles: already in the first answer
+    if first is None or last is None:
         return None
+    hist = body["aggs"].get("histogram", {}).get("date_histogram")
+    if hist:  # a bounded range whose matches carry no publication date: the same bounds, by indexing time
+        return {"query": body["query"], "size": 0, "track_total_hits": False,
+                "aggs": {"histogram": {"date_histogram": hist | {"field": field}}}}
     end = datetime.fromtimestamp(last / 1000, tz=timezone.utc)
     start = max(datetime.fromtimestamp(first / 1000, tz=timezone.utc), end - timedelta(days=365 * 20))
     if end - start < timedelta(hours=1):
         start = end - timedelta(hours=1)
     return {"query": body["query"], "size": 0, "track_total_hits": False,
-            "aggs": {"histogram": histogram_agg(start, end + timedelta(seconds=1))}}
+            "aggs": {"histogram": histogram_agg(start, end + timedelta(seconds=1), field)}}
 
 
 @dataclass

@@ -27,7 +27,7 @@
       var title = document.createElementNS(NS, "title");
       if (hit) {
         var t = max > 0 ? Math.log(1 + hit[2]) / Math.log(1 + max) : 0;
-        p.setAttribute("class", "country hit");
+        p.setAttribute("class", "country shaded");
         p.setAttribute("data-cc", hit[0]);
         p.setAttribute("data-count", hit[2]);
         p.setAttribute("fill-opacity", String(0.25 + 0.75 * t));
