@@ -32,7 +32,11 @@ def routes(ctx: Console) -> list[Route]:
         try:
             body = build_body(st)
             resp = ctx.backend.search(body)
-            second = histogram_body(body, resp)
+            def undated_span(req: dict[str, Any]) -> tuple[Any, Any]:
+                dates = ctx.backend.search(req, what="the histogram").get("aggregations", {}).get("dates", {})
+                return dates.get("min"), dates.get("max")
+
+            second = histogram_body(body, resp, undated_span)
             if second is not None:
                 resp.setdefault("aggregations", {})["histogram"] = \
                     ctx.backend.search(second, what="the histogram").get("aggregations", {}).get("histogram", {})

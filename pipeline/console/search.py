@@ -13,6 +13,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 50  # deep paging is slow and useless; narrow the query instead
 MAX_QUERY_CHARS = 10_000  # the rules' own limit
 MAX_FILTER_VALUES = 20
+FACET_SIZE = 10
 
 # URL parameter -> (indexed field, facet title, query-language field or None)
 FILTERS: dict[str, tuple[str, str, str | None]] = {
@@ -143,7 +144,7 @@ def _quote(value: str) -> str:
     return value.replace('"', " ").strip()
 
 
-def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int = 10) -> dict[str, Any]:
+def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int = FACET_SIZE) -> dict[str, Any]:
     """The request (raises QuerySyntaxError): one round trip for hits, facets, map and histogram."""
     from pipeline.query.search import build_query
 
@@ -167,15 +168,14 @@ def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int 
     aggs = body["aggs"]
     for name in ("person", "source", "lang"):
         aggs[FILTERS[name][0]] = {"terms": {"field": FILTERS[name][0], "size": facet_size}}
+    # one terms aggregation over countries feeds both the map (all of them) and the facet (the top ones)
+    aggs.pop("countries", None)
     aggs["map"] = {"terms": {"field": "countries", "size": 300}}
     if since:  # the span is known: the histogram comes in the same request
         aggs["histogram"] = histogram_agg(since, until or (now or datetime.now(timezone.utc)))
     # the matches' own span (and whether any has a publication date): an open range is bucketed in a
     # second, small request; undated articles are counted by when they were indexed
-    aggs["first"] = {"min": {"field": "published_at"}}
-    aggs["last"] = {"max": {"field": "published_at"}}
-    aggs["first_ts"] = {"min": {"field": "@timestamp"}}
-    aggs["last_ts"] = {"max": {"field": "@timestamp"}}
+    aggs["dates"] = {"stats": {"field": "published_at"}}
     return body
 
 
@@ -193,15 +193,23 @@ def histogram_agg(start: datetime, end: datetime, field: str = "published_at") -
                                "hard_bounds": {"min": start.isoformat(), "max": end.isoformat()}}}
 
 
-def histogram_body(body: dict[str, Any], resp: dict[str, Any]) -> dict[str, Any] | None:
+def histogram_body(body: dict[str, Any], resp: dict[str, Any],
+                   undated_span: Any = None) -> dict[str, Any] | None:
     """The second request when the time range is open: the same query, only the histogram, over the
-    matches' own first to last date (a bogus date decades away is clamped to 20 years before the last)."""
+    matches' own first to last date (a bogus date decades away is clamped to 20 years before the last).
+    When no match has a publication date, `undated_span(request)` runs REQUEST (the span of their indexing
+    times) and returns (min, max) in epoch milliseconds."""
     aggs = resp.get("aggregations", {})
     field = "published_at"
-    first, last = aggs.get("first", {}).get("value"), aggs.get("last", {}).get("value")
+    first, last = aggs.get("dates", {}).get("min"), aggs.get("dates", {}).get("max")
     if first is None or last is None:
-        field = "@timestamp"
-        first, last = aggs.get("first_ts", {}).get("value"), aggs.get("last_ts", {}).get("value")
+        if not resp.get("hits", {}).get("total", {}).get("value"):
+            return None
+        field = "@timestamp"  # no match has a publication date: their indexing time (a small extra request)
+        if undated_span is None:
+            return None
+        first, last = undated_span({"query": body["query"], "size": 0, "track_total_hits": False,
+                                    "aggs": {"dates": {"stats": {"field": "@timestamp"}}}})
     elif "histogram" in body["aggs"]:
         return None  # bounded range and dated articles: already in the first answer
     if first is None or last is None:
@@ -260,7 +268,8 @@ def read_response(st: SearchState, resp: dict[str, Any]) -> SearchView:
     aggs = resp.get("aggregations", {})
     for name, (fld, title, _) in FILTERS.items():
         chosen = st.filters.get(name, [])
-        buckets = [(str(b["key"]), int(b["doc_count"])) for b in aggs.get(fld, {}).get("buckets", [])]
+        agg = aggs.get("map" if name == "country" and "map" in aggs else fld, {})
+        buckets = [(str(b["key"]), int(b["doc_count"])) for b in agg.get("buckets", [])][:FACET_SIZE]
         seen = {k for k, _ in buckets}
         view.facets.append(Facet(name, title, [(k, n, k in chosen) for k, n in buckets] +
                                  [(v, 0, True) for v in chosen if v not in seen]))

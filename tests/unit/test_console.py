@@ -53,10 +53,10 @@ def test_body_has_filters_facets_map_and_histogram() -> None:
     body = build_body(st)
     filters = body["query"]["bool"]["filter"]
     assert {"term": {"countries": "UA"}} in filters and {"term": {"language": "en"}} in filters
-    assert {"persons", "source", "language", "countries", "map", "histogram"} <= set(body["aggs"])
+    assert {"persons", "source", "language", "regions", "map", "histogram"} <= set(body["aggs"])
     assert body["collapse"]["field"] == "story_id"
     open_range = build_body(SearchState.from_params({"q": "Kharkiv"}))
-    assert "histogram" not in open_range["aggs"] and "first" in open_range["aggs"]
+    assert "histogram" not in open_range["aggs"] and "dates" in open_range["aggs"]
 
 
 def test_rule_from_a_search_says_the_filters_in_the_query_language() -> None:
@@ -73,7 +73,7 @@ def test_response_becomes_a_view_with_chosen_facets() -> None:
     st = SearchState.from_params({"q": "x", "country": ["JP"]})
     resp = {"hits": {"total": {"value": 1}, "hits": [{"_id": "a1", "_score": 1.0, "_source": {
         "title": "T", "source": "s", "countries": ["UA"]}, "highlight": {"body": ["a <em>x</em> b"]}}]},
-        "aggregations": {"countries": {"buckets": [{"key": "UA", "doc_count": 1}]},
+        "aggregations": {
                          "map": {"buckets": [{"key": "UA", "doc_count": 1}]}}}
     view = read_response(st, resp)
     assert view.hits[0]["fragments"] == ["a <em>x</em> b"] and view.map_counts == {"UA": 1}
