@@ -262,7 +262,9 @@ def read_response(st: SearchState, resp: dict[str, Any]) -> SearchView:
             "id": h.id, "title": h.title, "title_hl": title_hl, "url": h.url, "published_at": h.published_at,
             "countries": h.countries, "regions": h.regions, "organizations": h.organizations,
             "persons": src.get("persons") or [], "source": src.get("source"), "language": src.get("language"),
-            "fragments": [f for f in h.highlights if f is not title_hl][:3], "story_id": h.story_id,
+            # a fragment that only repeats the title (a body starting with its headline) is left out
+            "fragments": [f for f in h.highlights if f is not title_hl and _plain(f).strip(" .…") not in h.title][:3],
+            "story_id": h.story_id,
             "story_articles": h.story_articles,
         })
     aggs = resp.get("aggregations", {})
