@@ -144,3 +144,38 @@ def test_access_token_when_configured() -> None:
         first = c.get("/search?q=a&token=" + "t" * 20, follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"] == "/search?q=a"
         assert c.get("/search?q=a").status_code == 200
+
+
+def test_alert_channels_get_their_own_delivery_status() -> None:
+    import hashlib
+
+    from pipeline.console.alerts import alert_row
+
+    label_ok, label_bad = "file:team/a.jsonl", "email:desk@example.org"
+    keys = {lbl: hashlib.sha256(lbl.encode()).hexdigest()[:16] for lbl in (label_ok, label_bad)}
+    row = alert_row({"status": "failed", "channels": [label_ok, label_bad, "webhook:https://h.example/…#ab12"],
+                     "deliveries": {keys[label_ok]: {"at": "t", "id": "d"}, keys[label_bad]: {"failed": "refused"}}},
+                    keys)
+    assert [c["status"] for c in row["channel_status"]] == ["delivered", "failed", "failed"]
+    assert row["channel_status"][1]["detail"] == "refused"
+
+
+def test_rule_form_builds_the_rule_the_cli_would() -> None:
+    from consumers.alerts.targets import redact
+    from pipeline.console.rules import build_rule, form_values, rule_values
+
+    v = form_values({"name": "r1", "query": "Kharkiv", "countries": "ua, RU", "kind": "frequency", "min_count": "3",
+                     "within": "10m", "throttle": "5m", "webhooks": "https://hooks.example.org/T/SECRET",
+                     "once_per_story": "on"})
+    rule = build_rule(v)
+    assert rule.countries == ["UA", "RU"] and rule.kind == "frequency" and rule.min_count == 3
+    assert rule.window_s == 600 and rule.throttle_s == 300 and rule.once_per_story
+    shown = rule_values(rule)
+    assert "SECRET" not in str(shown) and shown["webhooks"] == [redact(rule.webhooks[0])]
+    # the form sent back with the redacted webhook keeps the stored one
+    again = build_rule(form_values({**{k: v for k, v in shown.items() if not isinstance(v, list)},
+                                    "countries": "UA, RU", "webhooks": shown["webhooks"][0]}),
+                       keep_webhooks=rule.webhooks)
+    assert again.webhooks == rule.webhooks
+    with pytest.raises(ValueError):
+        build_rule(form_values({"name": "r2", "query": "x", "kind": "frequency"}))
