@@ -130,7 +130,14 @@ class SearchState:
             if name in ("country", "region") or fld is None:
                 continue
             parts.append("(" + " OR ".join(f'{fld}:"{_quote(v)}"' for v in values) + ")")
-        return " AND ".join(parts) or "*", self.filters.get("country", []), self.filters.get("region", [])
+        countries, regions = self.filters.get("country", []), self.filters.get("region", [])
+        if not parts:  # a rule needs a query: the country and region filters become it
+            if countries:
+                parts.append("(" + " OR ".join(f"countries:{_quote(c)}" for c in countries) + ")")
+            if regions:
+                parts.append("(" + " OR ".join(f'regions:"{_quote(r)}"' for r in regions) + ")")
+            countries, regions = [], []
+        return " AND ".join(parts), countries, regions
 
 
 def _getlist(params: Any, name: str) -> list[str]:

@@ -185,6 +185,9 @@ def test_console_search_map_rules_live_and_hostile_text(
     p.page.wait_for_url("**/rules?saved=zebra**")
     assert p.page.locator("tr[data-rule='zebra']").count() == 1
     p.shot("rules")
+    p.go("/rules/zebra/edit")
+    assert p.page.locator("textarea[name=query]").input_value() == "title:zebracorn"
+    assert p.page.locator("input[name=original]").input_value() == "zebra"
 
     live = Page(browser, p.base, shots)
     live.go("/live")

@@ -179,3 +179,12 @@ def test_rule_form_builds_the_rule_the_cli_would() -> None:
     assert again.webhooks == rule.webhooks
     with pytest.raises(ValueError):
         build_rule(form_values({"name": "r2", "query": "x", "kind": "frequency"}))
+
+
+def test_a_search_without_words_still_makes_a_rule() -> None:
+    from pipeline.query import parse
+
+    q, countries, regions = SearchState.from_params({"country": ["UA"], "region": ["Eastern Europe"]}).rule_query()
+    assert (countries, regions) == ([], []) and q == '(countries:UA) AND (regions:"Eastern Europe")'
+    parse(q)
+    assert SearchState.from_params({}).rule_query() == ("", [], [])
