@@ -27,27 +27,18 @@ MAX_RECORD_BYTES = 8 * 1024 * 1024  # an enriched article is read only to be sum
 
 
 class Subscriber:
-    """One connected page: its filter (the rule matcher, so a live filter selects what a rule would) and
-    its queue."""
+    """One connected page: its filter's name in the hub's rule set (None: everything) and its queue of
+    encoded events."""
 
-    def __init__(self, query: str, size: int) -> None:
-        self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(maxsize=size)
+    def __init__(self, size: int, rule: str | None) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=size)
         self.dropped = 0
-        self.rules: Any = None
-        if query.strip() and query.strip() != "*":
-            from pipeline.query.rules import RuleSet
-            from schemas.alerts import AlertRule
+        self.rule = rule
 
-            self.rules = RuleSet()
-            self.rules.put(AlertRule(name="live", query=query))  # raises QuerySyntaxError
-
-    def wants(self, article: dict[str, Any]) -> bool:
-        return self.rules is None or bool(self.rules.match(article))
-
-    def offer(self, kind: str, item: dict[str, Any]) -> None:
+    def offer(self, event: str) -> None:
         while True:
             try:
-                self.queue.put_nowait((kind, item))
+                self.queue.put_nowait(event)
                 return
             except asyncio.QueueFull:
                 with contextlib.suppress(asyncio.QueueEmpty):
@@ -56,11 +47,22 @@ class Subscriber:
 
 
 class LiveHub:
+    """The pages' filters are rules of one RuleSet (the workers' matcher, so a live filter selects exactly
+    what a rule would): each article is read and matched once for all pages, in a thread of its own
+    (a 2 MB article never stalls the event loop that streams to the pages)."""
+
     def __init__(self, s: Settings) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from pipeline.query.rules import RuleSet
+
         self.s = s
         self.subscribers: set[Subscriber] = set()
+        self.rules = RuleSet()
         self.status = "starting"
         self._task: asyncio.Task[None] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-match")
+        self._ids = 0
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -70,33 +72,49 @@ class LiveHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def subscribe(self, query: str) -> Subscriber:
-        sub = Subscriber(query, self.s.console_live_buffer)
+        """Raises QuerySyntaxError for a filter that does not parse."""
+        rule = None
+        if query.strip() and query.strip() != "*":
+            from schemas.alerts import AlertRule
+
+            self._ids += 1
+            rule = f"live-{self._ids}"
+            self.rules.put(AlertRule(name=rule, query=query))
+        sub = Subscriber(self.s.console_live_buffer, rule)
         self.subscribers.add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
+        if sub.rule is not None:
+            self.rules.remove(sub.rule)
 
     async def _run(self) -> None:
         """Read both topics from their ends; on any Kafka failure, say so and reconnect (backing off)."""
         from pipeline.clients.kafka import ensure_topics, make_aiokafka_consumer
 
+        loop = asyncio.get_running_loop()
         backoff = 1.0
         while True:
             consumer = make_aiokafka_consumer(self.s, group_id=None)
             try:
                 # the topics exist before we subscribe: a consumer would otherwise learn of them only at its
                 # next metadata refresh, minutes later
-                await asyncio.get_running_loop().run_in_executor(None, lambda: ensure_topics(self.s))
+                await loop.run_in_executor(self._pool, lambda: ensure_topics(self.s))
                 consumer.subscribe([self.s.topic_enriched, self.s.topic_alerts])
                 await consumer.start()
                 self.status = "connected"
                 backoff = 1.0
                 self._broadcast_status()
                 async for rec in consumer:
-                    self._dispatch(rec.topic, rec.value, rec.timestamp)
+                    if not self.subscribers:
+                        continue
+                    prepared = await loop.run_in_executor(self._pool, self._prepare, rec.topic, rec.value)
+                    if prepared is not None:
+                        self._deliver(*prepared)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reported on the page, retried
@@ -110,20 +128,22 @@ class LiveHub:
             backoff = min(30.0, backoff * 2)
 
     def _broadcast_status(self) -> None:
+        event = _event("status", {"status": self.status})
         for sub in list(self.subscribers):
-            sub.offer("status", {"status": self.status})
+            sub.offer(event)
 
-    def _dispatch(self, topic: str, value: bytes | None, ts_ms: int) -> None:
-        if not value or len(value) > MAX_RECORD_BYTES or not self.subscribers:
-            return
+    def _prepare(self, topic: str, value: bytes | None) -> tuple[str, set[str]] | None:
+        """In the matching thread: the record summarised and encoded once, and the filters it matches."""
+        if not value or len(value) > MAX_RECORD_BYTES:
+            return None
         from schemas import untrusted
 
         try:
             data = untrusted.loads(value, max_bytes=MAX_RECORD_BYTES)
         except ValueError:
-            return
+            return None
         if not isinstance(data, dict):
-            return
+            return None
         seen = time.time()
         if topic == self.s.topic_alerts:
             item = alert_item(data, seen)
@@ -131,13 +151,17 @@ class LiveHub:
                      "countries": item["countries"], "regions": data.get("regions") or []}
             kind = "alert"
         else:
-            item, probe, kind = article_item(data, seen, ts_ms), data, "article"
+            item, probe, kind = article_item(data, seen), data, "article"
+        try:
+            matched = {e.rule for e in self.rules.match(probe)} if self.rules.rules else set()
+        except Exception:  # noqa: BLE001 - an odd record costs only itself
+            return None
+        return _event(kind, item), matched
+
+    def _deliver(self, event: str, matched: set[str]) -> None:
         for sub in list(self.subscribers):
-            try:
-                if sub.wants(probe):
-                    sub.offer(kind, item)
-            except Exception:  # noqa: BLE001 - an odd record costs only itself
-                continue
+            if sub.rule is None or sub.rule in matched:
+                sub.offer(event)
 
 
 def _str(v: Any, n: int = 500) -> str:
@@ -148,11 +172,11 @@ def _strs(v: Any, n: int = 12) -> list[str]:
     return [x[:100] for x in v[:n] if isinstance(x, str)] if isinstance(v, list) else []
 
 
-def article_item(a: dict[str, Any], seen: float, ts_ms: int) -> dict[str, Any]:
+def article_item(a: dict[str, Any], seen: float) -> dict[str, Any]:
     return {"id": _str(a.get("id"), 512), "title": _str(a.get("title")), "url": safe_url(a.get("url")),
             "source": _str(a.get("source"), 200), "countries": _strs(a.get("countries")),
             "published_at": _str(a.get("published_at"), 40), "story_id": _str(a.get("story_id"), 200),
-            "ingested_at": _str(a.get("@timestamp"), 40), "sent_ms": ts_ms, "seen": seen}
+            "ingested_at": _str(a.get("@timestamp"), 40), "seen": seen}
 
 
 def alert_item(a: dict[str, Any], seen: float) -> dict[str, Any]:
@@ -211,15 +235,19 @@ def routes(ctx: Console) -> list[Route]:
             try:
                 yield "retry: 2000\n\n"
                 yield _event("status", {"status": hub.status})
+                reported = 0
                 while True:
                     try:
-                        kind, item = await asyncio.wait_for(sub.queue.get(), timeout=KEEPALIVE_S)
+                        event = await asyncio.wait_for(sub.queue.get(), timeout=KEEPALIVE_S)
                     except asyncio.TimeoutError:
                         if await request.is_disconnected():
                             return
                         yield ": keepalive\n\n"
                         continue
-                    yield _event(kind, item | ({"dropped": sub.dropped} if sub.dropped else {}))
+                    if sub.dropped != reported:  # a slow page lost its oldest items: say how many
+                        reported = sub.dropped
+                        yield _event("dropped", {"dropped": reported})
+                    yield event
             finally:
                 hub.unsubscribe(sub)
 

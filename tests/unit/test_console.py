@@ -188,3 +188,32 @@ def test_a_search_without_words_still_makes_a_rule() -> None:
     assert (countries, regions) == ([], []) and q == '(countries:UA) AND (regions:"Eastern Europe")'
     parse(q)
     assert SearchState.from_params({}).rule_query() == ("", [], [])
+
+
+def test_live_hub_matches_each_article_once_for_every_page() -> None:
+    import json
+
+    from pipeline.console.live import LiveHub
+    from pipeline.query import QuerySyntaxError
+
+    s = Settings()
+    hub = LiveHub(s)
+    everything, kharkiv, japan = hub.subscribe(""), hub.subscribe("Kharkiv"), hub.subscribe("countries:JP")
+    with pytest.raises(QuerySyntaxError):
+        hub.subscribe("Kharkiv AND (")
+    article = {"id": "a1", "title": "<b>Strikes</b> on Kharkiv", "body": "Kharkiv was hit.", "countries": ["UA"],
+               "regions": ["Eastern Europe"], "@timestamp": "2026-12-01T09:00:00+00:00"}
+    prepared = hub._prepare(s.topic_enriched, json.dumps(article).encode())
+    assert prepared is not None
+    hub._deliver(*prepared)
+    assert everything.queue.qsize() == 1 and kharkiv.queue.qsize() == 1 and japan.queue.qsize() == 0
+    event = kharkiv.queue.get_nowait()
+    assert event.startswith("event: article\ndata: ") and event.count("\n") == 3  # one data line
+    assert json.loads(event.split("data: ", 1)[1])["title"] == article["title"]
+    assert hub._prepare(s.topic_enriched, b"[1, 2") is None  # not JSON: skipped
+    hub.unsubscribe(kharkiv)
+    assert set(hub.rules.rules) == {japan.rule}
+    for _ in range(s.console_live_buffer + 5):  # a page that never reads keeps only the newest items
+        everything.offer("event: x\ndata: {}\n\n")
+    assert everything.queue.qsize() == s.console_live_buffer and everything.dropped == 6
+    hub._pool.shutdown()

@@ -119,6 +119,9 @@
         status.dataset.status = s;
       } catch (err) { /* ignore */ }
     });
+    source.addEventListener("dropped", function (e) {
+      try { heldLabel.textContent = JSON.parse(e.data).dropped + " dropped: this page fell behind"; } catch (err) { /* ignore */ }
+    });
     source.onerror = function () { status.textContent = "reconnecting…"; status.dataset.status = "reconnecting"; };
     source.onopen = function () { status.textContent = "connected"; status.dataset.status = "connected"; };
   }
