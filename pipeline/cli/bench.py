@@ -248,4 +248,4 @@ def console_(
         out.print(f"live stream, {lv['pages']} pages at {lv['rate_per_s']:g} articles/s: delay from produce p50 "
                   f"{lv['p50_ms']} ms, p95 {lv['p95_ms']} ms, max {lv['max_ms']} ms "
                   f"({lv['received']:,} of {lv['expected']:,} events received); the console's own part "
-                  f"(enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms")
+                  f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms")
