@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.support import SEED, Proc, free_port, newswatch, poll
+from tests.support import SEED, Proc, free_port, newswatch, poll, settings_for
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -200,8 +200,16 @@ def test_console_search_map_rules_live_and_hostile_text(
     _produce(env, [{"title": "zebracorn sighting one", "body": "A zebracorn was seen.", "source": "t"}], tmp_path, "z1")
     poll(lambda: worker.alive() and alert_on_page("zebracorn sighting one"), timeout=120, what="the first alert live")
     reloads = live.page.evaluate("performance.getEntriesByType('navigation').length")
+    from pipeline.clients.kafka import make_producer
+    from producers.publisher import ArticlePublisher
+    from producers.record import SourceRecord
+
+    # timed from the article's send (a `newswatch produce` process would add its own start-up to the figure)
+    publisher = ArticlePublisher(settings_for(env), make_producer(settings_for(env)))
     started = time.monotonic()
-    _produce(env, [{"title": "zebracorn sighting two", "body": "Another zebracorn.", "source": "t"}], tmp_path, "z2")
+    publisher.send(SourceRecord("z2", {"title": "zebracorn sighting two", "body": "Another zebracorn.", "source": "t"}))
+    assert publisher.flush(timeout=30).sent == 1
+    publisher.producer.close()
     poll(lambda: alert_on_page("zebracorn sighting two"), timeout=30, interval=0.1, what="the second alert live")
     delay = time.monotonic() - started
     assert live.page.evaluate("performance.getEntriesByType('navigation').length") == reloads  # no reload
