@@ -49,6 +49,21 @@ class Backend:
         return dict(self.call(what, lambda es: es.search(index=index or self.s.es_alias, **body)) or {})
 
 
+def kafka_unreachable(s: Settings, *, timeout: float = 2.0) -> str | None:
+    """Why no broker answers, or None when one accepts a connection: a page says so at once instead of
+    waiting out the Kafka client's bootstrap timeout (30 s)."""
+    import socket
+
+    for broker in s.kafka_brokers:
+        host, _, port = broker.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout):
+                return None
+        except (OSError, ValueError):
+            continue
+    return f"Kafka is not reachable at {s.kafka_bootstrap}; the page recovers when it is back"
+
+
 def es_reason(exc: Any) -> str:
     """The root cause Elasticsearch gives, one line."""
     body = exc.body if isinstance(exc.body, dict) else {}

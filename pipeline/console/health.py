@@ -29,7 +29,14 @@ def routes(ctx: Console) -> list[Route]:
         from pipeline.observe import dlq
         from pipeline.observe.status import collect
 
+        from pipeline.console.backend import kafka_unreachable
+
         report, letters, problems = None, [], []
+        why = kafka_unreachable(ctx.s)
+        if why:  # `newswatch status` would wait out the client's timeouts; the page says it at once
+            problems.append(why)
+            return ctx.render(request, "health.html", report=None, letters=[], problems=problems,
+                              replayed=request.query_params.get("replayed"), failed=request.query_params.get("failed"))
         try:
             report = collect(ctx.s)
         except Exception as exc:  # noqa: BLE001 - a part of status failing is shown, not raised

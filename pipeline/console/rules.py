@@ -111,6 +111,11 @@ def _redacted_error(text: str, urls: list[str]) -> str:
 def _load(ctx: Console) -> tuple[dict[str, Any], dict[str, str]]:
     from pipeline.clients.rules_store import load_rules
 
+    from pipeline.console.backend import kafka_unreachable
+
+    why = kafka_unreachable(ctx.s)
+    if why:
+        raise Unavailable(f"the rules could not be read: {why}")
     bad: dict[str, str] = {}
     try:
         return load_rules(ctx.s, timeout=15, bad=bad), bad
@@ -194,7 +199,7 @@ def routes(ctx: Console) -> list[Route]:
         v = form_values(form)
         return await run_in_threadpool(_save, request, v)
 
-    def _save(request: Request, v: dict[str, Any]) -> Response:
+    def _save(request: Request, v: dict[str, Any]) -> Response:  # noqa: C901 - one form, one place
         from pydantic import ValidationError
 
         from pipeline.clients.rules_store import put_rule
@@ -212,6 +217,11 @@ def routes(ctx: Console) -> list[Route]:
                 keep = old.webhooks if old else []
             rule = build_rule(v, keep_webhooks=keep)
             warnings = check_targets(rule, ctx.s)
+            from pipeline.console.backend import kafka_unreachable
+
+            why = kafka_unreachable(ctx.s)
+            if why:
+                raise Unavailable(f"the rule was not saved: {why}")
             put_rule(ctx.s, rule)
             if v["original"] and v["original"] != rule.name:
                 from pipeline.clients.rules_store import delete_rule

@@ -217,3 +217,19 @@ def test_live_hub_matches_each_article_once_for_every_page() -> None:
         everything.offer("event: x\ndata: {}\n\n")
     assert everything.queue.qsize() == s.console_live_buffer and everything.dropped == 6
     hub._pool.shutdown()
+
+
+def test_kafka_away_is_a_message_at_once() -> None:
+    import time
+
+    s = Settings(es_url=f"http://127.0.0.1:{free_port()}", kafka_bootstrap=f"127.0.0.1:{free_port()}",
+                 console_es_timeout_s=1)
+    with TestClient(create_app(s, live=False), base_url="http://127.0.0.1:8600") as c:
+        for path in ("/rules", "/health"):
+            started = time.monotonic()
+            page = c.get(path)
+            assert page.status_code == 200 and "Kafka is not reachable" in page.text
+            assert time.monotonic() - started < 10  # not the client's 30 s bootstrap timeout
+        token = c.cookies["nw_csrf"]
+        saved = c.post("/rules", data={"csrf_token": token, "name": "r", "query": "Kharkiv"})
+        assert saved.status_code == 400 and "not saved" in saved.text
