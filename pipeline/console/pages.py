@@ -14,7 +14,8 @@ from starlette.routing import Route
 from pipeline.console.app import Console
 from pipeline.console.backend import Unavailable
 from pipeline.console.geo import map_data
-from pipeline.console.search import RANGE_LABELS, SearchState, build_body, histogram_body, read_response
+from pipeline.console.search import (RANGE_LABELS, SearchState, build_body, histogram_body, merge_histogram,
+                                     read_response)
 
 MAX_MARKED_CHARS = 200_000  # entities are marked in the first 200,000 characters; the rest is plain text
 MAX_MARK_NAMES = 300
@@ -32,6 +33,10 @@ def routes(ctx: Console) -> list[Route]:
         try:
             body = build_body(st)
             resp = ctx.backend.search(body)
+            merged = merge_histogram(resp.get("aggregations", {}))
+            if merged is not None:
+                resp["aggregations"]["histogram"] = merged
+
             def undated_span(req: dict[str, Any]) -> tuple[Any, Any]:
                 dates = ctx.backend.search(req, what="the histogram").get("aggregations", {}).get("dates", {})
                 return dates.get("min"), dates.get("max")
@@ -41,7 +46,7 @@ def routes(ctx: Console) -> list[Route]:
                 resp.setdefault("aggregations", {})["histogram"] = \
                     ctx.backend.search(second, what="the histogram").get("aggregations", {}).get("histogram", {})
             hist_req = (second or body)["aggs"].get("histogram")
-            if hist_req and isinstance(resp.get("aggregations", {}).get("histogram"), dict):
+            if merged is None and hist_req and isinstance(resp.get("aggregations", {}).get("histogram"), dict):
                 dh = hist_req["date_histogram"]
                 resp["aggregations"]["histogram"]["interval"] = dh["fixed_interval"] + \
                     (", by indexing time (no publication dates)" if dh["field"] == "@timestamp" else "")

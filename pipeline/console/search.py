@@ -178,12 +178,41 @@ def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int 
     # one terms aggregation over countries feeds both the map (all of them) and the facet (the top ones)
     aggs.pop("countries", None)
     aggs["map"] = {"terms": {"field": "countries", "size": 300}}
+    when = now or datetime.now(timezone.utc)
     if since:  # the span is known: the histogram comes in the same request
-        aggs["histogram"] = histogram_agg(since, until or (now or datetime.now(timezone.utc)))
-    # the matches' own span (and whether any has a publication date): an open range is bucketed in a
-    # second, small request; undated articles are counted by when they were indexed
+        aggs["histogram"] = histogram_agg(since, until or when)
+    else:  # the span is the matches' own: sparse hourly (last week) and daily counts, merged into bars after
+        for name, interval, back in (("hist_hour", "1h", timedelta(days=7)), ("hist_day", "1d", timedelta(days=3650))):
+            aggs[name] = {"date_histogram": {"field": "published_at", "fixed_interval": interval, "min_doc_count": 1,
+                                             "hard_bounds": {"min": (when - back).isoformat(),
+                                                             "max": (when + timedelta(days=2)).isoformat()}}}
+    # the matches' own span, and whether any has a publication date (undated articles are counted by
+    # when they were indexed, in a second, small request)
     aggs["dates"] = {"stats": {"field": "published_at"}}
     return body
+
+
+def merge_histogram(aggs: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any] | None:
+    """The open range's bars from the sparse hourly and daily counts: the finest source that covers the
+    matches' span, regrouped into about HISTOGRAM_BARS bars (dates beyond ten years back are left out)."""
+    stats = aggs.get("dates", {})
+    if stats.get("min") is None or "hist_day" not in aggs:
+        return None
+    end = min(stats["max"] / 1000, ((now or datetime.now(timezone.utc)) + timedelta(days=2)).timestamp())
+    start = max(stats["min"] / 1000, ((now or datetime.now(timezone.utc)) - timedelta(days=3650)).timestamp())
+    hourly = start >= ((now or datetime.now(timezone.utc)) - timedelta(days=7)).timestamp()
+    source, unit = (aggs.get("hist_hour", {}), 3600) if hourly else (aggs.get("hist_day", {}), 86400)
+    span = max(end - start, 3600.0)
+    name, step = next(((n, sec) for n, sec in INTERVALS if sec >= unit and span / sec <= HISTOGRAM_BARS), INTERVALS[-1])
+    first = start - start % step
+    counts = [0] * (int((end - first) // step) + 1)
+    for b in source.get("buckets", []):
+        i = int((b["key"] / 1000 - first) // step)
+        if 0 <= i < len(counts):
+            counts[i] += int(b["doc_count"])
+    buckets = [{"key_as_string": datetime.fromtimestamp(first + i * step, tz=timezone.utc).isoformat(),
+                "key": int((first + i * step) * 1000), "doc_count": n} for i, n in enumerate(counts)]
+    return {"buckets": buckets, "interval": name}
 
 
 # fixed intervals a histogram may use, shortest first; one is chosen for about HISTOGRAM_BARS bars
@@ -202,8 +231,8 @@ def histogram_agg(start: datetime, end: datetime, field: str = "published_at") -
 
 def histogram_body(body: dict[str, Any], resp: dict[str, Any],
                    undated_span: Any = None) -> dict[str, Any] | None:
-    """The second request when the time range is open: the same query, only the histogram, over the
-    matches' own first to last date (a bogus date decades away is clamped to 20 years before the last).
+    """The second request when no match has a publication date: the same query, only the histogram, by
+    indexing time, over the matches' own span (a bogus date decades away is clamped to 20 years back).
     When no match has a publication date, `undated_span(request)` runs REQUEST (the span of their indexing
     times) and returns (min, max) in epoch milliseconds."""
     aggs = resp.get("aggregations", {})
@@ -217,8 +246,8 @@ def histogram_body(body: dict[str, Any], resp: dict[str, Any],
             return None
         first, last = undated_span({"query": body["query"], "size": 0, "track_total_hits": False,
                                     "aggs": {"dates": {"stats": {"field": "@timestamp"}}}})
-    elif "histogram" in body["aggs"]:
-        return None  # bounded range and dated articles: already in the first answer
+    else:
+        return None  # dated articles: already in the first answer
     if first is None or last is None:
         return None
     hist = body["aggs"].get("histogram", {}).get("date_histogram")

@@ -233,3 +233,25 @@ def test_kafka_away_is_a_message_at_once() -> None:
         token = c.cookies["nw_csrf"]
         saved = c.post("/rules", data={"csrf_token": token, "name": "r", "query": "Kharkiv"})
         assert saved.status_code == 400 and "not saved" in saved.text
+
+
+def test_open_range_histogram_is_merged_from_one_request() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.console.search import HISTOGRAM_BARS, merge_histogram
+
+    now = datetime(2026, 12, 1, 12, tzinfo=timezone.utc)
+    hours = [now - timedelta(hours=h) for h in (1, 2, 2, 30)]
+    aggs = {"dates": {"min": min(hours).timestamp() * 1000, "max": max(hours).timestamp() * 1000},
+            "hist_hour": {"buckets": [{"key": h.replace(minute=0).timestamp() * 1000, "doc_count": 1} for h in hours]},
+            "hist_day": {"buckets": []}}
+    merged = merge_histogram(aggs, now=now)
+    assert merged is not None and sum(b["doc_count"] for b in merged["buckets"]) == 4
+    assert len(merged["buckets"]) <= HISTOGRAM_BARS + 1 and merged["interval"] == "1h"
+    year = {"dates": {"min": (now - timedelta(days=300)).timestamp() * 1000, "max": now.timestamp() * 1000},
+            "hist_hour": {"buckets": []},
+            "hist_day": {"buckets": [{"key": (now - timedelta(days=d)).timestamp() * 1000, "doc_count": 2}
+                                     for d in (0, 100, 299)]}}
+    merged = merge_histogram(year, now=now)
+    assert merged is not None and merged["interval"] == "7d" and sum(b["doc_count"] for b in merged["buckets"]) == 6
+    assert merge_histogram({"dates": {"min": None}}, now=now) is None  # undated: the second request's job
