@@ -140,6 +140,14 @@ def test_console_search_map_rules_live_and_hostile_text(
     p.page.go_back()
     p.page.wait_for_url("**/search?q=Kharkiv")
     assert p.page.locator(".total").inner_text() == "2"
+    # the page holds what it shows: the same view with scripts off
+    nojs = browser.new_context(java_script_enabled=False)
+    plain = nojs.new_page()
+    plain.goto(filtered_url)
+    assert plain.locator(".total").inner_text() == "1" and plain.locator("li.hit").count() == 1
+    assert plain.locator(".facet[data-facet='country'] a.facet-link").count() >= 3
+    assert plain.locator(".hist-panel").count() == 1 and plain.locator("#map[data-drawn]").count() == 0
+    nojs.close()
     # a click on the map filters too
     p.page.wait_for_selector("#map[data-drawn='1']")
     p.page.locator("#map path.shaded[data-cc='BR']").dispatch_event("click")
