@@ -39,6 +39,10 @@ run: install
 
 # Installs, starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
 test: install
+	@# the console's browser tests drive Debian's headless Chromium (CI is a fresh machine, as root)
+	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else echo "chromium is missing: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 	@was_up=""; $(NW) stack status >/dev/null 2>&1 && was_up=1; \
 	$(NW) stack up || { [ -n "$$was_up" ] || $(NW) stack down; exit 1; }; \
 	$(BIN)/pytest -ra tests; rc=$$?; \

@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     status_max_lag: int = Field(1000, ge=0)  # `newswatch status` calls a group further behind a problem
 
+    # --- Analyst console (`newswatch console`, pipeline/console) -------------------------------------
+    console_host: str = "127.0.0.1"
+    console_port: int = Field(8600, ge=0, le=65535)
+    console_token: SecretStr | None = None  # required when console_host is not a loopback address
+    console_live_buffer: int = Field(200, ge=10, le=5000)  # items a Live page keeps (and the server queues per page)
+    console_es_timeout_s: float = Field(10.0, gt=0)  # one page's Elasticsearch requests
+
     # --- Measuring ----------------------------------------------------------------------------------
     dev_set: Path | None = None  # gold-annotated articles for `bench` (default: ../shared/eval/geovirus.jsonl if there)
 

@@ -86,7 +86,7 @@ class LocalStack:
         # The pipeline's own long-running processes, when asked for (`stack up --pipeline`).
         procs = [*((self._name("worker", i), "worker") for i in range(1, settings.stack_workers + 1)),
                  *((self._name("indexer", i), "index") for i in range(1, settings.stack_indexers + 1)),
-                 ("alerts", "alerts run")]
+                 ("alerts", "alerts run"), ("console", "console")]
         self.services = {
             name: Server(name, self.run_dir / f"{name}.pid", self.logs / f"{name}.log", marker=f"-m pipeline {cmd}")
             for name, cmd in procs
@@ -338,14 +338,20 @@ class LocalStack:
             self.log(f"elasticsearch ready on {self.es_urls}")
 
     def start_pipeline(self) -> None:
-        """The enrichment worker, the indexer and the alert deliverer, in the background, logging to the
-        state folder."""
+        """The enrichment worker, the indexer, the alert deliverer and the analyst console, in the background,
+        logging to the state folder."""
         for name, server in self.services.items():
             if server.pid() is not None:
                 self.log(f"{name} already running (pid {server.pid()})")
                 continue
             pid = server.start([sys.executable, *server.marker.split()], env=self.client_env(), cwd=Path.cwd())
             self.log(f"{name} started (pid {pid}), log {server.log_file}")
+        self.log(f"console: {self.console_url}")
+
+    @property
+    def console_url(self) -> str:
+        host = self.s.console_host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.s.console_port}/"
 
     def down(self) -> list[str]:
         stopped = []

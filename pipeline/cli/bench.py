@@ -233,3 +233,41 @@ def events(
     out.print(f"enrichment: {r['enrichment_ms_per_article']:.2f} ms per article   events: "
               f"{r['events_ms_per_article']:.3f} ms per article ({r['streamed']} streamed, "
               f"{r['events_in_memory']} events in memory)   share: {r['share_of_enrichment']:.1%}")
+@app.command("console")
+def console_(
+    articles: int = typer.Option(100_000, "--articles", min=1, help="generated articles in the bench index"),
+    requests: int = typer.Option(200, "--requests", min=1, help="search pages timed"),
+    pages: int = typer.Option(20, "--pages", min=0, help="Live pages connected (0: skip the live part)"),
+    rate: float = typer.Option(20.0, "--rate", help="articles per second through the pipeline"),
+    seconds: float = typer.Option(30.0, "--seconds"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """The console: search page server time p50/p95 (facets, map, histogram) over N generated articles
+    (Elasticsearch only), and the Live page's delay from produce with P pages connected (needs
+    `stack up --pipeline`)."""
+    from rich.progress import Progress
+
+    from pipeline.measure.console_bench import fill_index, time_live, time_search
+    from pipeline.measure.datasets import seed_text
+
+    s = settings()
+    with _input_needed():
+        text = seed_text()
+    with Progress(console=console, transient=True, disable=json_) as progress:
+        task = progress.add_task("indexing generated articles", total=articles)
+        indexed = fill_index(s, articles, seed_text=text, progress=lambda i, n: progress.update(task, completed=i))
+    result: dict[str, object] = {"indexed": indexed, "search": time_search(s, requests=requests)}
+    if pages:
+        result["live"] = time_live(s, pages=pages, rate=rate, seconds=seconds, body=" ".join(text.split()[:300]))
+    if json_:
+        print_json(result)
+        return
+    sr: dict = result["search"]  # type: ignore[assignment]
+    out.print(f"search page over {indexed:,} articles: p50 {sr['p50_ms']} ms, p95 {sr['p95_ms']} ms, "
+              f"max {sr['max_ms']} ms ({sr['requests']} requests, facets + map + histogram)")
+    if pages:
+        lv: dict = result["live"]  # type: ignore[assignment]
+        out.print(f"live stream, {lv['pages']} pages at {lv['rate_per_s']:g} articles/s: delay from produce p50 "
+                  f"{lv['p50_ms']} ms, p95 {lv['p95_ms']} ms, max {lv['max_ms']} ms "
+                  f"({lv['received']:,} of {lv['expected']:,} events received); the console's own part "
+                  f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms")

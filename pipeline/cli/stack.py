@@ -31,7 +31,7 @@ def _stack(**shape: int | None) -> LocalStack:
 def up(
     kafka: bool = typer.Option(True, help="start Kafka"),
     elasticsearch: bool = typer.Option(True, help="start Elasticsearch"),
-    pipeline: bool = typer.Option(False, "--pipeline", help="also start the worker, the indexer and the deliverer"),
+    pipeline: bool = typer.Option(False, "--pipeline", help="also start the worker, the indexer, the deliverer and the console"),
     kafka_brokers: int = typer.Option(None, "--kafka-brokers", min=1, max=9, help="a KRaft cluster of N brokers"),
     es_nodes: int = typer.Option(None, "--es-nodes", min=1, max=9, help="an Elasticsearch cluster of N nodes"),
     workers: int = typer.Option(None, "--workers", min=1, max=16, help="with --pipeline: this many workers"),

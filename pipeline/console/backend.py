@@ -1,0 +1,73 @@
+"""The console's way to Elasticsearch: the project's client, short timeouts, and every refusal or outage
+turned into one line for the page (never a traceback). A new client per failure, so the console
+recovers by itself when the server returns."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pipeline.settings import Settings
+
+
+class Unavailable(RuntimeError):
+    """Elasticsearch or Kafka could not answer; the message is safe to show on a page."""
+
+
+class Backend:
+    def __init__(self, s: Settings) -> None:
+        self.s = s
+        self._es: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def es(self) -> Any:
+        with self._lock:
+            if self._es is None:
+                from pipeline.clients.elasticsearch import make_es
+
+                self._es = make_es(self.s, timeout=self.s.console_es_timeout_s).options(max_retries=1)
+            return self._es
+
+    def call(self, what: str, fn: Any) -> Any:
+        """`fn(es)`, or Unavailable with a message a person can act on. A missing index is an empty answer."""
+        from elasticsearch import ApiError, NotFoundError, TransportError
+
+        try:
+            return fn(self.es)
+        except NotFoundError:
+            return {}
+        except ApiError as exc:
+            raise Unavailable(f"Elasticsearch refused {what} (HTTP {exc.meta.status}): {es_reason(exc)}") from exc
+        except TransportError as exc:
+            with self._lock:
+                self._es = None  # a fresh connection next time
+            raise Unavailable(f"Elasticsearch is not reachable at {self.s.es_url.split('@')[-1]} "
+                              f"({type(exc).__name__}); the page recovers when it is back") from exc
+
+    def search(self, body: dict[str, Any], *, index: str | None = None, what: str = "the search") -> dict[str, Any]:
+        return dict(self.call(what, lambda es: es.search(index=index or self.s.es_alias, **body)) or {})
+
+
+def kafka_unreachable(s: Settings, *, timeout: float = 2.0) -> str | None:
+    """Why no broker answers, or None when one accepts a connection: a page says so at once instead of
+    waiting out the Kafka client's bootstrap timeout (30 s)."""
+    import socket
+
+    for broker in s.kafka_brokers:
+        host, _, port = broker.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout):
+                return None
+        except (OSError, ValueError):
+            continue
+    return f"Kafka is not reachable at {s.kafka_bootstrap}; the page recovers when it is back"
+
+
+def es_reason(exc: Any) -> str:
+    """The root cause Elasticsearch gives, one line."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    causes = error.get("root_cause") or [error]
+    first = causes[0] if causes and isinstance(causes[0], dict) else {}
+    return f"{first.get('type', type(exc).__name__)}: {first.get('reason', exc.message)}"[:300]
