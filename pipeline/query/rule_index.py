@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Term, keyword_value
-from pipeline.query.matcher import Doc, compile_for_matching, matches
+from pipeline.query.analyzer import lower
+from pipeline.query.ast import KEYWORD_FIELDS, SITE_FIELD, And, AtLeast, Lead, Near, Node, Not, Term, keyword_value
+from pipeline.query.matcher import Compiled, Doc, compile_for_matching, literal_prefix, matches
 
 K = TypeVar("K")
 Anchor = tuple[str, ...]  # ("tok", t) | ("pre", p) | ("kw", field, v) | ("kwpre", field, v)
@@ -21,27 +22,36 @@ Anchor = tuple[str, ...]  # ("tok", t) | ("pre", p) | ("kw", field, v) | ("kwpre
 
 def anchors(node: Node) -> set[Anchor] | None:
     if isinstance(node, Term):
+        if node.field == SITE_FIELD:
+            return None  # rare, and cheap to check: a site-only rule is checked against every article
         if node.field in KEYWORD_FIELDS:
-            v = keyword_value(node.field, node.value)
+            v = lower(node.value) if node.field == "language" else keyword_value(node.field, node.value)
             return {("kwpre" if node.kind == "prefix" else "kw", node.field, v)}
-        if node.kind == "prefix":
-            return {("pre", node.tokens[0])}
-        return {("tok", max(node.tokens, key=len))}  # the longest word of a phrase is the rarest, roughly
+        if node.kind in ("prefix", "wildcard"):
+            p = literal_prefix(node.tokens[0])
+            return {("pre", lower(p) if node.case else p)}
+        longest = max(node.tokens, key=len)  # the longest word of a phrase is the rarest, roughly
+        return {("tok", lower(longest) if node.case else longest)}
+    if isinstance(node, (AtLeast, Lead)):
+        return anchors(node.term)
     if isinstance(node, Not):
         return None
     sets = [anchors(c) for c in node.children]
-    if isinstance(node, And):
+    if isinstance(node, (And, Near)):
         known = [s for s in sets if s is not None]
         return min(known, key=len) if known else None
-    if any(s is None for s in sets):
-        return None
-    return set().union(*sets)  # type: ignore[arg-type]
+    out: set[Anchor] = set()
+    for s in sets:
+        if s is None:
+            return None
+        out |= s
+    return out
 
 
 @dataclass
 class _Entry(Generic[K]):
     key: K
-    node: Node
+    node: Compiled
 
 
 class RuleIndex(Generic[K]):
