@@ -56,19 +56,26 @@ _HAS_ALNUM = re.compile(r"[A-Za-z0-9]")
 def tokens(text: str) -> list[str]:
     """The standard analyzer's tokens: lower case, at most 255 characters each."""
     if not _NOT_FAST.search(text):
-        return _split_long([t for t in _FAST_WORD.findall(text.lower()) if t.isalnum() or _HAS_ALNUM.search(t)])
+        return _split_long(_fast(text.lower()))
     return _split_long([lower(t) for t in _segments(text)])
 
 
 def cased_tokens(text: str) -> list[str]:
     """The same tokens with their case kept (the `.cs` sub-fields: the standard tokenizer alone)."""
     if not _NOT_FAST.search(text):
-        return _split_long([t for t in _FAST_WORD.findall(text) if t.isalnum() or _HAS_ALNUM.search(t)])
+        return _split_long(_fast(text))
     return _split_long(_segments(text))
 
 
+def _fast(text: str) -> list[str]:
+    found: list[str] = _FAST_WORD.findall(text)
+    if "_" in text:  # a run of underscores alone is no token
+        return [t for t in found if _HAS_ALNUM.search(t)]
+    return found
+
+
 def _split_long(toks: list[str]) -> list[str]:
-    if all(len(t) <= MAX_TOKEN for t in toks):
+    if not toks or max(map(len, toks)) <= MAX_TOKEN:
         return toks
     out: list[str] = []
     for t in toks:

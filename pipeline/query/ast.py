@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Union
 
+from pipeline.query.analyzer import lower
+
 TEXT_FIELDS = ("title", "body")
 KEYWORD_FIELDS = ("source", "countries", "regions", "organizations", "persons", "locations", "language")
 SITE_FIELD = "site"  # the article URL's host or one of its parent domains
@@ -20,8 +22,6 @@ TermKind = Literal["word", "phrase", "prefix", "wildcard"]
 def keyword_value(field: str, value: str) -> str:
     """A keyword value as stored and compared: country codes upper case, the rest through the
     `lowercase` normalizer (Lucene's lower case, the analyzer's)."""
-    from pipeline.query.analyzer import lower
-
     return value.upper() if field == "countries" else lower(value)
 
 

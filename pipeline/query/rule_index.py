@@ -66,6 +66,7 @@ class RuleIndex(Generic[K]):
         self._prefix_buckets: dict[str, dict[str, set[K]]] = {}
         self._kw_prefixes: dict[tuple[str, str], set[K]] = {}
         self._always: set[K] = set()
+        self._prefix_tuple: tuple[str, ...] | None = None  # the prefixes, for str.startswith (reset on change)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -98,6 +99,7 @@ class RuleIndex(Generic[K]):
 
     def _slot(self, a: Anchor) -> set[K]:
         kind = a[0]
+        self._prefix_tuple = None
         if kind == "tok":
             return self._by_token.setdefault(a[1], set())
         if kind == "pre":
@@ -112,19 +114,32 @@ class RuleIndex(Generic[K]):
 
     def candidates(self, doc: Doc) -> set[K]:
         out = set(self._always)
-        for t in doc.all_tokens:
-            hit = self._by_token.get(t)
+        toks = doc.all_tokens
+        by_token = self._by_token
+        # walk the smaller side: a few rules' words against the article, or the article's words against many
+        for t in (toks.intersection(by_token) if len(by_token) <= len(toks) else toks):
+            hit = by_token.get(t)
             if hit:
                 out |= hit
-        if self._prefix_buckets:
-            buckets = self._prefix_buckets
-            for t in doc.all_tokens:
-                for n in (1, 2, 3):
-                    bucket = buckets.get(t[:n])
-                    if bucket:
-                        for p, keys in bucket.items():
-                            if keys and t.startswith(p):
-                                out |= keys
+        if self._prefixes:
+            if len(self._prefixes) <= 64:  # few prefixes: one C-level startswith per word finds them
+                if self._prefix_tuple is None:
+                    self._prefix_tuple = tuple(self._prefixes)
+                ptuple = self._prefix_tuple
+                for t in toks:
+                    if t.startswith(ptuple):
+                        for p in ptuple:
+                            if t.startswith(p):
+                                out |= self._prefixes[p]
+            else:
+                buckets = self._prefix_buckets
+                for t in toks:
+                    for n in (1, 2, 3):
+                        bucket = buckets.get(t[:n])
+                        if bucket:
+                            for p, keys in bucket.items():
+                                if keys and t.startswith(p):
+                                    out |= keys
         for f, vals in doc.keywords.items():
             for v in vals:
                 hit = self._by_kw.get((f, v))

@@ -47,6 +47,10 @@ HARD_QUERIES = ["北京", "東京", "タワー", "Istanbul", "İstanbul", "istan
                 "οδυσσευσ", "ΟΔΥΣΣΕΥΣ", "ὀδυσσεύς"]
 FOUND = {"北京", "東京", "タワー", "Istanbul", "İstanbul", "istanbul", "cafe\u0301", "café", "🔥", "🇬🇷", "ΟΔΥΣΣΕΥΣ", "οδυσσευσ"}
 SOURCES = ["reuters", "ap", "wikinews", "seeds", "bbc"]
+HOSTS = ["www.reuters.com", "reuters.com", "apnews.com", "news.bbc.co.uk", "www.BBC.co.uk", "example.org:8080",
+         "user@reuters.com.evil.net"]
+SITES = ["reuters.com", "www.reuters.com", "bbc.co.uk", "co.uk", "com", "apnews.com", "euters.com", "example.org",
+         "evil.net", "reuters.com.evil.net", "bbc.com"]
 
 
 def _corpus(n: int) -> list[dict[str, Any]]:
@@ -59,7 +63,8 @@ def _corpus(n: int) -> list[dict[str, Any]]:
         if rng.random() < 0.3:  # vary words, so near-miss prefixes and phrases exist
             body.append(rng.choice(["Missiles were fired.", "A missile hit.", "Missile-defence talks.",
                                     "The ministry's report.", "Ministries disagreed.", "Defense, not defence."]))
-        raws.append({"title": f"{rng.choice(pool)[:120]} ({i})", "body": "\n".join(body), "source": rng.choice(SOURCES)})
+        raws.append({"title": f"{rng.choice(pool)[:120]} ({i})", "body": "\n".join(body), "source": rng.choice(SOURCES),
+                     "url": f"https://{rng.choice(HOSTS)}/{rng.choice(['world', 'x', ''])}/{i}?q=1"})
     outs = enrich_payloads(raws, ValidationLimits())
     docs = []
     for o in outs:
@@ -116,6 +121,115 @@ def _queries(docs: list[dict[str, Any]], n: int) -> list[str]:
         return f"({a} {op} {b})" if op else f"{a} {b}"
 
     return [expr(rng.randint(1, 3)) for _ in range(n)]
+
+
+def _positional_queries(docs: list[dict[str, Any]], n: int) -> list[str]:
+    """Every new operator, alone and nested: NEAR/ONEAR (with groups and nesting), phrase~n, atleastN:,
+    case:, lead:, language:, site:, wildcards; words drawn near each other in real documents so that
+    distances decide."""
+    from pipeline.query.analyzer import cased_tokens
+
+    rng = random.Random(20)
+    langs = sorted({d.get("language") or "en" for d in docs}) + ["xx"]
+
+    def near_words() -> tuple[list[str], list[str]]:
+        d = rng.choice(docs)
+        f = rng.choice(["title", "body", "body"])
+        toks = tokens(d[f])
+        if len(toks) < 3:
+            toks = tokens(d["body"])
+        i = rng.randrange(len(toks))
+        j = min(len(toks) - 1, i + rng.randint(1, 14))
+        return toks, cased_tokens(d[f]) if len(tokens(d[f])) >= 3 else cased_tokens(d["body"])
+
+    def clean(t: str) -> str:
+        return t if t.isalnum() else f'"{t}"'
+
+    def wild(w: str) -> str:
+        if len(w) < 5:
+            return w
+        k = rng.randint(3, len(w) - 1)
+        return w[:k] + rng.choice(["?", "*"]) + w[k + 1 :] if rng.random() < 0.6 else w[:k] + "*" + w[k + 2 :]
+
+    def operand(toks: list[str], i: int) -> str:
+        w = toks[i]
+        r = rng.random()
+        if r < 0.55 or not w.isalpha():
+            return clean(w)
+        if r < 0.7:
+            return wild(w) if len(w) >= 5 else w
+        if r < 0.8 and i + 1 < len(toks):
+            return f'"{w} {toks[i + 1]}"'
+        other = rng.choice(toks)
+        return f"({clean(w)} OR {clean(other)})"
+
+    def leaf() -> str:
+        r = rng.random()
+        toks, cased = near_words()
+        i = rng.randrange(len(toks))
+        j = min(len(toks) - 1, i + rng.randint(1, 14))
+        if rng.random() < 0.5:
+            i, j = j, i
+        if r < 0.35:
+            op = rng.choice(["NEAR", "ONEAR"]) + rng.choice(["", "/0", "/1", "/2", "/3", "/5", "/8", "/12"])
+            if op == "ONEAR":
+                op = "ONEAR/4"
+            q = f"{operand(toks, i)} {op} {operand(toks, j)}"
+            if rng.random() < 0.2:
+                q = f"({q}) NEAR/{rng.randint(0, 10)} {operand(toks, rng.randrange(len(toks)))}"
+            return q
+        if r < 0.45:
+            k = min(len(toks) - i, rng.randint(2, 4))
+            words = toks[i : i + k]
+            if len(words) > 2 and rng.random() < 0.7:
+                words.pop(rng.randrange(1, len(words) - 1))  # a word left out: the slop decides
+            if rng.random() < 0.15:
+                words.reverse()
+            return '"' + " ".join(words) + f'"~{rng.randint(0, 4)}'
+        if r < 0.55:
+            w = toks[i]
+            target = w if rng.random() < 0.7 else wild(w) if len(w) >= 5 else w
+            return f"atleast{rng.randint(1, 4)}:{rng.choice(['', '', 'title:', 'body:'])}{clean(target) if '?' not in target and '*' not in target else target}"
+        if r < 0.67:
+            c = cased[min(i, len(cased) - 1)]
+            c = c if rng.random() < 0.6 else (c.upper() if rng.random() < 0.5 else c.lower())
+            if rng.random() < 0.2 and len(c) >= 5 and c.isalpha():
+                c = c[:4] + "*"
+            return f"case:{clean(c) if not c.endswith('*') else c}"
+        if r < 0.77:
+            d = rng.choice(docs)
+            bt = tokens(d["body"])
+            w = bt[min(len(bt) - 1, rng.choice([0, 10, 40, 48, 49, 50, 51, 60, 100]))]
+            return f"lead:{clean(w)}"
+        if r < 0.83:
+            return f"language:{rng.choice(langs)}"
+        if r < 0.9:
+            return f"site:{rng.choice(SITES)}"
+        return wild(toks[i]) if len(toks[i]) >= 5 and toks[i].isalpha() else clean(toks[i])
+
+    def expr(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.4:
+            return leaf()
+        op = rng.choice(["AND", "OR", "", "-"])
+        a, b = expr(depth - 1), expr(depth - 1)
+        if op == "-":
+            return f"{a} -({b})"
+        return f"({a} {op} {b})" if op else f"{a} {b}"
+
+    return [expr(rng.randint(0, 2)) for _ in range(n)]
+
+
+def _valid(queries: list[str]) -> list[str]:
+    from pipeline.query.parser import QuerySyntaxError
+
+    out = []
+    for q in queries:
+        try:
+            parse(q)
+        except QuerySyntaxError:
+            continue
+        out.append(q)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -178,10 +292,12 @@ def test_hard_scripts_found_alike_by_rules_and_search(indexed: Any) -> None:
         assert bool(search) == (q in FOUND), (q, len(search))
 
 
-def test_matcher_and_elasticsearch_agree(indexed: Any) -> None:
+@pytest.mark.parametrize("kind", ["boolean", "positional"])
+def test_matcher_and_elasticsearch_agree(indexed: Any, kind: str) -> None:
     s, es, docs = indexed
     assert len(docs) >= 300
-    queries = _queries(docs, 240)
+    queries = _queries(docs, 240) if kind == "boolean" else _valid(_positional_queries(docs, 400))
+    assert len(queries) >= 200
     parsed = [parse(q) for q in queries]
     views = [Doc.from_article(d) for d in docs]
     index: RuleIndex[int] = RuleIndex()
