@@ -79,13 +79,13 @@ def _rule(node: Node) -> Json:
     raise TypeError(f"{type(node).__name__} has no intervals form")
 
 
-def _in_field(rule: Json, field: str) -> Json:
+def _in_field(rule: Any, field: str) -> Any:
     """Fill in the field of case-sensitive terms (`use_field`) for one field."""
     if isinstance(rule, dict):
         return {k: (v.replace("{field}", field) if k == "use_field" and isinstance(v, str) else _in_field(v, field))
                 for k, v in rule.items()}
     if isinstance(rule, list):
-        return [_in_field(x, field) for x in rule]  # type: ignore[return-value]
+        return [_in_field(x, field) for x in rule]
     return rule
 
 
