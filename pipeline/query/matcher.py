@@ -33,6 +33,7 @@ class Doc:
     matched: set[tuple[str, str]] = field(default_factory=set)  # (field, token) that matched, for snippets
     raw: dict[str, str] = field(default_factory=dict)  # the text fields as written (for case:)
     url: str | None = None
+    _where: dict[tuple[str, bool, str], list[int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_article(cls, a: dict[str, Any]) -> Doc:
@@ -73,19 +74,27 @@ class Doc:
     def cased_sorted(self) -> dict[str, list[str]]:
         return {f: sorted(toks) for f, toks in self.cased_sets.items()}
 
-    @cached_property
-    def positions(self) -> dict[str, dict[str, list[int]]]:
-        return {f: _positions(seq) for f, seq in self.text.items()}
-
-    @cached_property
-    def cased_positions(self) -> dict[str, dict[str, list[int]]]:
-        return {f: _positions(seq) for f, seq in self.cased.items()}
-
     def seq(self, f: str, case: bool) -> list[str]:
         return self.cased[f] if case else self.text[f]
 
-    def pos_of(self, f: str, case: bool) -> dict[str, list[int]]:
-        return self.cased_positions[f] if case else self.positions[f]
+    def where(self, f: str, tok: str, case: bool = False) -> list[int]:
+        """The positions of one token in field f (found by list.index, in C, and kept: only the tokens
+        some rule asks about are ever located)."""
+        key = (f, case, tok)
+        hit = self._where.get(key)
+        if hit is None:
+            hit = []
+            if tok in (self.cased_sets[f] if case else self.token_sets[f]):
+                seq = self.seq(f, case)
+                i = seq.index(tok)
+                while True:
+                    hit.append(i)
+                    try:
+                        i = seq.index(tok, i + 1)
+                    except ValueError:
+                        break
+            self._where[key] = hit
+        return hit
 
     def with_prefix(self, f: str, prefix: str, case: bool = False) -> list[str]:
         toks = self.cased_sorted[f] if case else self.sorted_tokens[f]
@@ -99,14 +108,7 @@ class Doc:
     def has_phrase(self, f: str, phrase: tuple[str, ...], case: bool = False) -> bool:
         seq = self.seq(f, case)
         n = len(phrase)
-        return any(tuple(seq[i : i + n]) == phrase for i in self.pos_of(f, case).get(phrase[0], ()))
-
-
-def _positions(seq: list[str]) -> dict[str, list[int]]:
-    pos: dict[str, list[int]] = {}
-    for i, t in enumerate(seq):
-        pos.setdefault(t, []).append(i)
-    return pos
+        return any(tuple(seq[i : i + n]) == phrase for i in self.where(f, phrase[0], case))
 
 
 @lru_cache(maxsize=8192)
@@ -192,13 +194,11 @@ def _minimal(ivs: list[Interval]) -> list[Interval]:
 def term_intervals(doc: Doc, t: Term, f: str) -> list[Interval]:
     """Where a text term occurs in field f."""
     if len(t.tokens) == 1:
-        pos = doc.pos_of(f, t.case)
         found = _found(doc, t, f)
         if len(found) == 1:
-            return [(p, p) for p in pos[found[0]]]
-        return sorted((p, p) for x in found for p in pos[x])
-    pos = doc.pos_of(f, t.case)
-    lists = [pos.get(x) for x in t.tokens]
+            return [(p, p) for p in doc.where(f, found[0], t.case)]
+        return sorted((p, p) for x in found for p in doc.where(f, x, t.case))
+    lists = [doc.where(f, x, t.case) for x in t.tokens]
     if any(not p for p in lists):
         return []
     if not t.slop:

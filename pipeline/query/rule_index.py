@@ -66,6 +66,7 @@ class RuleIndex(Generic[K]):
         self._prefix_buckets: dict[str, dict[str, set[K]]] = {}
         self._kw_prefixes: dict[tuple[str, str], set[K]] = {}
         self._always: set[K] = set()
+        self._short_prefixes = 0  # prefixes under 3 characters (from a case: term's lower case, or none)
         self._prefix_tuple: tuple[str, ...] | None = None  # the prefixes, for str.startswith (reset on change)
 
     def __len__(self) -> int:
@@ -106,6 +107,7 @@ class RuleIndex(Generic[K]):
             slot = self._prefixes.get(a[1])
             if slot is None:
                 slot = self._prefixes[a[1]] = set()
+                self._short_prefixes += len(a[1]) < 3
                 self._prefix_buckets.setdefault(a[1][:3], {})[a[1]] = slot
             return slot
         if kind == "kw":
@@ -133,8 +135,9 @@ class RuleIndex(Generic[K]):
                                 out |= self._prefixes[p]
             else:
                 buckets = self._prefix_buckets
+                lengths = (3,) if self._short_prefixes == 0 else (1, 2, 3)  # text prefixes have 3 letters or more
                 for t in toks:
-                    for n in (1, 2, 3):
+                    for n in lengths:
                         bucket = buckets.get(t[:n])
                         if bucket:
                             for p, keys in bucket.items():
