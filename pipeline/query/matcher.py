@@ -224,18 +224,54 @@ def term_intervals(doc: Doc, t: Term, f: str) -> list[Interval]:
 
 
 def intervals(doc: Doc, node: Node, f: str) -> list[Interval]:
-    """The minimal intervals of a proximity operand (a text term, an OR of operands, a NEAR) in field f."""
+    """Where a proximity operand (a text term, an OR of operands, a NEAR) occurs in field f."""
+    return sorted({iv for _, ivs in _alternatives(doc, node, f) for iv in ivs})
+
+
+Alternative = tuple[bool, list[Interval]]  # (one word wide, the source's minimal intervals)
+
+
+def _alternatives(doc: Doc, node: Node, f: str) -> list[Alternative]:
+    """A proximity operand as Lucene's intervals see it: a disjunction is "pulled up" through NEAR, so
+    `(a OR "b c") NEAR d` is `(a NEAR d) OR ("b c" NEAR d)`, each side minimized on its own; one-word
+    alternatives (words, prefixes, wildcards) stay together as one source."""
     if isinstance(node, Term):
-        return term_intervals(doc, node, f) if node.field in (None, f) else []
-    if isinstance(node, Or):
-        return sorted({iv for c in node.children for iv in intervals(doc, c, f)})
-    if isinstance(node, Near):
-        a = intervals(doc, node.children[0], f)
-        if not a:
+        if node.field not in (None, f):
             return []
-        b = intervals(doc, node.children[1], f)
-        return _near(a, b, node.distance, node.ordered) if b else []
+        return [(len(node.tokens) == 1, term_intervals(doc, node, f))]
+    if isinstance(node, Or):
+        return [alt for c in node.children for alt in _alternatives(doc, c, f)]
+    if isinstance(node, Near):
+        left, right = node.children
+        if _same(left, right):
+            # Lucene folds a source repeated in one combination into "two occurrences in a row"
+            a = intervals(doc, left, f)
+            return [(False, _minimal([(a[i][0], a[i + 1][1]) for i in range(len(a) - 1)
+                                      if a[i + 1][0] - a[i][1] - 1 <= node.distance]))]
+        out: list[Alternative] = []
+        lefts = _split(_alternatives(doc, left, f))
+        if not any(ivs for _, ivs in lefts):
+            return []
+        for _, b in _split(_alternatives(doc, right, f)):
+            for _, a in lefts:
+                if a and b:
+                    out.append((False, _near(a, b, node.distance, node.ordered)))
+        return out
     raise TypeError(f"{type(node).__name__} is not a proximity operand")
+
+
+def _split(alts: list[Alternative]) -> list[Alternative]:
+    """The one-word alternatives merged into one source, the wider ones each on its own."""
+    single = [ivs for one, ivs in alts if one]
+    merged: list[Alternative] = [(True, sorted({iv for ivs in single for iv in ivs}))] if single else []
+    return merged + [alt for alt in alts if not alt[0]]
+
+
+def _same(a: Node, b: Node) -> bool:
+    """The same source for Elasticsearch (positions in the query aside)."""
+    from pipeline.query.ast import to_text
+
+    return a == b or to_text(a) == to_text(b)
 
 
 def _near(a: list[Interval], b: list[Interval], n: int, ordered: bool) -> list[Interval]:
@@ -300,7 +336,7 @@ def matches(node: Node | AnyWord, doc: Doc) -> bool:
     if isinstance(node, Near):
         hit = False
         for f in _fields_of(node):
-            if intervals(doc, node, f):
+            if any(ivs for _, ivs in _alternatives(doc, node, f)):
                 _mark(doc, node, f)
                 hit = True
         return hit

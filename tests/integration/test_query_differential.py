@@ -345,3 +345,148 @@ def test_the_largest_accepted_queries_run_in_both(indexed: Any) -> None:
     for q in (f"japan AND NOT ({deep})", wide + " OR one_more"):
         with pytest.raises(QuerySyntaxError):
             parse(q)
+
+
+# --- the dev set and generated hard-script text, for the positional operators --------------------------
+
+HARD_WORDS = ["北京", "東京タワー", "İstanbul", "ISTANBUL", "cafe\u0301", "café", "🔥", "🇬🇷", "👩\u200d💻", "ΟΔΥΣΣΕΥΣ",
+              "Kyiv", "U.S.", "US", "us", "e-mail", "IT", "it", "Putin", "putin", "Zelensky", "naïve", "Ğğ", "한국",
+              "ไทย", "Σίσυφος", "sanctions", "Sanctions", "organisation", "organization", "colour", "color", "3.5"]
+
+
+def _dev_set() -> list[dict[str, Any]]:
+    from tests.support import ROOT
+
+    for place in (ROOT.parent / "shared", ROOT / "shared", ROOT.parent.parent / "shared"):
+        f = place / "eval" / "geovirus.jsonl"
+        if f.exists():
+            import json
+
+            rows = [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+            return [{"id": r["id"], "title": r.get("title") or "", "body": r.get("body") or "", "url": r.get("url"),
+                     "source": r.get("source"), "language": "en"} for r in rows]
+    return []
+
+
+def _hard_docs(n: int) -> list[dict[str, Any]]:
+    rng = random.Random(2026)
+    seps = [" ", " ", " ", ", ", ". ", " — ", "\n", " (", ") "]
+    out = []
+    for i in range(n):
+        words = [rng.choice(HARD_WORDS) for _ in range(rng.randint(8, 70))]
+        body = "".join(w + rng.choice(seps) for w in words)
+        title = " ".join(rng.choice(HARD_WORDS) for _ in range(rng.randint(2, 8)))
+        out.append({"id": f"hard-{i}", "title": title, "body": body, "language": rng.choice(["en", "fr", "tr"]),
+                    "url": f"https://{rng.choice(HOSTS)}/h/{i}"})
+    return out
+
+
+def _hard_queries(n: int) -> list[str]:
+    rng = random.Random(77)
+
+    def w() -> str:
+        x = rng.choice(HARD_WORDS)
+        return f'"{x}"' if not x.isalnum() else x
+
+    def leaf() -> str:
+        r = rng.random()
+        if r < 0.45:
+            op = rng.choice(["NEAR", "ONEAR"]) + f"/{rng.choice([0, 1, 2, 4, 8, 20])}"
+            a = w() if rng.random() < 0.8 else f"({w()} OR {w()})"
+            b = w() if rng.random() < 0.8 else f"({w()} OR {w()})"
+            q = f"{a} {op} {b}"
+            return f"({q}) NEAR/{rng.randint(0, 6)} {w()}" if rng.random() < 0.15 else q
+        if r < 0.55:
+            return '"' + " ".join(rng.choice(HARD_WORDS) for _ in range(rng.randint(2, 3))) + f'"~{rng.randint(0, 6)}'
+        if r < 0.7:
+            return f"case:{w()}"
+        if r < 0.8:
+            return f"atleast{rng.randint(1, 5)}:{rng.choice(['', 'case:', 'title:'])}{w()}"
+        if r < 0.9:
+            return f"lead:{w()}"
+        return rng.choice(["organi?ation", "colo*r", "sanct*ns", "zel?nsky", "istanbu?", "case:Sanc*"])
+
+    def expr(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.5:
+            return leaf()
+        a, b = expr(depth - 1), expr(depth - 1)
+        return rng.choice([f"({a} OR {b})", f"{a} {b}", f"{a} -({b})"])
+
+    return [expr(rng.randint(0, 2)) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def dev_indexed(stack: Any) -> Any:
+    import uuid
+
+    from pipeline.settings import Settings
+
+    docs = _dev_set() + _hard_docs(250)
+    name = f"tdev{uuid.uuid4().hex[:8]}"
+    s = Settings(es_alias=f"{name}-news-articles", es_index=f"{name}-news-articles-v1")
+    es = make_es(s)
+    es.indices.put_index_template(name=s.es_alias, **index_template(alias=s.es_alias, pattern=f"{name}-news-articles-*",
+                                                                    shards=1, replicas=0))
+    es.indices.create(index=s.es_index)
+    ops: list[dict[str, Any]] = []
+    for d in docs:
+        ops += [{"index": {"_index": s.es_index, "_id": d["id"]}}, d]
+    resp = es.bulk(operations=ops, refresh=True)
+    assert not resp["errors"]
+    yield s, es, docs
+    es.indices.delete(index=s.es_index)
+    es.indices.delete_index_template(name=s.es_alias)
+
+
+def _differ(s: Any, es: Any, docs: list[dict[str, Any]], queries: list[str]) -> tuple[list[Any], int]:
+    views = [Doc.from_article(d) for d in docs]
+    index: RuleIndex[int] = RuleIndex()
+    parsed = [parse(q) for q in queries]
+    for i, node in enumerate(parsed):
+        index.put(i, node)
+    by_index: dict[int, set[str]] = {i: set() for i in range(len(parsed))}
+    for d in docs:
+        for i, _ in index.match(Doc.from_article(d)):
+            by_index[i].add(d["id"])
+    differences, informative = [], 0
+    for i, (q, node) in enumerate(zip(queries, parsed, strict=True)):
+        stream = {d["id"] for d, v in zip(docs, views, strict=True) if matches(node, v)}
+        body = build_query(q, limit=len(docs) + 10)
+        hits = es.search(index=s.es_alias, **{**body, "aggs": {}, "_source": False})["hits"]["hits"]
+        search = {h["_id"] for h in hits}
+        informative += bool(search) and len(search) < len(docs)
+        if stream != search or by_index[i] != stream:
+            differences.append((q, to_text(node), sorted(stream ^ search)[:5], sorted(by_index[i] ^ stream)[:5]))
+    return differences, informative
+
+
+def test_case_preserving_subfield_agrees_with_cased_tokens(dev_indexed: Any) -> None:
+    from pipeline.query.analyzer import cased_tokens
+    from schemas.mapping import CASED_ANALYZER
+
+    s, es, docs = dev_indexed
+    for d in docs[:60] + docs[-60:]:
+        for f in ("title", "body"):
+            theirs = [x["token"] for x in es.indices.analyze(index=s.es_index, analyzer=CASED_ANALYZER,
+                                                              text=d[f])["tokens"]]
+            assert cased_tokens(d[f]) == theirs, d[f][:200]
+
+
+def test_positional_operators_agree_on_hard_scripts(dev_indexed: Any) -> None:
+    s, es, docs = dev_indexed
+    queries = _valid(_hard_queries(300))
+    assert len(queries) >= 250
+    differences, informative = _differ(s, es, docs, queries)
+    assert not differences, f"{len(differences)} of {len(queries)} queries differ; first: {differences[:3]}"
+    assert informative >= len(queries) // 3
+
+
+def test_positional_operators_agree_on_the_dev_set(dev_indexed: Any) -> None:
+    s, es, docs = dev_indexed
+    dev = [d for d in docs if not d["id"].startswith("hard-")]
+    if not dev:
+        pytest.skip("no dev set (shared/eval/geovirus.jsonl) beside the checkout")
+    queries = _valid(_positional_queries(dev, 300))
+    differences, informative = _differ(s, es, docs, queries)
+    assert not differences, f"{len(differences)} of {len(queries)} queries differ; first: {differences[:3]}"
+    assert informative >= len(queries) // 4
