@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pipeline.query.analyzer import cased_tokens, lower, tokens
 from pipeline.query.ast import (
     DEFAULT_NEAR, FIELDS, KEYWORD_FIELDS, SITE_FIELD, TEXT_FIELDS, And, AtLeast, Lead, Near, Node, Not, Or,
-    Term, TermKind,
+    Term, TermKind, to_text,
 )
 
 
@@ -163,6 +163,12 @@ class _Parser:
             fields = {t.field for t in _near_terms(left) + _near_terms(right)} - {None}
             if len(fields) > 1:
                 raise self.fail("NEAR works inside one field: title: and body: terms cannot be near each other",
+                                op.pos)
+            wide = {(t.tokens, t.case, t.slop) for t in _near_terms(left) if len(t.tokens) > 1}
+            if wide & {(t.tokens, t.case, t.slop) for t in _near_terms(right) if len(t.tokens) > 1} or (
+                    isinstance(left, Near) and to_text(left) == to_text(right)):
+                # Elasticsearch folds a repeated source into one whose gaps it counts its own way
+                raise self.fail("the same phrase on both sides of NEAR is not supported (atleast2:\"...\" counts it)",
                                 op.pos)
             if len(_near_terms(left)) + len(_near_terms(right)) > MAX_NEAR_TERMS:
                 raise self.fail(f"more than {MAX_NEAR_TERMS} terms under one NEAR", op.pos)

@@ -77,3 +77,15 @@ def test_near_rule_and_search_select_the_same_article(
     assert [h["id"] for h in result["hits"]] == [near_id] and result["total"] == 1
     wider = json.loads(newswatch(["search", "putin NEAR/45 zelensky", "--json"], env).stdout)
     assert {h["id"] for h in wider["hits"]} == {near_id, far_id}  # the far one is there, only further apart
+
+    # rules test --explain: the rule's hits, and for each which terms matched and at which words
+    explained = newswatch(["rules", "test", "near", "--explain", "--json"], env)
+    assert explained.returncode == 0, explained.stderr
+    data = json.loads(explained.stdout)
+    assert [h["id"] for h in data["hits"]] == [near_id]
+    top, putin, zelensky = data["explain"][near_id][:3]
+    assert top["matched"] and top["term"] == "(putin NEAR/5 zelensky)"
+    assert top["where"][0]["field"] == "body" and top["where"][0]["last"] - top["where"][0]["first"] == 4
+    assert putin["term"] == "putin" and zelensky["term"] == "zelensky" and putin["matched"] and zelensky["matched"]
+    text = newswatch(["rules", "test", "near", "--explain"], env).stdout
+    assert "yes  (putin NEAR/5 zelensky)" in text and "body words" in text

@@ -58,7 +58,8 @@ def test_matcher(query: str, expected: bool) -> None:
     ("lead:title:a", 1, "takes no field"), ("site:reu*", 9, "no wildcard"), ("site:a/b", 7, "'/'"),
     ("e-ma?l", 1, "inside a single word"), ("colo*r AND ab?", 14, "at least 3"),
     ("a NEAR/3 lead:b", 10, "not lead:"), ("atleast2:lead:b", 1, "do not combine"),
-    ("foo:a", 1, "case:, lead:, atleastN:"), ("a)", 2, "unexpected ')'"),
+    ("foo:a", 1, "case:, lead:, atleastN:"), ('"e-mail" NEAR/3 "e mail"', 10, "same phrase on both sides"),
+    ('(a OR "b c") NEAR "b c"', 14, "same phrase"), ("a)", 2, "unexpected ')'"),
 ])
 def test_errors_point_at_the_offending_position(query: str, pos: int, message: str) -> None:
     with pytest.raises(QuerySyntaxError) as exc:
