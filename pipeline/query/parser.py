@@ -31,6 +31,7 @@ MAX_DEPTH = 12  # parentheses, NOTs and NEARs inside one another
 MAX_TERMS = 1_000  # words, phrases, prefixes and field values (atleastN: counts N)
 MAX_DISTANCE = 100  # NEAR/n and "phrase"~n
 MAX_NEAR_TERMS = 64  # terms under one NEAR (each side's OR groups together)
+MAX_NEAR_ALTERNATIVES = 256  # combinations of a NEAR's phrase alternatives (each is one check, on both sides)
 MAX_ATLEAST = 10  # atleastN: (unfielded, Elasticsearch checks every title/body split of the N)
 MIN_WILDCARD_PREFIX = 3  # letters before a wildcard's first * or ?: no query expands to the whole vocabulary
 _MODIFIERS = ("case", "lead", "atleastN")
@@ -172,6 +173,9 @@ class _Parser:
                                 op.pos)
             if len(_near_terms(left)) + len(_near_terms(right)) > MAX_NEAR_TERMS:
                 raise self.fail(f"more than {MAX_NEAR_TERMS} terms under one NEAR", op.pos)
+            if _alternatives(left) * _alternatives(right) > MAX_NEAR_ALTERNATIVES:
+                raise self.fail(f"OR groups of phrases on both sides of NEAR make more than {MAX_NEAR_ALTERNATIVES} "
+                                "combinations (Elasticsearch checks each)", op.pos)
             nested += 1
             self.deeper(op)
             f = tuple(x for x in fields if x is not None)
@@ -303,6 +307,18 @@ class _Parser:
         # a word the analyzer splits ("e-mail") is searched as the phrase of its parts
         return Term(field, "phrase" if len(toks) > 1 else "word", value, toks, start, case,
                     slop if len(toks) > 1 else 0)
+
+
+def _alternatives(node: Node) -> int:
+    """How many sources Lucene makes of a NEAR operand: one-word terms of an OR together are one, each
+    phrase one more, and a NEAR the product of its sides."""
+    if isinstance(node, Or):
+        words = any(isinstance(c, Term) and len(c.tokens) == 1 for c in node.children)
+        return int(words) + sum(_alternatives(c) for c in node.children
+                                if not (isinstance(c, Term) and len(c.tokens) == 1))
+    if isinstance(node, Near):
+        return _alternatives(node.children[0]) * _alternatives(node.children[1])
+    return 1
 
 
 def _near_terms(node: Node) -> list[Term]:

@@ -59,7 +59,9 @@ def test_matcher(query: str, expected: bool) -> None:
     ("e-ma?l", 1, "inside a single word"), ("colo*r AND ab?", 14, "at least 3"),
     ("a NEAR/3 lead:b", 10, "not lead:"), ("atleast2:lead:b", 1, "do not combine"),
     ("foo:a", 1, "case:, lead:, atleastN:"), ('"e-mail" NEAR/3 "e mail"', 10, "same phrase on both sides"),
-    ('(a OR "b c") NEAR "b c"', 14, "same phrase"), ("a)", 2, "unexpected ')'"),
+    ('(a OR "b c") NEAR "b c"', 14, "same phrase"),
+    ("(" + " OR ".join(f'"p{i} q"' for i in range(17)) + ") NEAR (" + " OR ".join(f'"r{i} s"' for i in range(17)) + ")",
+     177, "more than 256 combinations"), ("a)", 2, "unexpected ')'"),
 ])
 def test_errors_point_at_the_offending_position(query: str, pos: int, message: str) -> None:
     with pytest.raises(QuerySyntaxError) as exc:
