@@ -327,7 +327,7 @@ def test_matcher_and_elasticsearch_agree(indexed: Any, kind: str) -> None:
 def test_the_largest_accepted_queries_run_in_both(indexed: Any) -> None:
     """The parser's limits sit under Elasticsearch's: the deepest and the widest query it accepts run in
     `search` and match alike in-stream; one step further is refused by the parser, for both."""
-    from pipeline.query.parser import MAX_DEPTH, MAX_TERMS, QuerySyntaxError
+    from pipeline.query.parser import MAX_ATLEAST, MAX_DEPTH, MAX_DISTANCE, MAX_TERMS, QuerySyntaxError
 
     s, es, docs = indexed
     deep = "ukraine OR missile"
@@ -335,7 +335,20 @@ def test_the_largest_accepted_queries_run_in_both(indexed: Any) -> None:
         deep = f"japan AND NOT ({deep})"
     common = sorted({t for d in docs for t in tokens(d["body"]) if t.isalpha()})[: MAX_TERMS // 2]
     wide = " OR ".join(common + [f"z{i:03d}" for i in range(MAX_TERMS - len(common))])
+    # the positional limits: a NEAR chain as deep as allowed, a NEAR with its most terms and combinations,
+    # the highest count
+    chain = "missile"
+    for w in ["kyiv", "said", "the", "officials", "and", "of", "in", "on", "a", "to", "strikes"]:
+        chain = f"({chain}) NEAR/{MAX_DISTANCE} {w}"
+    phrases = " OR ".join(f'"{a} {b}"' for a, b in zip(common[:15], common[1:16], strict=True))
+    widest = (f"({' OR '.join(common[:16])} OR {phrases}) NEAR/{MAX_DISTANCE} "
+              f'({" OR ".join(common[16:32])} OR "{common[40]} {common[41]}")')
     views = [Doc.from_article(d) for d in docs]
+    for q in (chain, widest, f"atleast{MAX_ATLEAST}:the", "atleast3:sanction* lead:colo*r"):
+        node = parse(q)
+        body = build_query(q, limit=len(docs) + 10)
+        search = {h["_id"] for h in es.search(index=s.es_alias, **{**body, "aggs": {}, "_source": False})["hits"]["hits"]}
+        assert search == {d["id"] for d, v in zip(docs, views, strict=True) if matches(node, v)}, q
     for q in (deep, wide):
         node = parse(q)
         body = build_query(q, limit=len(docs) + 10)
