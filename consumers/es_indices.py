@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 
-from elasticsearch import Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch
 
 from pipeline.settings import Settings
-from schemas.mapping import ALERT_PROPERTIES, ARTICLE_PROPERTIES, index_template
+from schemas.mapping import (
+    ALERT_PROPERTIES, ARTICLE_PROPERTIES, CASED_ANALYZER, index_template, without_case_fields,
+)
 
 
 _MONTH = re.compile(r"-(\d{4})\.(\d{2})$")
@@ -37,7 +39,12 @@ def ensure_article_index(es: Elasticsearch, s: Settings, when: datetime | None =
             if "resource_already_exists_exception" not in str(exc):
                 raise
     else:  # this month's index may predate a field (the story fields): adding fields to a mapping is allowed
-        es.indices.put_mapping(index=index, properties=ARTICLE_PROPERTIES)
+        try:
+            es.indices.put_mapping(index=index, properties=ARTICLE_PROPERTIES)
+        except BadRequestError as exc:  # from before the case-sensitive sub-fields: their analyzer is missing
+            if CASED_ANALYZER not in str(exc):
+                raise
+            es.indices.put_mapping(index=index, properties=without_case_fields(ARTICLE_PROPERTIES))
     if not es.indices.exists_alias(name=s.es_alias, index=index):
         es.indices.put_alias(index=index, name=s.es_alias)
     return index

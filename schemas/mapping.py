@@ -12,14 +12,20 @@ from typing import Any
 _KEYWORD = {"type": "keyword"}
 _KEYWORD_LC = {"type": "keyword", "normalizer": "lowercase_keyword"}
 _FACET = {"type": "keyword", "fields": {"lc": _KEYWORD_LC}}
+# The query language's case:IT reads these: the standard tokenizer without lower-casing, same positions
+# as the field itself. The analyzer is set when an index is created, so an index from before it gets no
+# `.cs` sub-fields (`without_case_fields`) and case: terms find nothing there: new monthly indices have them.
+CASED_ANALYZER = "newswatch_cased"
+_CASED = {"type": "text", "analyzer": CASED_ANALYZER}
 
 ARTICLE_PROPERTIES: dict[str, Any] = {
     "id": _KEYWORD,
     "url": {"type": "keyword", "ignore_above": 4096},
     "source": _FACET,
     "language": _KEYWORD,
-    "title": {"type": "text", "analyzer": "standard", "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
-    "body": {"type": "text", "analyzer": "standard"},
+    "title": {"type": "text", "analyzer": "standard",
+              "fields": {"raw": {"type": "keyword", "ignore_above": 512}, "cs": _CASED}},
+    "body": {"type": "text", "analyzer": "standard", "fields": {"cs": _CASED}},
     "published_at": {"type": "date"},
     "@timestamp": {"type": "date"},
     "entities": {
@@ -80,6 +86,18 @@ ALERT_PROPERTIES: dict[str, Any] = {
 ALERT_DELIVERY_FIELDS = {"delivered_at", "channels", "digest", "status", "deliveries"}
 
 
+def without_case_fields(properties: dict[str, Any]) -> dict[str, Any]:
+    """The article mapping less the `.cs` sub-fields (for an index created before their analyzer)."""
+    out = dict(properties)
+    for f in ("title", "body"):
+        spec = dict(out[f])
+        spec["fields"] = {k: v for k, v in spec.get("fields", {}).items() if k != "cs"}
+        if not spec["fields"]:
+            del spec["fields"]
+        out[f] = spec
+    return out
+
+
 def index_template(*, alias: str, pattern: str, shards: int, replicas: int) -> dict[str, Any]:
     """A composable index template body for the article indices."""
     return {
@@ -90,7 +108,10 @@ def index_template(*, alias: str, pattern: str, shards: int, replicas: int) -> d
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
                 "refresh_interval": "1s",
-                "analysis": {"normalizer": {"lowercase_keyword": {"type": "custom", "filter": ["lowercase"]}}},
+                "analysis": {
+                    "normalizer": {"lowercase_keyword": {"type": "custom", "filter": ["lowercase"]}},
+                    "analyzer": {CASED_ANALYZER: {"type": "custom", "tokenizer": "standard"}},
+                },
             },
             "mappings": {"dynamic": "strict", "properties": ARTICLE_PROPERTIES},
             "aliases": {alias: {}},

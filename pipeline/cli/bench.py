@@ -64,28 +64,35 @@ def enrich(
 @app.command("match")
 def match(
     path: Path = typer.Argument(None, help="articles to match (default: the dev set, enriched first)"),
-    rules: str = typer.Option("10,5000", "--rules", help="rule counts to compare, comma-separated"),
+    rules: str = typer.Option("10,1000,5000,20000", "--rules", help="rule counts to compare, comma-separated"),
+    mix: str = typer.Option("realistic", "--mix", help="realistic (20% proximity, 5% counts, 5% case/lead/site) "
+                            "or plain (words, phrases, prefixes, countries only)"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Matching throughput (articles/s) with few and with many rules: the rule index at work."""
+    """Matching throughput (articles/s) and memory per rule, from few to many rules: the rule index at work."""
     from pipeline.measure.enrich_bench import load_payloads
-    from pipeline.measure.match_bench import bench_match, random_rules
+    from pipeline.measure.match_bench import MIXES, bench_match, random_rules
     from pipeline.enrich import enrich_payloads
     from schemas import ValidationLimits
 
+    if mix not in MIXES:
+        console.print(f"[red]--mix is one of {', '.join(MIXES)}[/red]")
+        raise typer.Exit(2)
     src = _articles(path)
     console.print(f"enriching {src} for the matching benchmark ...")
     docs = [o.article.document() for o in enrich_payloads(load_payloads(src), ValidationLimits()) if o.article]
     counts = [int(x) for x in rules.split(",")]
-    results = [bench_match(docs, random_rules(docs, n)) for n in counts]
+    results = [bench_match(docs, random_rules(docs, n, mix=mix)) for n in counts]
     if json_:
-        print_json([{"rules": r.rules, "articles": r.articles, "articles_per_s": round(r.articles_per_s, 1),
-                     "match_only_articles_per_s": round(r.match_articles_per_s, 1), "alerts": r.alerts}
-                    for r in results])
+        print_json([{"rules": r.rules, "mix": mix, "articles": r.articles, "articles_per_s": round(r.articles_per_s, 1),
+                     "match_only_articles_per_s": round(r.match_articles_per_s, 1), "alerts": r.alerts,
+                     "bytes_per_rule": round(r.bytes_per_rule)} for r in results])
         return
+    out.print(f"rule mix: {mix}")
     for r in results:
         out.print(f"{r.rules:>6} rules: {r.match_articles_per_s:9.1f} articles/s finding the rules that fire, "
-                  f"{r.articles_per_s:9.1f} with alert events built  ({r.alerts} alerts over {r.articles} articles)")
+                  f"{r.articles_per_s:9.1f} with alert events built  ({r.alerts} alerts over {r.articles} articles), "
+                  f"{r.bytes_per_rule / 1024:.1f} KiB per rule")
     if len(results) > 1:
         a, b = results[0], results[-1]
         out.print(f"time per article, {b.rules} vs {a.rules} rules: {a.match_articles_per_s / b.match_articles_per_s:.2f}x "

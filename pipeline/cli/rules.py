@@ -142,6 +142,7 @@ def rm(name: str) -> None:
 def test(
     name: str,
     limit: int = typer.Option(10, "--limit"),
+    explain: bool = typer.Option(False, "--explain", help="for each hit, which terms matched and where"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run the rule's query against what is already indexed."""
@@ -159,10 +160,35 @@ def test(
     except QuerySyntaxError as exc:  # a rule stored before today's limits
         console.print(f"[red]rule {safe(name)} no longer parses:[/red] {safe(str(exc))}")
         raise typer.Exit(2) from exc
-    result = parse_response(search_articles(s, body))
+    if explain:  # the whole article comes back, so the matcher can say where each term stands
+        body["_source"] = True
+    resp = search_articles(s, body)
+    result = parse_response(resp)
+    explained = _explain(rule.full_query(), resp) if explain else {}
     if json_:
-        print_json(result.model_dump(mode="json"))
+        print_json(result.model_dump(mode="json") | ({"explain": explained} if explain else {}))
         return
     out.print(f"rule {safe(name)} would have fired for [bold]{result.total}[/bold] indexed article(s)")
     for h in result.hits:
         out.print(f"  {safe(h.id)}  {safe(h.title)}")
+        for line in explained.get(h.id, []):
+            where = "; ".join(f"{w['field']} words {w['first']}-{w['last']} ({w['words']})" for w in line["where"])
+            out.print(f"      {'  ' * line['depth']}{'yes' if line['matched'] else 'no '}  {safe(line['term'])}"
+                      + (f"  — {safe(where)}" if where else ""))
+
+
+def _explain(query: str, resp: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Per hit: every node of the query, whether it matched the article and where (the in-stream matcher's
+    view of the same article: the query language means the same on both sides)."""
+    from pipeline.query import parse
+    from pipeline.query.explain import explain
+    from pipeline.query.matcher import Doc
+
+    node = parse(query)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for h in resp.get("hits", {}).get("hits", []):
+        lines = explain(node, Doc.from_article(h.get("_source") or {}))
+        out[h["_id"]] = [{"depth": x.depth, "term": x.text, "matched": x.matched,
+                          "where": [{"field": f, "first": a, "last": b, "words": w} for f, a, b, w in x.where]}
+                         for x in lines]
+    return out

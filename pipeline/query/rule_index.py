@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from pipeline.query.ast import KEYWORD_FIELDS, And, Node, Not, Term, keyword_value
-from pipeline.query.matcher import Doc, compile_for_matching, matches
+from pipeline.query.analyzer import lower
+from pipeline.query.ast import KEYWORD_FIELDS, SITE_FIELD, And, AtLeast, Lead, Near, Node, Not, Term, keyword_value
+from pipeline.query.matcher import Compiled, Doc, compile_for_matching, literal_prefix, matches
 
 K = TypeVar("K")
 Anchor = tuple[str, ...]  # ("tok", t) | ("pre", p) | ("kw", field, v) | ("kwpre", field, v)
@@ -21,27 +22,36 @@ Anchor = tuple[str, ...]  # ("tok", t) | ("pre", p) | ("kw", field, v) | ("kwpre
 
 def anchors(node: Node) -> set[Anchor] | None:
     if isinstance(node, Term):
+        if node.field == SITE_FIELD:
+            return None  # rare, and cheap to check: a site-only rule is checked against every article
         if node.field in KEYWORD_FIELDS:
-            v = keyword_value(node.field, node.value)
+            v = lower(node.value) if node.field == "language" else keyword_value(node.field, node.value)
             return {("kwpre" if node.kind == "prefix" else "kw", node.field, v)}
-        if node.kind == "prefix":
-            return {("pre", node.tokens[0])}
-        return {("tok", max(node.tokens, key=len))}  # the longest word of a phrase is the rarest, roughly
+        if node.kind in ("prefix", "wildcard"):
+            p = literal_prefix(node.tokens[0])
+            return {("pre", lower(p) if node.case else p)}
+        longest = max(node.tokens, key=len)  # the longest word of a phrase is the rarest, roughly
+        return {("tok", lower(longest) if node.case else longest)}
+    if isinstance(node, (AtLeast, Lead)):
+        return anchors(node.term)
     if isinstance(node, Not):
         return None
     sets = [anchors(c) for c in node.children]
-    if isinstance(node, And):
+    if isinstance(node, (And, Near)):
         known = [s for s in sets if s is not None]
         return min(known, key=len) if known else None
-    if any(s is None for s in sets):
-        return None
-    return set().union(*sets)  # type: ignore[arg-type]
+    out: set[Anchor] = set()
+    for s in sets:
+        if s is None:
+            return None
+        out |= s
+    return out
 
 
 @dataclass
 class _Entry(Generic[K]):
     key: K
-    node: Node
+    node: Compiled
 
 
 class RuleIndex(Generic[K]):
@@ -56,6 +66,8 @@ class RuleIndex(Generic[K]):
         self._prefix_buckets: dict[str, dict[str, set[K]]] = {}
         self._kw_prefixes: dict[tuple[str, str], set[K]] = {}
         self._always: set[K] = set()
+        self._short_prefixes = 0  # prefixes under 3 characters (from a case: term's lower case, or none)
+        self._prefix_tuple: tuple[str, ...] | None = None  # the prefixes, for str.startswith (reset on change)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -88,12 +100,14 @@ class RuleIndex(Generic[K]):
 
     def _slot(self, a: Anchor) -> set[K]:
         kind = a[0]
+        self._prefix_tuple = None
         if kind == "tok":
             return self._by_token.setdefault(a[1], set())
         if kind == "pre":
             slot = self._prefixes.get(a[1])
             if slot is None:
                 slot = self._prefixes[a[1]] = set()
+                self._short_prefixes += len(a[1]) < 3
                 self._prefix_buckets.setdefault(a[1][:3], {})[a[1]] = slot
             return slot
         if kind == "kw":
@@ -102,19 +116,33 @@ class RuleIndex(Generic[K]):
 
     def candidates(self, doc: Doc) -> set[K]:
         out = set(self._always)
-        for t in doc.all_tokens:
-            hit = self._by_token.get(t)
+        toks = doc.all_tokens
+        by_token = self._by_token
+        # walk the smaller side: a few rules' words against the article, or the article's words against many
+        for t in (toks.intersection(by_token) if len(by_token) <= len(toks) else toks):
+            hit = by_token.get(t)
             if hit:
                 out |= hit
-        if self._prefix_buckets:
-            buckets = self._prefix_buckets
-            for t in doc.all_tokens:
-                for n in (1, 2, 3):
-                    bucket = buckets.get(t[:n])
-                    if bucket:
-                        for p, keys in bucket.items():
-                            if keys and t.startswith(p):
-                                out |= keys
+        if self._prefixes:
+            if len(self._prefixes) <= 64:  # few prefixes: one C-level startswith per word finds them
+                if self._prefix_tuple is None:
+                    self._prefix_tuple = tuple(self._prefixes)
+                ptuple = self._prefix_tuple
+                for t in toks:
+                    if t.startswith(ptuple):
+                        for p in ptuple:
+                            if t.startswith(p):
+                                out |= self._prefixes[p]
+            else:
+                buckets = self._prefix_buckets
+                lengths = (3,) if self._short_prefixes == 0 else (1, 2, 3)  # text prefixes have 3 letters or more
+                for t in toks:
+                    for n in lengths:
+                        bucket = buckets.get(t[:n])
+                        if bucket:
+                            for p, keys in bucket.items():
+                                if keys and t.startswith(p):
+                                    out |= keys
         for f, vals in doc.keywords.items():
             for v in vals:
                 hit = self._by_kw.get((f, v))

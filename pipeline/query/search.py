@@ -75,7 +75,7 @@ def _scoring(node: Any) -> list[dict[str, Any]]:
 
     out: list[dict[str, Any]] = []
     for t in positive_terms(node):
-        if t.field in (None, "title", "body") and t.tokens:
+        if t.field in (None, "title", "body") and t.tokens and t.kind != "wildcard":
             text = " ".join(t.tokens)
             for field, boost in (("title", 2.0), ("body", 1.0)):
                 if t.field in (None, field):
