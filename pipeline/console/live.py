@@ -175,7 +175,7 @@ def _strs(v: Any, n: int = 12) -> list[str]:
 def article_item(a: dict[str, Any], seen: float) -> dict[str, Any]:
     return {"id": _str(a.get("id"), 512), "title": _str(a.get("title")), "url": safe_url(a.get("url")),
             "source": _str(a.get("source"), 200), "countries": _strs(a.get("countries")),
-            "published_at": _str(a.get("published_at"), 40), "story_id": _str(a.get("story_id"), 200),
+            "published_at": _str(a.get("published_at"), 40), "story_id": _str(a.get("event_id") or a.get("story_id"), 200),
             "ingested_at": _str(a.get("@timestamp"), 40), "seen": seen}
 
 

@@ -76,21 +76,24 @@ def routes(ctx: Console) -> list[Route]:
                                         "sort": [{"fired_at": "desc"}]}, index=ctx.s.es_alerts_alias,
                                        what="the article's alerts")
             story_count = None
-            if doc.get("story_id"):
-                sc = ctx.backend.call("the story", lambda es: es.count(index=ctx.s.es_alias,
-                                                                        query={"term": {"story_id": doc["story_id"]}}))
+            event = doc.get("event_id") or doc.get("story_id")
+            if event:
+                sc = ctx.backend.call("the story", lambda es: es.count(index=ctx.s.es_alias, query=_story_query(event)))
                 story_count = (sc or {}).get("count")
         except Unavailable as exc:
             return ctx.render(request, "error.html", status_code=503, message=str(exc))
         alerts = [h["_source"] for h in fired.get("hits", {}).get("hits", [])]
         return ctx.render(request, "article.html", doc=doc, article_id=article_id, segments=mark_entities(doc),
-                          countries=ordered_countries(doc), alerts=alerts, story_count=story_count)
+                          countries=ordered_countries(doc), alerts=alerts, story_count=story_count,
+                          story_key=event)
 
     def story(request: Request) -> Response:
+        """A story is an event (`event_id`: every outlet's article about it); documents indexed before
+        events existed are found by their near-duplicate `story_id`."""
         story_id = request.path_params["story_id"][:512]
         try:
             resp = ctx.backend.search({
-                "query": {"term": {"story_id": story_id}}, "size": STORY_LIMIT, "track_total_hits": True,
+                "query": _story_query(story_id), "size": STORY_LIMIT, "track_total_hits": True,
                 "sort": [{"published_at": {"order": "asc", "missing": "_last", "unmapped_type": "date"}},
                          {"@timestamp": {"order": "asc", "unmapped_type": "date"}}],
                 "_source": ["id", "title", "url", "source", "published_at", "@timestamp", "countries", "language"],
@@ -184,3 +187,7 @@ def mark_entities(doc: dict[str, Any]) -> list[tuple[str, str | None]]:
         last = m.end()
     out.append((head[last:] + tail, None))
     return out
+
+
+def _story_query(key: str) -> dict[str, Any]:
+    return {"bool": {"should": [{"term": {"event_id": key}}, {"term": {"story_id": key}}], "minimum_should_match": 1}}

@@ -300,7 +300,7 @@ def read_response(st: SearchState, resp: dict[str, Any]) -> SearchView:
             "persons": src.get("persons") or [], "source": src.get("source"), "language": src.get("language"),
             # a fragment that only repeats the title (a body starting with its headline) is left out
             "fragments": [f for f in h.highlights if f is not title_hl and _plain(f).strip(" .…") not in h.title][:3],
-            "story_id": h.story_id,
+            "story_id": h.event_id or h.story_id,  # the story view is the event
             "story_articles": h.story_articles,
         })
     aggs = resp.get("aggregations", {})

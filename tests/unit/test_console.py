@@ -54,7 +54,7 @@ def test_body_has_filters_facets_map_and_histogram() -> None:
     filters = body["query"]["bool"]["filter"]
     assert {"term": {"countries": "UA"}} in filters and {"term": {"language": "en"}} in filters
     assert {"persons", "source", "language", "regions", "map", "histogram"} <= set(body["aggs"])
-    assert body["collapse"]["field"] == "story_id"
+    assert body["collapse"]["field"] == "event_id"  # one hit per event
     open_range = build_body(SearchState.from_params({"q": "Kharkiv"}))
     assert "histogram" not in open_range["aggs"] and "dates" in open_range["aggs"]
 
