@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli import alerts, bench, demo, dlq, enrich, evaluate, feeds, indexer, produce, rules, search, stack, status, worker
+from pipeline.cli import (alerts, bench, demo, dlq, enrich, evaluate, extract, feeds, indexer, produce, rules, search,
+                          stack, status, worker)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Streaming ingestion pipeline for news.")
 app.add_typer(stack.app, name="stack")
@@ -14,7 +15,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(feeds.app, name="feeds")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(indexer.app, name="index")
-for module in (produce, worker, enrich, search, evaluate, status, demo):
+for module in (produce, worker, enrich, extract, search, evaluate, status, demo):
     module.register(app)
 
 
