@@ -23,7 +23,8 @@ log = logging.getLogger("newswatch.feeds")
 MAX_AUTHOR_CHARS = 256
 _HEAD_CHARS = 512_000  # publication-date markup lives in <head> or the article's header
 _VOTE_NGRAM = 2
-_VOTE_COVER = 0.5  # a paragraph counts as kept by an extractor when half its word pairs are in that one's text
+_VOTE_COVER = 0.5
+_CANDIDATE_WORDS = 12  # a shorter line Resiliparse keeps (a caption, a link) is no reason to ask readability  # a paragraph counts as kept by an extractor when half its word pairs are in that one's text
 # A wall's text is short and says what it wants: consent to cookies, a subscription, a login.
 _WALL_WORDS = 160
 _WALL = re.compile(
@@ -140,11 +141,18 @@ def _covered(paragraph: str, pairs: set[tuple[str, ...]]) -> bool:
 
 def _confirmed_paragraphs(page_html: str, primary: str, title: str) -> list[str]:
     """Readability's paragraphs that the primary text (and the title: it is not body) lacks and
-    Resiliparse confirms (two of three)."""
-    second, third = _readability(page_html), _resiliparse(page_html)
-    if not second or not third:
+    Resiliparse confirms (two of three). Resiliparse is cheap and asked first: when every paragraph of
+    its own that could be body is in the primary text already, readability (the costly one) is not run."""
+    third = _resiliparse(page_html)
+    if not third:
         return []
-    have, confirm = _pairs(primary) | _pairs(title), _pairs(third)
+    have = _pairs(primary) | _pairs(title)
+    if not any(len(p.split()) >= _CANDIDATE_WORDS and not _covered(p, have) for p in _paragraphs(third)):
+        return []
+    second = _readability(page_html)
+    if not second:
+        return []
+    confirm = _pairs(third)
     return [p for p in _paragraphs(second) if not _covered(p, have) and _covered(p, confirm)]
 
 
