@@ -149,6 +149,8 @@ def evaluate(extractors: dict[str, Callable[[str], str]], pages: list[Page]) -> 
     per_page: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
     pages_f1: dict[str, list[tuple[str, float]]] = {n: [] for n in names}
     spent = dict.fromkeys(names, 0.0)
+    for name in names:  # imports and first-use caches are paid here, not by whoever runs first
+        extractors[name](pages[0].html if pages else "<html></html>")
     for i, page in enumerate(pages):
         for name in names[i % len(names):] + names[:i % len(names)]:
             t0 = time.perf_counter()
