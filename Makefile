@@ -27,15 +27,12 @@ down:
 status: install
 	$(NW) stack status
 
-# Installs, starts Kafka + Elasticsearch + the worker + the indexer, sends seeds/ through the pipeline,
-# waits until every article is searchable, and shows search results. `make down` stops everything.
+# Installs, starts Kafka + Elasticsearch + the pipeline, adds the example alert rules, sends the sample
+# corpus in seeds/ (progress bars), waits until every article is searchable and prints a short tour
+# (`newswatch demo`; a second run sends nothing again). `make down` stops everything.
 run: install
 	$(NW) stack up --pipeline
-	$(NW) produce seeds/ --source seeds --wait 180
-	$(NW) search "$(QUERY)"
-	@echo
-	@echo "The stack keeps running: try  $(NW) search Kharkiv --country UA,  curl '127.0.0.1:9200/news-articles/_search?q=Kharkiv'"
-	@echo "Logs: .newswatch/logs/   Stop everything:  make down"
+	$(NW) demo seeds/ --wait 170
 
 # Installs, starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
 test: install

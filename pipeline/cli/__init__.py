@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli import (alerts, bench, console, dlq, enrich, evaluate, feeds, indexer, kibana, produce, rules, search,
-                          stack, status, worker)
+from pipeline.cli import (alerts, bench, console, demo, dlq, enrich, evaluate, extract, feeds, indexer, kibana, produce,
+                          rules, search, stack, status, worker)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Streaming ingestion pipeline for news.")
 app.add_typer(stack.app, name="stack")
@@ -16,7 +16,7 @@ app.add_typer(feeds.app, name="feeds")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(indexer.app, name="index")
 app.add_typer(kibana.app, name="kibana")
-for module in (produce, worker, enrich, search, evaluate, status, console):
+for module in (produce, worker, enrich, extract, search, evaluate, status, console, demo):
     module.register(app)
 
 

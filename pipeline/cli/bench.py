@@ -278,3 +278,33 @@ def console_(
                   f"{lv['p50_ms']} ms, p95 {lv['p95_ms']} ms, max {lv['max_ms']} ms "
                   f"({lv['received']:,} of {lv['expected']:,} events received); the console's own part "
                   f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms")
+@app.command("extract")
+def extract(
+    root: Path = typer.Argument(..., help="a folder of sets in the merged layout (SET/input/*.html, SET/GoldStandard/*.txt)"),
+    sets: list[str] = typer.Option([], "--set", help="SET or SET:SPLIT-FILE (page names, one a line); repeatable; "
+                                   "default: every set under ROOT"),
+    compare: bool = typer.Option(True, "--compare/--no-compare", help="also trafilatura alone (the poller before "
+                                 "the ensemble), trafilatura's default and readability"),
+    limit: int = typer.Option(0, "--limit", help="the first N pages of each set"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Main-text extraction: 4-gram shingle precision / recall / F1 against gold bodies, and ms per page."""
+    from pipeline.measure.extract_eval import candidates, evaluate, iter_sets
+
+    spec = sets or sorted(p.name for p in root.iterdir() if (p / "GoldStandard").is_dir())
+    results = []
+    with _input_needed():
+        for label, pages in iter_sets(root, spec):
+            pages = pages[:limit] if limit else pages
+            console.print(f"{label}: {len(pages)} page(s) ...")
+            for r in evaluate(candidates(compare), pages):
+                name = r.name
+                results.append({"set": label, "extractor": name, "pages": r.scores.pages,
+                                "precision": round(r.scores.precision, 4), "recall": round(r.scores.recall, 4),
+                                "f1": round(r.scores.f1, 4), "ms_per_page": round(r.ms_per_page, 1),
+                                "worst": r.worst[:5]})
+                if not json_:
+                    out.print(f"{label:<28} {name:<22} P {r.scores.precision:.3f}  R {r.scores.recall:.3f}  "
+                              f"F1 {r.scores.f1:.3f}  {r.ms_per_page:7.1f} ms/page")
+    if json_:
+        print_json(results)

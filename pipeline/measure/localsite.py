@@ -31,6 +31,37 @@ def page_html(n: int, host: str, canonical: bool = True) -> str:
             f"<aside>Most read: celebrity gossip, weather, horoscopes</aside><footer>© Example News</footer></body></html>")
 
 
+PAYWALL = "Subscribe to continue reading. Already a subscriber? Sign in."
+COOKIES = ("We value your privacy. We and our partners use cookies and similar technologies to store and access "
+           "information on your device. Accept all cookies or manage your privacy preferences. Accept all. "
+           "Manage options.")
+PUBLISHED = "2024-03-05T08:30:00+00:00"
+AUTHOR = "Ada Reporter"
+
+
+def paywall_html(n: int, host: str) -> str:
+    """A paywalled article: the headline, a teaser sentence, the wall (and schema.org's paywall markup)."""
+    teaser = page_text(n).split(". ")[0] + "."
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false, '
+          f'"headline": "Story {n}"}}</script>')
+    return (f"<html><head><title>Story {n}</title>{ld}</head><body><header><nav>{NAV}</nav></header>"
+            f"<main><article><h1>Story {n}</h1><p>{teaser}</p><div class=\"paywall\"><p>{PAYWALL}</p></div>"
+            f"</article></main><footer>© Example News</footer></body></html>")
+
+
+def cookiewall_html(n: int, host: str) -> str:
+    """A consent wall in place of the article (what a poller without cookies gets from many sites)."""
+    return (f"<html><head><title>Before you continue</title></head><body><div class=\"consent\"><h2>Before you "
+            f"continue</h2><p>{COOKIES}</p><button>Accept all</button><button>Reject all</button></div></body></html>")
+
+
+def dated_html(n: int, host: str) -> str:
+    """The article page with its publication time and author in the page's metadata."""
+    meta = (f'<meta property="article:published_time" content="{PUBLISHED}">'
+            f'<meta name="author" content="{AUTHOR}">')
+    return page_html(n, host).replace("</title>", f"</title>{meta}", 1)
+
+
 def rss2(items: list[int], host: str, tracking: bool = True) -> str:
     entries = "".join(
         f"<item><title>Story {n}</title><link>http://{host}/pages/{n}{'?utm_source=rss&amp;utm_medium=feed' if tracking else ''}"
@@ -52,6 +83,13 @@ def rss1(items: list[int], host: str) -> str:
         f"<description>Teaser {n}</description></item>" for n in items)
     return ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
             f'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>R</title></channel>{entries}</rdf:RDF>')
+
+
+def undated(items: list[int], host: str) -> str:
+    """RSS 2.0 whose items carry no dates (the page's own date must do)."""
+    import re
+
+    return re.sub(r"<pubDate>[^<]*</pubDate>", "", rss2(items, host, tracking=False))
 
 
 def broken(items: list[int], host: str) -> str:
@@ -98,6 +136,7 @@ class FeedSite:
         self.feeds: dict[str, tuple[str, list[int]]] = {}  # path -> (kind, item numbers)
         self.hits: dict[str, int] = {}
         self.slow: set[str] = set()  # paths that never answer within a test's timeout
+        self.pages: dict[int, str] = {}  # item number -> "paywall", "cookiewall" or "dated" (else a plain page)
         self._bomb: bytes | None = None
         self._closed = threading.Event()
         site = self
@@ -126,10 +165,13 @@ class FeedSite:
                     return self._trickle()
                 if path.startswith("/pages/"):
                     n = int(path.rsplit("/", 1)[1])
-                    return self._send(200, page_html(n, site.host).encode(), {"Content-Type": "text/html; charset=utf-8"})
+                    make = {"paywall": paywall_html, "cookiewall": cookiewall_html, "dated": dated_html}.get(
+                        site.pages.get(n, ""), page_html)
+                    return self._send(200, make(n, site.host).encode(), {"Content-Type": "text/html; charset=utf-8"})
                 if path in site.feeds:
                     kind, items = site.feeds[path]
-                    body = {"rss2": rss2, "atom": atom, "rss1": rss1, "broken": broken}[kind](items, site.host).encode()
+                    body = {"rss2": rss2, "atom": atom, "rss1": rss1, "broken": broken, "undated": undated}[kind](
+                        items, site.host).encode()
                     etag = f'"{hash((kind, tuple(items))) & 0xFFFFFFFF:x}"'
                     if self.headers.get("If-None-Match") == etag:
                         return self._send(304, b"", {"ETag": etag})

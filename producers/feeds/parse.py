@@ -73,20 +73,3 @@ def page_canonical(page_html: str, page_url: str) -> str:
                 except ValueError:  # a canonical link that is not a URL: the page's own URL stands
                     break
     return canonical_url(page_url)
-
-
-def read_page(page_html: str, page_url: str) -> tuple[str, str | None, str | None]:
-    """(canonical URL, main text, title) of an article page: CPU work, for a thread."""
-    body, title = main_text(page_html, page_url)
-    return page_canonical(page_html, page_url), body, title
-
-
-def main_text(page_html: str, url: str) -> tuple[str | None, str | None]:
-    """(main text, title) of an article page; (None, None) when no article text can be found."""
-    import trafilatura
-
-    text = trafilatura.extract(page_html, url=url, include_comments=False, include_tables=False,
-                               favor_precision=True, deduplicate=True)
-    meta = trafilatura.extract_metadata(page_html, default_url=url)
-    title = meta.title if meta is not None else None
-    return (text.strip() if text and text.strip() else None), title

@@ -25,7 +25,8 @@ import httpx
 
 from pipeline.observe import metrics
 from producers.feeds.fetch import Fetcher, FetchError, FetchLimits, describe
-from producers.feeds.parse import FeedError, parse_feed, read_page
+from producers.feeds.extract import extract
+from producers.feeds.parse import FeedError, parse_feed
 from producers.feeds.store import FeedStore
 from producers.record import SourceRecord
 from schemas import canonical_url
@@ -188,21 +189,23 @@ class Poller:
             url = canonical_url(item.link)
         except ValueError as exc:
             return SourceRecord(origin, error=f"invalid item link: {exc}", raw=item.model_dump_json())
-        body = title = None
+        body = title = published = None
         assert self._fetcher is not None
         try:
             page = await self._fetcher.get(item.link)
-            url, body, title = await asyncio.to_thread(read_page, page.text(), page.url)
+            found = await asyncio.to_thread(extract, page.text(), page.url)
+            url, body, title, published = found.url, found.text, found.title, found.published_at
         except FetchError as exc:
             log.debug("page %s: %s; using the feed's text", item.link, exc)
         except Exception as exc:  # noqa: BLE001 - a page the extractor chokes on costs its text, not the item
             log.warning("page %s: not readable (%s: %s); using the feed's text", item.link, type(exc).__name__, exc)
+        when = item.published_at or published  # the feed's date, else the page's own
         payload = {
             "title": item.title or title or "",
             "body": body or item.summary or item.title,
             "url": url,
             "source": feed.name or urlsplit(feed.url).hostname,
-            "published_at": item.published_at.isoformat() if item.published_at else None,
+            "published_at": when.isoformat() if when else None,
         }
         return SourceRecord(origin, payload, raw=json.dumps(payload))
 

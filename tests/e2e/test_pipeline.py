@@ -37,7 +37,7 @@ def _start_pipeline(procs: Callable[..., Proc], env: dict[str, str]) -> tuple[Pr
 
 def test_seed_article_end_to_end(env: dict[str, str], procs: Callable[..., Proc]) -> None:
     worker, indexer = _start_pipeline(procs, env)
-    out = newswatch(["produce", str(SEED.parent), "--source", "seeds", "--json"], env)
+    out = newswatch(["produce", str(SEED), "--source", "seeds", "--json"], env)
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["sent"] == 1 and summary["rejected"] == 0

@@ -145,3 +145,20 @@ def test_hostile_feeds_cost_only_themselves(env: dict[str, str], site: FeedSite,
     st.close()
     assert "timeout" in (status["trickle.xml"].error or "") and status["trickle.xml"].failures == 2
     assert status["healthy.xml"].error is None and status["healthy.xml"].items_produced == 2
+
+
+def test_walls_fall_back_to_the_feed_text_and_the_page_dates_an_undated_item(
+    env: dict[str, str], site: FeedSite, tmp_path: Path
+) -> None:
+    from pipeline.measure.localsite import PUBLISHED
+
+    s = settings_for(env)
+    ensure_topics(s)
+    site.feeds = {"/undated.xml": ("undated", [81, 82, 83])}
+    site.pages = {81: "paywall", 82: "cookiewall", 83: "dated"}
+    [r] = _poll(env, tmp_path / "f.sqlite", [Feed(url=site.url("/undated.xml"))])
+    assert r.produced == 3
+    by = {a["url"].rsplit("/", 1)[1]: a for a in read_topic(s, s.topic_raw, expect=3)}
+    assert by["81"]["body"] == "Teaser 81" and by["82"]["body"] == "Teaser 82"  # not the teaser, not the wall
+    assert "plan number 83" in by["83"]["body"] and by["83"]["published_at"].startswith(PUBLISHED[:19])
+    assert by["81"].get("published_at") is None

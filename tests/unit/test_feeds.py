@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from producers.feeds.config import load_feeds, save_feeds
-from producers.feeds.parse import main_text, page_canonical, parse_feed
+from producers.feeds.extract import extract
+from producers.feeds.parse import page_canonical, parse_feed
 from schemas.feeds import Feed
 from pipeline.measure.localsite import NAV, atom, broken, page_html, page_text, rss1, rss2
 
@@ -20,7 +21,8 @@ def test_every_dialect_parses() -> None:
 
 
 def test_page_main_text_without_navigation() -> None:
-    text, title = main_text(page_html(3, HOST), f"http://{HOST}/pages/3")
+    found = extract(page_html(3, HOST), f"http://{HOST}/pages/3")
+    text, title = found.text, found.title
     assert text is not None and "plan number 3" in text and "Critics argued" in text
     assert "Subscribe now" not in text and "horoscopes" not in text and NAV not in text
     assert title == "Story 3"
@@ -56,3 +58,38 @@ def test_the_seen_store_forgets_items_past_its_horizon(tmp_path: Path) -> None:
     assert store.prune(now - timedelta(days=90)) == 1
     assert store.unseen(["old", "new"]) == ["old"]
     store.close()
+
+
+def test_walls_are_not_bodies_and_the_page_dates_the_article() -> None:
+    from pipeline.measure.localsite import AUTHOR, PUBLISHED, cookiewall_html, dated_html, paywall_html
+
+    url = f"http://{HOST}/pages/5"
+    assert extract(paywall_html(5, HOST), url).text is None  # the teaser sentence is not the article
+    assert extract(cookiewall_html(5, HOST), url).text is None
+    dated = extract(dated_html(5, HOST), url)
+    assert dated.text is not None and "plan number 5" in dated.text
+    assert dated.published_at is not None and dated.published_at.isoformat() == PUBLISHED
+    assert dated.author == AUTHOR
+    # the same page twice (another outlet's copy): the same text, nothing remembered between pages
+    assert extract(page_html(5, HOST), url).text == extract(page_html(5, HOST), url).text
+    assert "Officials in" in (extract(page_html(5, HOST), url).text or "")
+
+
+def test_a_newsletter_line_is_stripped_but_the_article_stays() -> None:
+    from producers.feeds.extract import is_wall, strip_walls
+
+    body = page_text(4)
+    article = f"<html><body><article><p>{body}</p><p>Sign up for our newsletter.</p></article></body></html>"
+    assert strip_walls(f"{body}\nSign up for our newsletter.", article) == body
+    assert not is_wall(body)
+    assert is_wall("We use cookies to improve your experience. Accept all cookies or manage preferences.")
+    assert strip_walls("Subscribe to continue reading.", "<html></html>") is None
+
+
+def test_page_dates_are_bounded() -> None:
+    from producers.feeds.extract import published_date
+
+    assert published_date('<meta property="article:published_time" content="2999-01-01T00:00:00Z">') is None
+    assert published_date('<meta property="article:published_time" content="yesterday">') is None
+    assert published_date('<script>{"datePublished": "2023-02-06T04:17:00Z"}</script>').year == 2023
+    assert published_date("<p>" + "<meta " * 100_000 + "</p>") is None  # a hostile head costs one bounded pass

@@ -1,0 +1,1 @@
+"""`newswatch demo`: what `make run` shows a new user (the sample corpus, example rules, a short tour)."""

@@ -1,0 +1,197 @@
+"""Main-text extraction quality: the article-extraction benchmarks' 4-gram shingle F1, on public sets with
+human-made gold bodies, and the time each page takes. `newswatch eval extract DIR` prints it.
+
+The metric (as the article-extraction benchmarks define it, after Moz's Dragnet evaluation): a text's
+tokens are its runs of word characters (`\\w+`, case kept); its shingles the 4-token windows (a text of
+fewer tokens is one shingle); per page, true positives are the shingles gold and prediction share (with
+multiplicity), false positives the prediction's extra ones, false negatives the gold's missing ones, the
+three normalised to sum 1 so a long page weighs no more than a short one. Precision is the mean over pages
+with a prediction of TP / (TP + FP) (1 when the page is scored exactly), recall the mean over pages with
+gold of TP / (TP + FN), and F1 their harmonic mean.
+
+Data sets are folders in the layout of the merged HTML-cleaning sets (`input/NAME.html` beside
+`GoldStandard/NAME.txt`), optionally with a list of names (a split) to keep. Gold text is cleaned by its
+convention: Dragnet's gold stops at its comments marker, CleanEval's `<p>`/`<h>`/`<l>` markers and `URL:`
+line go, gold given as HTML (Readability's tests) is reduced to its text.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_TOKEN = re.compile(r"\w+")
+_COMMENTS_MARK = re.compile(r"^.{0,6}[#$%^&*()]{6,}.{0,3}\s*COMMENTS\s*$", re.MULTILINE)
+_CLEANEVAL_TAG = re.compile(r"^\s*<(p|h|l)>", re.MULTILINE)
+MAX_PAGE_BYTES = 8 * 1024 * 1024  # a page larger than this is skipped, not read
+
+
+def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text or "")
+    if len(tokens) < n:
+        return Counter([tuple(tokens)]) if tokens else Counter()
+    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+
+def page_score(gold: str, predicted: str, n: int = 4) -> tuple[float, float, float]:
+    """(tp, fp, fn) of one page, normalised to sum 1 (all 0 when both texts are empty)."""
+    g, p = shingles(gold, n), shingles(predicted, n)
+    tp = sum((g & p).values())
+    fp = sum((p - g).values())
+    fn = sum((g - p).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def _precision(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return 0.0 if tp == fp == 0 else tp / (tp + fp)
+
+
+def _recall(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return 0.0 if tp == fn == 0 else tp / (tp + fn)
+
+
+@dataclass
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    pages: int
+
+
+def aggregate(per_page: list[tuple[float, float, float]]) -> Scores:
+    precisions = [_precision(*s) for s in per_page if s[0] + s[1] > 0]
+    recalls = [_recall(*s) for s in per_page if s[0] + s[2] > 0]
+    p = statistics.fmean(precisions) if precisions else 0.0
+    r = statistics.fmean(recalls) if recalls else 0.0
+    return Scores(p, r, 2 * p * r / (p + r) if p + r else 0.0, len(per_page))
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    html: str
+    gold: str
+
+
+def clean_gold(text: str) -> str:
+    """The gold body by its set's convention (see the module's docstring)."""
+    m = _COMMENTS_MARK.search(text)
+    if m:
+        text = text[:m.start()]
+    if text.lstrip().startswith("URL:"):
+        text = text.lstrip().split("\n", 1)[1] if "\n" in text.lstrip() else ""
+    text = _CLEANEVAL_TAG.sub("", text)
+    if text.lstrip().startswith("<"):
+        from lxml import html as lxml_html
+
+        try:
+            text = lxml_html.fromstring(text).text_content()
+        except Exception:  # noqa: BLE001 - gold that is not HTML after all stays as it is
+            pass
+    return text
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def load_pages(folder: Path, names: Iterable[str] | None = None) -> list[Page]:
+    """The pages of a set in the merged layout; `names` (a split) keeps those only."""
+    inputs, golds = folder / "input", folder / "GoldStandard"
+    if not inputs.is_dir() or not golds.is_dir():
+        raise FileNotFoundError(f"{folder} has no input/ and GoldStandard/ folders")
+    keep = set(names) if names is not None else None
+    pages = []
+    for html_path in sorted(inputs.glob("*.htm*")):
+        name = re.sub(r"\.html?$", "", html_path.name, flags=re.IGNORECASE)
+        gold_path = golds / f"{name}.txt"
+        if (keep is not None and name not in keep) or not gold_path.exists():
+            continue
+        if html_path.stat().st_size > MAX_PAGE_BYTES:
+            continue
+        pages.append(Page(name, _decode(html_path.read_bytes()), clean_gold(_decode(gold_path.read_bytes()))))
+    return pages
+
+
+def read_split(path: Path) -> list[str]:
+    """A split file: one page name a line (`R610`, `302`), extensions dropped."""
+    return [re.sub(r"\.html?$", "", line.strip(), flags=re.IGNORECASE)
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@dataclass
+class Result:
+    name: str
+    scores: Scores
+    ms_per_page: float
+    worst: list[tuple[str, float]] = field(default_factory=list)  # (page, F1) of the lowest-scoring pages
+
+
+def evaluate(extractors: dict[str, Callable[[str], str]], pages: list[Page]) -> list[Result]:
+    """Run each extractor (page HTML -> main text) over the pages; scores and mean time per page. Page by
+    page, the extractors in a rotating order, so a busy machine slows each of them alike."""
+    names = list(extractors)
+    per_page: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
+    pages_f1: dict[str, list[tuple[str, float]]] = {n: [] for n in names}
+    spent = dict.fromkeys(names, 0.0)
+    for name in names:  # imports and first-use caches are paid here, not by whoever runs first
+        extractors[name](pages[0].html if pages else "<html></html>")
+    for i, page in enumerate(pages):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            t0 = time.perf_counter()
+            text = extractors[name](page.html) or ""
+            spent[name] += time.perf_counter() - t0
+            s = page_score(page.gold, text)
+            per_page[name].append(s)
+            p, r = _precision(*s), _recall(*s)
+            pages_f1[name].append((page.name, 2 * p * r / (p + r) if p + r else 0.0))
+    return [Result(n, aggregate(per_page[n]), 1000 * spent[n] / max(1, len(pages)),
+                   sorted(pages_f1[n], key=lambda x: x[1])[:10]) for n in names]
+
+
+def iter_sets(root: Path, spec: list[str]) -> Iterator[tuple[str, list[Page]]]:
+    """`SET` or `SET:SPLIT-FILE` under `root` -> (label, pages)."""
+    for item in spec:
+        set_name, _, split = item.partition(":")
+        names = read_split(Path(split)) if split else None
+        label = set_name + (f" ({Path(split).stem})" if split else "")
+        yield label, load_pages(root / set_name, names)
+
+
+def candidates(compare: bool) -> dict[str, Callable[[str], str]]:
+    """The extractors to score: the poller's (producers/feeds/extract.py) and, to compare, its parts alone."""
+    from producers.feeds.extract import extract
+
+    url = "http://localhost/"
+    out: dict[str, Callable[[str], str]] = {"newswatch (ensemble)": lambda h: extract(h, url).text or ""}
+    if compare:
+        import trafilatura
+
+        from producers.feeds.extract import _readability
+
+        def precision(h: str) -> str:  # the poller before: favor_precision, and a second pass for metadata
+            text = trafilatura.extract(h, url=url, include_comments=False, include_tables=False,
+                                       favor_precision=True, deduplicate=True)
+            trafilatura.extract_metadata(h, default_url=url)
+            return text or ""
+
+        out["trafilatura precision"] = precision
+        out["trafilatura default"] = lambda h: trafilatura.extract(h, url=url, include_comments=False,
+                                                                   include_tables=False, deduplicate=True) or ""
+        out["readability-lxml"] = _readability
+    return out

@@ -1,0 +1,33 @@
+"""The extraction benchmark's metric and gold conventions (pipeline/measure/extract_eval.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.measure.extract_eval import aggregate, clean_gold, load_pages, page_score, shingles
+
+
+def test_shingles_are_4_token_windows_and_a_short_text_is_one() -> None:
+    assert shingles("a b c d e") == {("a", "b", "c", "d"): 1, ("b", "c", "d", "e"): 1}
+    assert shingles("only two") == {("only", "two"): 1} and shingles("") == {}
+
+
+def test_page_scores_are_normalised_and_precision_recall_as_the_benchmark_defines() -> None:
+    gold = "one two three four five six seven eight"
+    assert page_score(gold, gold) == (1.0, 0.0, 0.0)
+    tp, fp, fn = page_score(gold, "one two three four five nav nav nav")
+    assert abs(tp + fp + fn - 1) < 1e-9 and tp > 0 and fp > 0 and fn > 0
+    s = aggregate([page_score(gold, gold), page_score(gold, "")])
+    assert s.precision == 1.0 and s.recall == 0.5 and abs(s.f1 - 2 / 3) < 1e-9  # an empty prediction: recall only
+
+
+def test_gold_conventions(tmp_path: Path) -> None:
+    assert clean_gold("Body text\n!@#$%^&*()  COMMENTS\nspam") == "Body text\n"
+    assert clean_gold("URL: http://x/\n<p>First\n<h>Head").split() == ["First", "Head"]
+    assert clean_gold("<div><p>Hello <b>world</b></p></div>").split() == ["Hello", "world"]
+    (tmp_path / "input").mkdir()
+    (tmp_path / "GoldStandard").mkdir()
+    (tmp_path / "input" / "bbc.co.uk_news_01.html").write_text("<p>x</p>")
+    (tmp_path / "GoldStandard" / "bbc.co.uk_news_01.txt").write_text("x")
+    (tmp_path / "input" / "orphan.html").write_text("<p>y</p>")
+    assert [p.name for p in load_pages(tmp_path)] == ["bbc.co.uk_news_01"]
