@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -209,3 +210,27 @@ def hostile(
         state = "enriched" if r["enriched"] else f"rejected: {r['error']}"
         out.print(f"{r['case']}: {r['bytes']:,} bytes, {r['words']:,} words in {r['seconds']} s, peak RSS "
                   f"{r['peak_rss_mb']:,} MB ({r['rss_after_warm_up_mb']:,} MB after loading the model); {state}")
+
+
+@app.command("startup")
+def startup(
+    runs: int = typer.Option(20, "--runs", min=1, help="worker start-ups, each into its own burst"),
+    articles: int = typer.Option(2000, "--articles", min=1, help="articles per burst"),
+    rate: float = typer.Option(200.0, "--rate", help="articles per second during a burst"),
+    logdir: Path = typer.Option(Path(".newswatch/bench-startup"), "--logdir", help="the workers' logs"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """How often the stall watch fires when a worker starts into a burst (needs `stack up`; the runs use
+    topics of their own)."""
+    from pipeline.measure.startup_bench import run_startups
+
+    def show(i: int, r: dict[str, Any]) -> None:
+        console.print(f"run {i}{' (warm-up)' if not i else ''}: {r['seconds']} s, stall watch fired {r['stall_fired']}x, "
+                      f"holes re-read {r['reread_hole']}x, dropped re-read {r['reread_dropped']}x  ({r['log']})")
+
+    r = run_startups(settings(), runs=runs, articles=articles, per_s=rate, logdir=logdir, progress=show)
+    if json_:
+        print_json(r)
+        return
+    out.print(f"stall watch fired in {r['startups_with_stall']} of {r['runs']} start-ups ({r['stall_firings']} firings; "
+              f"{r['articles_per_burst']} articles at {r['per_s']:g}/s, {r['partitions']} partitions)")
