@@ -7,7 +7,7 @@ NW      := $(BIN)/newswatch
 STAMP   := $(VENV)/.installed
 QUERY   ?= Russia Ukraine
 
-.PHONY: install up down status run test test-unit test-cluster eval bench clean
+.PHONY: install up down status run lint test test-unit test-cluster eval bench clean
 
 install: $(STAMP)
 
@@ -37,8 +37,13 @@ run: install
 	@echo "The stack keeps running: try  $(NW) search Kharkiv --country UA,  curl '127.0.0.1:9200/news-articles/_search?q=Kharkiv'"
 	@echo "Logs: .newswatch/logs/   Stop everything:  make down"
 
-# Installs, starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
-test: install
+# ruff (style, likely bugs, private access) and mypy (types); configured in pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Lint first, then: starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
+test: install lint
 	@was_up=""; $(NW) stack status >/dev/null 2>&1 && was_up=1; \
 	$(NW) stack up || { [ -n "$$was_up" ] || $(NW) stack down; exit 1; }; \
 	$(BIN)/pytest -ra tests; rc=$$?; \

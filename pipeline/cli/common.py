@@ -22,7 +22,7 @@ out = Console(highlight=False, soft_wrap=True)
 def settings() -> Settings:
     try:
         return Settings()
-    except Exception as exc:  # noqa: BLE001 - a bad setting is a user error, not a traceback
+    except Exception as exc:  # a bad setting is a user error, not a traceback
         console.print(f"[red]invalid settings:[/red] {exc}")
         raise typer.Exit(2) from exc
 
@@ -73,8 +73,8 @@ def search_articles(s: Settings, body: dict[str, Any]) -> dict[str, Any]:
 
 def _es_reason(exc: Any) -> str:
     """The root cause Elasticsearch gives, one line."""
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    body: dict[str, Any] = exc.body if isinstance(exc.body, dict) else {}
+    error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
     causes = error.get("root_cause") or [error]
     first = causes[0] if causes and isinstance(causes[0], dict) else {}
     return f"{first.get('type', type(exc).__name__)}: {first.get('reason', exc.message)}"[:500]

@@ -105,7 +105,7 @@ class FeedSite:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 site.hits[path] = site.hits.get(path, 0) + 1
                 if path in site.slow:

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +51,9 @@ def _burst(s: Settings, tag: str, n: int, per_s: float) -> threading.Thread:
     return t
 
 
-def _wait(cond: Callable[[], bool], timeout: float, what: str) -> None:
+def _wait(cond: Callable[[], bool], timeout: float, what: str, *, until: bool = True) -> None:
     deadline = time.monotonic() + timeout
-    while not cond():
+    while cond() is not until:
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:g}s waiting for {what}")
         time.sleep(1.0)  # polling Kafka, with the deadline above
@@ -107,8 +108,8 @@ def run_startups(s: Settings, *, runs: int, articles: int = 2000, per_s: float =
                 p = subprocess.Popen([sys.executable, "-m", "pipeline", "worker"], env=env, stdout=fh,
                                      stderr=subprocess.STDOUT, start_new_session=True)
             try:
-                _wait(lambda: not load.is_alive(), 300, "the burst sent")
-                _wait(lambda: _caught_up(bs, p), 600, "every partition committed to its end")
+                _wait(load.is_alive, 300, "the burst sent", until=False)
+                _wait(partial(_caught_up, bs, p), 600, "every partition committed to its end")
                 seconds = time.monotonic() - t0
             finally:
                 _stop(p)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 TEXT_FIELDS = ("title", "body")
 KEYWORD_FIELDS = ("source", "countries", "regions", "organizations", "persons", "locations")
@@ -48,7 +48,7 @@ class Not:
     child: Node
 
 
-Node = Union[Term, And, Or, Not]
+Node = Term | And | Or | Not
 
 
 def terms(node: Node) -> list[Term]:

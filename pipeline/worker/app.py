@@ -49,7 +49,7 @@ def create_app(s: Settings) -> faust.App:
         topic_partitions=s.topic_partitions,
         topic_replication_factor=s.topic_replication,
     )
-    app.transport.Consumer = ContiguousConsumer  # type: ignore[misc] - faust-streaming#606: see its module
+    app.transport.Consumer = ContiguousConsumer  # type: ignore[misc]  # faust declares it a ClassVar; #606: see the module
     raw_topic = app.topic(s.topic_raw, partitions=s.topic_partitions)
     enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
     dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
@@ -98,7 +98,7 @@ def create_app(s: Settings) -> faust.App:
     # commit past a batch still in NER (faust-streaming#606), which a crash then loses.
     @app.agent(raw_topic, concurrency=1)
     async def enrich(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(s.enrich_batch_size * pool.size, within=s.enrich_batch_window):
+        async for events in stream.take_events(s.enrich_batch_size * pool.size, within=s.enrich_batch_window):  # type: ignore[attr-defined]  # StreamT lacks it
             payloads = [e.message.value or b"" for e in events]
             with metrics.ENRICH_SECONDS.time():
                 results = await desk.assign(await pool.enrich(payloads))
@@ -140,7 +140,7 @@ def create_app(s: Settings) -> faust.App:
 
     @app.agent(enriched_topic, concurrency=1)
     async def match(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(256, within=0.02):
+        async for events in stream.take_events(256, within=0.02):  # type: ignore[attr-defined]  # on Stream, not StreamT
             # CPU work off the event loop: heartbeats and the enrich agent go on while a batch is matched
             with metrics.MATCH_SECONDS.time():
                 results = await asyncio.to_thread(rules.match_records, [ev.message.value or b"" for ev in events],
@@ -194,7 +194,7 @@ def create_app(s: Settings) -> faust.App:
                 else:
                     log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types the receiver with a `signal` keyword
     async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit
         pool.close()
 

@@ -30,7 +30,7 @@ import asyncio
 import logging
 import time
 import weakref
-from typing import Any, AsyncIterator, Mapping, Set, cast
+from typing import Any, AsyncIterator, Mapping, cast
 
 from faust.transport.consumer import CONSUMER_FETCHING, ensure_TP
 from faust.transport.drivers.aiokafka import Consumer
@@ -77,7 +77,7 @@ class ContiguousConsumer(Consumer):
 
     # Override (upgrade check: the base still drops _acked/_read_offset/_committed_offset for revoked
     # partitions here): our own per-partition state goes with theirs.
-    async def on_partitions_revoked(self, revoked: Set[TP]) -> None:
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         self.contiguity.forget({ensure_TP(tp) for tp in revoked})
         for tp in revoked:
             self._handed.pop(ensure_TP(tp), None)
