@@ -225,7 +225,8 @@ def startup(
     from pipeline.measure.startup_bench import run_startups
 
     def show(i: int, r: dict[str, Any]) -> None:
-        console.print(f"run {i}{' (warm-up)' if not i else ''}: {r['seconds']} s, stall watch fired {r['stall_fired']}x, "
+        state = r["crashed"] or "ran"
+        console.print(f"run {i}{' (warm-up)' if not i else ''}: {r['seconds']} s, {state}, stall watch fired {r['stall_fired']}x, "
                       f"holes re-read {r['reread_hole']}x, dropped re-read {r['reread_dropped']}x  ({r['log']})")
 
     r = run_startups(settings(), runs=runs, articles=articles, per_s=rate, logdir=logdir, progress=show)
@@ -233,4 +234,4 @@ def startup(
         print_json(r)
         return
     out.print(f"stall watch fired in {r['startups_with_stall']} of {r['runs']} start-ups ({r['stall_firings']} firings; "
-              f"{r['articles_per_burst']} articles at {r['per_s']:g}/s, {r['partitions']} partitions)")
+              f"{r['articles_per_burst']} articles at {r['per_s']:g}/s, {r['partitions']} partitions; {r['crashed']} crashed)")

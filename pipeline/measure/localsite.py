@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -129,7 +130,8 @@ class FeedSite:
                     return self._send(200, page_html(n, site.host).encode(), {"Content-Type": "text/html; charset=utf-8"})
                 if path in site.feeds:
                     kind, items = site.feeds[path]
-                    body = {"rss2": rss2, "atom": atom, "rss1": rss1, "broken": broken}[kind](items, site.host).encode()
+                    render: dict[str, Callable[..., str]] = {"rss2": rss2, "atom": atom, "rss1": rss1, "broken": broken}
+                    body = render[kind](items, site.host).encode()
                     etag = f'"{hash((kind, tuple(items))) & 0xFFFFFFFF:x}"'
                     if self.headers.get("If-None-Match") == etag:
                         return self._send(304, b"", {"ETag": etag})

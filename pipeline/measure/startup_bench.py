@@ -1,6 +1,7 @@
 """Worker start-ups into a burst, counted for stall-watch firings: the figure behind "the stall watch never
 fires in a healthy start-up". Each run starts a worker (its own process group) while articles arrive at a
-steady rate, waits until the group has committed every partition to its end, reads the worker's log for
+steady rate (with a frequency rule, so a table's changelog is recovered too), waits until the group has
+committed every partition to its end, reads the worker's log for
 the stall watch's warning, and stops the worker with SIGTERM; the next run restarts into a new burst from
 the committed offsets, as `tests/e2e/test_pipeline.py` does once. Needs Kafka and Elasticsearch
 (`newswatch stack up`); the runs use topics and a group of their own, deleted afterwards."""
@@ -96,7 +97,12 @@ def run_startups(s: Settings, *, runs: int, articles: int = 2000, per_s: float =
            "NEWSWATCH_TOPIC_PARTITIONS": str(partitions), "NEWSWATCH_METRICS_PORT_WORKER": "0",
            "PYTHONUNBUFFERED": "1"}
     logdir.mkdir(parents=True, exist_ok=True)
+    env["NEWSWATCH_ALERTS_DIR"] = str(logdir / "alerts")
     ensure_topics(bs)
+    # a frequency rule every article matches: its counts live in a Faust table, so each start-up also
+    # recovers a changelog (the flow stays suspended meanwhile), as in the e2e start-up test
+    subprocess.run([sys.executable, "-m", "pipeline", "rules", "add", "floods", "Dhaka", "--frequency", "1000000",
+                    "--within", "1h", "--file", "floods.jsonl"], env=env, check=True, capture_output=True, timeout=120)
     results: list[dict[str, Any]] = []
     try:
         # run 0 is the warm-up: the group's first commits, so every later start seeks to committed offsets
@@ -107,14 +113,18 @@ def run_startups(s: Settings, *, runs: int, articles: int = 2000, per_s: float =
             with open(log, "wb") as fh:
                 p = subprocess.Popen([sys.executable, "-m", "pipeline", "worker"], env=env, stdout=fh,
                                      stderr=subprocess.STDOUT, start_new_session=True)
+            crashed = ""
             try:
                 _wait(load.is_alive, 300, "the burst sent", until=False)
                 _wait(partial(_caught_up, bs, p), 600, "every partition committed to its end")
-                seconds = time.monotonic() - t0
+            except RuntimeError as exc:  # the worker died (a crash is reported, and the next run goes on)
+                crashed = str(exc)
+                _wait(load.is_alive, 300, "the burst sent", until=False)
             finally:
+                seconds = time.monotonic() - t0
                 _stop(p)
             text = log.read_text(errors="replace")
-            r = {"run": i, "seconds": round(seconds, 1), "stall_fired": text.count(STALL_LINE),
+            r = {"run": i, "seconds": round(seconds, 1), "crashed": crashed, "stall_fired": text.count(STALL_LINE),
                  **{k: text.count(v) for k, v in REREAD_LINES.items()}, "log": str(log)}
             if i:
                 results.append(r)
@@ -130,4 +140,5 @@ def run_startups(s: Settings, *, runs: int, articles: int = 2000, per_s: float =
             admin.close()
     fired = [r for r in results if r["stall_fired"]]
     return {"runs": len(results), "startups_with_stall": len(fired), "stall_firings": sum(r["stall_fired"] for r in results),
+            "crashed": sum(1 for r in results if r["crashed"]),
             "articles_per_burst": articles, "per_s": per_s, "partitions": partitions, "results": results}
