@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 import faust
+from faust.types import TP
 
 from pipeline.clients.elasticsearch import make_es
 from pipeline.clients.kafka import faust_credentials
@@ -70,21 +71,24 @@ def create_app(s: Settings) -> faust.App:
     async def watch_stalls() -> None:
         from pipeline.clients.kafka import group_positions
 
-        if app.rebalancing or not pool_ready.is_set():
-            return  # a rebalance seeks itself; before the pool is warm nothing can move (no false stall)
-        assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == s.topic_raw}
+        consumer = cast(ContiguousConsumer, app.consumer)
+        if app.rebalancing or not pool_ready.is_set() or not consumer.flow_active:
+            stall_watch.reset()  # a rebalance or recovery seeks itself; a cold pool moves nothing: no evidence
+            return
+        assigned = {tp.partition for tp in consumer.assignment() if tp.topic == s.topic_raw}
         if not assigned:
             return
         try:
             positions = await asyncio.to_thread(group_positions, s, s.worker_group, [s.topic_raw])
         except Exception:  # noqa: BLE001 - Kafka away: the lag exporter says so; try again next round
             return
-        stalled = stall_watch.stalled({p: v for (_, p), v in positions.items()}, assigned)
+        stalled = stall_watch.stalled({p: v for (_, p), v in positions.items()}, assigned,
+                                      waiting=lambda p, committed: consumer.waiting_on(TP(s.topic_raw, p), committed))
         if stalled:
             log.warning("%s partition(s) %s: records waiting behind a commit unchanged for %gs; reading again "
                         "from the committed offsets", s.topic_raw, ",".join(map(str, stalled)), s.stall_reseek_s)
             try:
-                await app.consumer.perform_seek()
+                await consumer.perform_seek()
             except Exception as exc:  # noqa: BLE001 - a rebalance began meanwhile: it seeks itself; else next round
                 log.warning("could not read %s again from the committed offsets: %s", s.topic_raw, exc)
 

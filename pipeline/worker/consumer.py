@@ -51,6 +51,7 @@ class ContiguousConsumer(Consumer):
         self._skipped: dict[TP, int] = {}  # partition -> first offset a stream skipped unseen
         self._handed: dict[TP, dict[int, weakref.ref[Message]]] = {}  # handed over, not yet acknowledged
         self._dropped_checked = 0.0
+        self._handing: tuple[TP, int] | None = None  # the record whose hand-over is under way
 
     # Override (upgrade check: Consumer.perform_seek still calls seek_to_committed, and the aiokafka
     # driver's version still returns {tp: committed offset}): every seek resets what Contiguity expects.
@@ -132,8 +133,31 @@ class ContiguousConsumer(Consumer):
     async def _hand_over(self, message: Message) -> bool:
         """Give the record to the agents; False when a suspended flow cut that short."""
         delivery = asyncio.ensure_future(self.callback(message))
-        await self.wait_first(delivery, self.suspend_flow.wait())
+        self._handing = (message.tp, message.offset)  # a full queue can hold the hand-over for long
+        try:
+            await self.wait_first(delivery, self.suspend_flow.wait())
+        finally:
+            self._handing = None
         return delivery.done() and not delivery.cancelled()
+
+    def waiting_on(self, tp: TP, offset: int) -> bool:
+        """True while the record at `offset` is still on its way: being handed over, held unacknowledged by a
+        stream or an agent, or not delivered yet while the agents are busy with other records (a backlog: the
+        fetch reaches it when the queue drains). The stall watch asks this of the committed offset: only a
+        record that is none of these (dropped unacknowledged, skipped, a fetch lost with nothing else to do)
+        can hold a commit for good, so only then is a still commit a stall."""
+        if self._handing == (tp, offset):
+            return True
+        ref = self._handed.get(tp, {}).get(offset)
+        if ref is not None and ref() is not None:
+            return True
+        expected = self.contiguity.next(tp)
+        return (expected is None or expected <= offset) and self._busy()
+
+    def _busy(self) -> bool:
+        """Some record, of any partition, is being handed over or is held by a stream or an agent."""
+        return self._handing is not None or any(ref() is not None for handed in self._handed.values()
+                                                for ref in handed.values())
 
     # Override for faust-streaming#606 (a fetch dropped while the flow is suspended; a hand-over cut
     # short; a record dropped from a queue unacked). Upgrade check: diff the new base

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -216,3 +217,37 @@ def test_records_in_order_are_committed_to_the_end_by_both() -> None:
     for run in _scenario(agent):
         assert run.lost() == set() and run.committed == END
         assert set(run.seen.values()) == {1}
+
+
+def test_the_stall_watch_is_told_which_records_are_still_on_their_way() -> None:
+    """`waiting_on(tp, committed)`: a record queued or in an agent, or not fetched yet while the agents are
+    busy, is on its way; one dropped from its queue unacknowledged, or never delivered while nothing else
+    moves, is not (then the stall watch's clock runs)."""
+
+    async def main() -> None:
+        app = faust.App(f"t{uuid.uuid4().hex[:8]}", broker="kafka://127.0.0.1:1", store="memory://",
+                        web_enabled=False)
+
+        async def noop(*_: Any) -> None:
+            return None
+
+        c = ContiguousConsumer(app.transport, callback=noop, on_partitions_revoked=noop, on_partitions_assigned=noop)
+        c.contiguity.expect(TP0, 5)
+        assert not c.waiting_on(TP0, 5)  # not delivered, and nothing else in flight: a lost fetch
+        queued = [c._to_message(TP0, _record(5)), c._to_message(TP0, _record(6))]
+        for m in queued:
+            c.contiguity.delivered(TP0, m.offset)
+            c._handed.setdefault(TP0, {})[m.offset] = weakref.ref(m)
+        del m  # the queue holds them, nothing else
+        assert c.waiting_on(TP0, 5) and c.waiting_on(TP0, 6)  # in a stream's queue
+        other = TP(TOPIC, 1)
+        c.contiguity.expect(other, 40)
+        assert c.waiting_on(other, 40)  # not fetched yet while partition 0's records keep the agents busy
+        del queued[0]
+        gc.collect()
+        assert not c.waiting_on(TP0, 5)  # dropped from its queue unacknowledged
+        del queued[0]
+        gc.collect()
+        assert not c.waiting_on(other, 40)  # nothing in flight any more and 40 never came
+
+    asyncio.run(main())
