@@ -5,8 +5,10 @@ its queue without a seek back would still hold the partition's commit (nothing a
 record is committed). The worker's timer reads such a partition again from its committed offset after
 `stall_reseek_s` (30 s): a lost hand-over costs half a minute, never the articles. The clock runs only while
 the worker can move (not during a rebalance, a table's recovery or the pool's warm-up) and while the record
-at the committed offset is neither still coming nor in an agent's hands: a start-up into a backlog, where a
-partition's records wait a minute behind the others' in the stream's queue, is not a stall.
+at the committed offset is neither still coming nor in an agent's hands nor acknowledged with its commit
+under way: a start-up into a backlog, where a partition's records wait a minute behind the others' in the
+stream's queue, or a commit that takes half a minute on a loaded machine (it flushes the producer first;
+the firings measured before this rule came from one), is not a stall.
 """
 
 from __future__ import annotations

@@ -220,9 +220,9 @@ def test_records_in_order_are_committed_to_the_end_by_both() -> None:
 
 
 def test_the_stall_watch_is_told_which_records_are_still_on_their_way() -> None:
-    """`waiting_on(tp, committed)`: a record queued or in an agent, or not fetched yet while the agents are
-    busy, is on its way; one dropped from its queue unacknowledged, or never delivered while nothing else
-    moves, is not (then the stall watch's clock runs)."""
+    """`waiting_on(tp, committed)`: a record queued or in an agent, not fetched yet while the agents are
+    busy, or acknowledged with its commit to come, is on its way; one dropped from its queue unacknowledged,
+    or never delivered while nothing else moves, is not (then the stall watch's clock runs)."""
 
     async def main() -> None:
         app = faust.App(f"t{uuid.uuid4().hex[:8]}", broker="kafka://127.0.0.1:1", store="memory://",
@@ -231,6 +231,8 @@ def test_the_stall_watch_is_told_which_records_are_still_on_their_way() -> None:
         async def noop(*_: Any) -> None:
             return None
 
+        topics: Any = app.topics
+        topics._acking_topics.add(TOPIC)
         c = ContiguousConsumer(app.transport, callback=noop, on_partitions_revoked=noop, on_partitions_assigned=noop)
         c.contiguity.expect(TP0, 5)
         assert not c.waiting_on(TP0, 5)  # not delivered, and nothing else in flight: a lost fetch
@@ -249,5 +251,13 @@ def test_the_stall_watch_is_told_which_records_are_still_on_their_way() -> None:
         del queued[0]
         gc.collect()
         assert not c.waiting_on(other, 40)  # nothing in flight any more and 40 never came
+        done = c._to_message(TP0, _record(5))
+        done.tracked = True
+        done.incref()
+        done.ack(c)
+        assert c.waiting_on(TP0, 5)  # acknowledged: the next commit takes it
+        c._acked_index[TP0].clear()
+        c._commit_fut = asyncio.get_running_loop().create_future()
+        assert c.waiting_on(TP0, 5)  # a commit under way (it flushes the producer first: slow under load)
 
     asyncio.run(main())
