@@ -82,13 +82,15 @@ def create_app(s: Settings) -> faust.App:
             positions = await asyncio.to_thread(group_positions, s, s.worker_group, [s.topic_raw])
         except Exception:  # noqa: BLE001 - Kafka away: the lag exporter says so; try again next round
             return
-        stalled = stall_watch.stalled({p: v for (_, p), v in positions.items()}, assigned,
-                                      waiting=lambda p, committed: consumer.waiting_on(TP(s.topic_raw, p), committed))
+        committed = {p: v for (_, p), v in positions.items()}
+        stalled = stall_watch.stalled(committed, assigned,
+                                      waiting=lambda p, offset: consumer.waiting_on(TP(s.topic_raw, p), offset))
         if stalled:
             log.warning("%s partition(s) %s: records waiting behind a commit unchanged for %gs; reading again "
                         "from the committed offsets", s.topic_raw, ",".join(map(str, stalled)), s.stall_reseek_s)
-            try:
-                await consumer.perform_seek()
+            try:  # only the stalled partitions: seeking every one made the others read their queues twice
+                for p in stalled:
+                    await consumer.seek(TP(s.topic_raw, p), committed[p][0])
             except Exception as exc:  # noqa: BLE001 - a rebalance began meanwhile: it seeks itself; else next round
                 log.warning("could not read %s again from the committed offsets: %s", s.topic_raw, exc)
 
