@@ -117,7 +117,7 @@ def run_startups(s: Settings, *, runs: int, articles: int = 2000, per_s: float =
             try:
                 _wait(load.is_alive, 300, "the burst sent", until=False)
                 _wait(partial(_caught_up, bs, p), 600, "every partition committed to its end")
-            except RuntimeError as exc:  # the worker died (a crash is reported, and the next run goes on)
+            except (RuntimeError, TimeoutError) as exc:  # died, or never caught up: reported; the next run goes on
                 crashed = str(exc)
                 _wait(load.is_alive, 300, "the burst sent", until=False)
             finally:
