@@ -7,7 +7,7 @@ NW      := $(BIN)/newswatch
 STAMP   := $(VENV)/.installed
 QUERY   ?= Russia Ukraine
 
-.PHONY: install up down status run test test-unit test-cluster eval bench clean
+.PHONY: install up down status run lint test test-unit test-cluster eval bench clean
 
 install: $(STAMP)
 
@@ -34,8 +34,13 @@ run: install
 	$(NW) stack up --pipeline
 	$(NW) demo seeds/ --wait 170
 
-# Installs, starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
-test: install
+# ruff (style, likely bugs, private access) and mypy (types); configured in pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Lint first, then: starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
+test: install lint
 	@# the console's browser tests drive Debian's headless Chromium (CI is a fresh machine, as root)
 	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \

@@ -42,7 +42,7 @@ class DeadLetters:
             return
         try:
             self.producer.flush(timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - a flush timeout: Kafka is away
+        except Exception as exc:  # a flush timeout: Kafka is away
             raise RetryableError(f"dead letters not acknowledged by Kafka: {exc}") from exc
         failed = [f for f in futures if not f.is_done or f.failed()]
         if failed:

@@ -83,7 +83,7 @@ class ElasticsearchIndexer:
         try:
             current = self._current_index()
             where = self._locate(list(docs))
-        except Exception as exc:  # noqa: BLE001 - Elasticsearch away: retry the batch
+        except Exception as exc:  # Elasticsearch away: retry the batch
             raise RetryableError(f"could not look up where the batch's articles live: {type(exc).__name__}") from exc
         retry = 0
         for chunk in _chunks(docs, MAX_BULK_BYTES):
@@ -109,7 +109,7 @@ class ElasticsearchIndexer:
         try:
             with metrics.BULK_SECONDS.time():
                 resp = self.es.bulk(operations=ops, refresh=False)
-        except Exception as exc:  # noqa: BLE001 - connection errors and the like: retry the batch
+        except Exception as exc:  # connection errors and the like: retry the batch
             raise RetryableError(f"bulk request failed: {type(exc).__name__}") from exc
         retry = 0
         for (doc_id, (rec, _)), item in zip(docs.items(), resp["items"], strict=True):

@@ -43,7 +43,7 @@ def run(
     batch_size: int,
     window_ms: int,
     should_stop: Callable[[], bool] = lambda: False,
-    on_batch: Callable[[R], None] = lambda r: None,
+    on_batch: Callable[[R], None] = lambda r: None,  # type: ignore[misc]  # R: covariant in Sink, an argument here
     max_backoff_s: float = 30.0,
 ) -> None:
     """Poll, write, commit until `should_stop()`.

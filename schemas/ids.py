@@ -36,6 +36,8 @@ def article_id(*, url: str | None, source: str | None, title: str, body: str) ->
     if url:
         key = "url\x1f" + canonical_url(url)
     else:
-        norm = lambda s: _WS.sub(" ", s).strip().casefold()  # noqa: E731
+        def norm(s: str) -> str:
+            return _WS.sub(" ", s).strip().casefold()
+
         key = "text\x1f" + "\x1f".join((norm(source or ""), norm(title), norm(body)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]

@@ -34,7 +34,7 @@ def loads(data: bytes | str, *, max_bytes: int | None, max_depth: int = MAX_DEPT
         depth += 1 if m.group() in "[{" else -1
         if depth > max_depth:
             raise UntrustedJSONError(f"not an article: JSON nested more than {max_depth} levels deep")
-    if re.search(r"\d{%d,}" % (max_digits + 1), skeleton):
+    if re.search(rf"\d{{{max_digits + 1},}}", skeleton):
         raise UntrustedJSONError(f"not an article: a number with more than {max_digits} digits")
     try:
         return json.loads(text)

@@ -63,6 +63,9 @@ def env(stack: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
         "NEWSWATCH_ES_ALIAS": f"t{sfx}-news-articles",
         "NEWSWATCH_ES_INDEX": f"t{sfx}-news-articles-v1",
         "NEWSWATCH_SESSION_TIMEOUT_S": "6",
+        # one enrichment process per worker (each loads the ~450 MB model): on a 2-core machine a second one
+        # only competes with the first and with the other processes; the tests that need two say so
+        "NEWSWATCH_ENRICH_PROCESSES": "1",
         # the tests' webhooks listen on 127.0.0.1, which only the allow-list opens; files go under tmp
         "NEWSWATCH_ALERTS_ALLOW_TARGETS": "127.0.0.1",
         "NEWSWATCH_ALERTS_DIR": str(tmp_path / "alerts"),

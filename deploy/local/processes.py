@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,7 @@ class Server:
     def start(self, argv: list[str], *, env: dict[str, str], cwd: Path, user: str | None = None) -> int:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}
         if user is not None:
             pw = pwd.getpwnam(user)
             kwargs.update(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[])
@@ -92,7 +93,7 @@ class Server:
                 env=env,
                 start_new_session=True,  # its own process group: `stop` signals exactly this group
                 close_fds=True,
-                **kwargs,  # type: ignore[arg-type]
+                **kwargs,
             )
         self.pid_file.write_text(str(proc.pid))
         return proc.pid

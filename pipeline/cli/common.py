@@ -7,7 +7,8 @@ import re
 import signal
 import sys
 import threading
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,8 +24,50 @@ def settings() -> Settings:
     try:
         return Settings()
     except Exception as exc:  # noqa: BLE001 - a bad setting is a user error, not a traceback
-        console.print(f"[red]invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        fail("invalid settings", exc, field=lambda f: f"{f} (NEWSWATCH_{f.upper()})")
+
+
+MAX_REASONS = 3  # a line names at most this many fields; the rest are counted
+MAX_REASON_CHARS = 300
+
+
+def one_line(exc: BaseException, field: Callable[[str], str] | Mapping[str, str] | None = None) -> str:
+    """An input error as people read it: one line naming each field and its reason. Pydantic's own text is
+    a header, the field, the reason with the input echoed, and a link to its documentation, over four
+    lines; `field` names a model field as the user knows it (an option, an environment variable)."""
+    from pydantic import ValidationError
+
+    def name(loc: tuple[Any, ...]) -> str:
+        top = str(loc[0]) if loc else ""
+        if isinstance(field, Mapping):
+            top = field.get(top, top)
+        elif field is not None and top:
+            top = field(top)
+        rest = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc[1:])
+        return top + rest
+
+    if isinstance(exc, ValidationError):
+        errors = exc.errors(include_url=False, include_input=False)
+        parts = []
+        for e in errors[:MAX_REASONS]:
+            msg = str(e["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            where = name(tuple(e["loc"]))
+            parts.append(f"{where}: {msg}" if where else msg)
+        more = len(errors) - MAX_REASONS
+        text = "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+    else:
+        text = str(exc) or type(exc).__name__
+    text = " ".join(text.split())  # one line, whatever the message held
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+
+
+def fail(what: str, exc: BaseException, *, field: Callable[[str], str] | Mapping[str, str] | None = None,
+         redact: Callable[[str], str] | None = None, code: int = 2) -> NoReturn:
+    """Print `what: field: reason` on one line (secrets taken out by `redact`) and exit with `code` (2: the
+    input was wrong)."""
+    text = one_line(exc, field)
+    console.print(f"[red]{what}:[/red] {safe(redact(text) if redact else text)}")
+    raise typer.Exit(code) from exc
 
 
 # C0 and C1 control characters (but line feed and tab), and the bidirectional overrides and isolates that
@@ -73,8 +116,8 @@ def search_articles(s: Settings, body: dict[str, Any]) -> dict[str, Any]:
 
 def _es_reason(exc: Any) -> str:
     """The root cause Elasticsearch gives, one line."""
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    body: dict[str, Any] = exc.body if isinstance(exc.body, dict) else {}
+    error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
     causes = error.get("root_cause") or [error]
     first = causes[0] if causes and isinstance(causes[0], dict) else {}
     return f"{first.get('type', type(exc).__name__)}: {first.get('reason', exc.message)}"[:500]

@@ -116,7 +116,8 @@ def replay(
             text = value.decode("utf-8", "replace")
             origin = f"replay of {item.ref} ({item.letter.source or ''})"
             is_text = (item.letter.source or "").lower().endswith(".txt")
-            records = read_txt(origin, value, None) if is_text else read_json_lines(origin, [text], None, ValidationLimits(s.max_article_bytes))
+            limits = ValidationLimits(s.max_article_bytes)
+            records = read_txt(origin, value, None) if is_text else read_json_lines(origin, [text], None, limits)
             for rec in records:
                 publisher.send(rec)
         else:

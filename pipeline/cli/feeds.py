@@ -8,7 +8,7 @@ import signal
 
 import typer
 
-from pipeline.cli.common import console, out, print_json, safe, settings
+from pipeline.cli.common import console, fail, out, print_json, safe, settings
 
 app = typer.Typer(no_args_is_help=True, help="RSS/Atom feeds: the list (feeds.toml) and the poller.")
 
@@ -28,8 +28,7 @@ def add(
     try:
         feed = Feed(url=url, name=name, interval_s=parse_duration(interval))
     except ValueError as exc:
-        console.print(f"[red]invalid feed:[/red] {safe(str(exc))}")
-        raise typer.Exit(2) from exc
+        fail("invalid feed", exc, field={"url": "URL", "name": "--name", "interval_s": "--interval"})
     feeds = [f for f in load_feeds(s.feeds_file) if f.url != url] + [feed]
     save_feeds(s.feeds_file, feeds)
     console.print(f"[green]feed added[/green] to {s.feeds_file}: {safe(url)} every {interval}")

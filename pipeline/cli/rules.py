@@ -6,9 +6,15 @@ from typing import Any
 
 import typer
 
-from pipeline.cli.common import console, out, print_json, safe, search_articles, settings
+from pipeline.cli.common import console, fail, out, print_json, safe, search_articles, settings
 
 app = typer.Typer(no_args_is_help=True, help="Alert rules: the same query language as `newswatch search`.")
+
+
+# AlertRule's fields as `rules add` spells them, for one-line errors
+RULE_OPTIONS = {"name": "NAME", "query": "QUERY", "countries": "--country", "regions": "--region", "throttle_s": "--throttle",
+                "webhooks": "--webhook", "files": "--file", "emails": "--email", "window_s": "--within/--window",
+                "spike_factor": "--spike", "baseline_windows": "--baseline", "min_count": "--frequency/--min-count"}
 
 
 @app.command()
@@ -67,8 +73,7 @@ def add(
         console.print(f"[red]query error:[/red] {safe(str(exc))}")
         raise typer.Exit(2) from exc
     except (ValidationError, ValueError) as exc:
-        console.print(f"[red]invalid rule:[/red] {safe(_redacted(str(exc), webhook, redact))}")
-        raise typer.Exit(2) from exc
+        fail("invalid rule", exc, field=RULE_OPTIONS, redact=lambda text: _redacted(text, webhook, redact))
     put_rule(s, rule)
     console.print(f"[green]rule {name} saved[/green]: {safe(rule.full_query())}")
 

@@ -34,8 +34,8 @@ def _show(report: object) -> None:
 
     assert isinstance(report, StatusReport)
     out.print("[bold green]all well[/bold green]" if report.ok else f"[bold red]{len(report.problems)} problem(s)[/bold red]")
-    for p in report.problems:
-        out.print(f"  [red]•[/red] {safe(p)}")
+    for problem in report.problems:
+        out.print(f"  [red]•[/red] {safe(problem)}")
     out.print("\n[bold]processes[/bold]")
     for p in report.processes:
         state = "[green]up[/green]" if p.up else ("[red]down[/red]" if p.expected else "[dim]not running[/dim]")

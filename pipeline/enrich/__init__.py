@@ -6,6 +6,7 @@ payloads in, one outcome per payload out (an enriched article or the reason it w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -62,7 +63,7 @@ def enrich_articles(raws: list[RawArticle]) -> list[EnrichedArticle]:
     return [an.article for an, _ in analyse_articles(raws)]
 
 
-def enrich_payloads(payloads: list[bytes | str | dict], limits: ValidationLimits) -> list[Outcome]:
+def enrich_payloads(payloads: Sequence[bytes | str | dict], limits: ValidationLimits) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(payloads)
     good: list[tuple[int, RawArticle]] = []
     for i, p in enumerate(payloads):

@@ -22,7 +22,7 @@ _HONORIFIC = re.compile(
     re.IGNORECASE,
 )
 _WS = re.compile(r"\s+")
-_STOP = {"of", "the", "and", "for", "on", "in", "&", "de", "du", "la", "le", "des", "for", "to"}
+_STOP = {"of", "the", "and", "for", "on", "in", "&", "de", "du", "la", "le", "des", "to"}
 
 
 def clean(name: str, label: str) -> str:

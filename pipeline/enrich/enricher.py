@@ -106,7 +106,7 @@ class Enricher:
         return Analysis(article, resolved, text)
 
     def _countries(self, places: list[PlaceMatch], title_end: int, dateline_code: str | None,
-                   actors: set[str | None]) -> Countries:
+                   actors: set[str]) -> Countries:
         """Every country the article names, ranked by salience; a country only a demonym hints at needs
         a high score (the title) to count, unless the demonym speaks for the state ("Iranian negotiators")."""
         cms = [salience.CountryMention(p.country, p.start, "org" if p.in_org else p.kind) for p in places if p.country]
@@ -149,7 +149,7 @@ class Enricher:
             else:
                 items.append((name, m.label, m.start))
         entity_starts = {x.start for _, x in cleaned}
-        for name, label, m in found.mentions:
+        for _name, label, m in found.mentions:
             if label in ("GPE", "SCAN") and m.start in resolved_at and m.start not in entity_starts:
                 items.append((resolved_at[m.start].name, "GPE", m.start))
         return canonical.merge(items, prefix_rewrite=self._possessive_to_adjective)

@@ -101,9 +101,9 @@ class LocalNames:
             if english == "-" or norm(local) in blocked:
                 continue
             if self.unspaced:
-                k = norm(local).replace(" ", "").replace("·", "")
-                if 2 <= len(k) <= MAX_NAME_CHARS_UNSPACED:
-                    self.index.setdefault(k, english)
+                unspaced = norm(local).replace(" ", "").replace("·", "")
+                if 2 <= len(unspaced) <= MAX_NAME_CHARS_UNSPACED:
+                    self.index.setdefault(unspaced, english)
                 continue
             words = _WORD.findall(local)
             if not words or len(words) > MAX_NAME_WORDS or (len(words) == 1 and len(norm(words[0])) < 3):

@@ -177,7 +177,7 @@ class PlaceResolver:
 
     def _major_city(self, k: str) -> bool:
         cities = self.gaz.cities.get(k)
-        return bool(cities) and len(k) >= 4 and max(c.weight for c in cities) >= MIN_CITY_POP_SCAN
+        return bool(cities) and len(k) >= 4 and max(c.weight for c in cities or ()) >= MIN_CITY_POP_SCAN
 
     def extend_hyphenated(self, text: str, m: Mention) -> Mention:
         """NER splits "Guinea-Bissau" and "Saxony-Anhalt" at the hyphen: take the whole name when known."""

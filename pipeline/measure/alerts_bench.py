@@ -30,7 +30,7 @@ def run_latency(s: Settings, *, rate: float, seconds: float, body: str, kind: st
     received: dict[str, float] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             data = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
             received.setdefault(data.get("article_id", ""), time.perf_counter())
             self.send_response(204)

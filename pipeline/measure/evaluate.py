@@ -163,7 +163,7 @@ def story_clustering(raws: list[RawArticle], enrich_s_per_article: float) -> dic
     seeds = [(r.title, r.body) for r in raws if len(r.body.split()) >= 60]
     if len(seeds) < MIN_STORY_SEEDS:
         return None
-    result = score(generate(seeds)).as_dict()
+    result: dict[str, Any] = score(generate(seeds)).as_dict()
     result["share_of_enrichment"] = round(result["ms_per_article"] / 1000 / enrich_s_per_article, 4) \
         if enrich_s_per_article else None
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -144,7 +145,7 @@ class FeedSite:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 site.hits[path] = site.hits.get(path, 0) + 1
                 if path in site.slow:
@@ -170,8 +171,9 @@ class FeedSite:
                     return self._send(200, make(n, site.host).encode(), {"Content-Type": "text/html; charset=utf-8"})
                 if path in site.feeds:
                     kind, items = site.feeds[path]
-                    body = {"rss2": rss2, "atom": atom, "rss1": rss1, "broken": broken, "undated": undated}[kind](
-                        items, site.host).encode()
+                    render: dict[str, Callable[..., str]] = {"rss2": rss2, "atom": atom, "rss1": rss1, "broken": broken,
+                                                                  "undated": undated}
+                    body = render[kind](items, site.host).encode()
                     etag = f'"{hash((kind, tuple(items))) & 0xFFFFFFFF:x}"'
                     if self.headers.get("If-None-Match") == etag:
                         return self._send(304, b"", {"ETag": etag})

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 WINDOW_S = 10.0
 
@@ -43,7 +44,7 @@ class Repeats(logging.Filter):
         super().__init__()
         self.window_s = window_s
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str], list[float | int | logging.LogRecord]] = {}  # key -> [start, count, last]
+        self._seen: dict[tuple[str, str], list[Any]] = {}  # key -> [start, count, last]
         self._handlers: list[logging.Handler] = []
         self._timer: threading.Thread | None = None
 
@@ -70,7 +71,7 @@ class Repeats(logging.Filter):
             entry[2] = record
             return False
 
-    def _emit_summary(self, entry: list[float | int | logging.LogRecord], now: float) -> None:
+    def _emit_summary(self, entry: list[Any], now: float) -> None:
         last = entry[2]
         assert isinstance(last, logging.LogRecord)
         summary = logging.makeLogRecord({**last.__dict__, "_summary": True, "exc_info": None, "exc_text": None,

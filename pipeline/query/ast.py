@@ -7,7 +7,7 @@ back end (Elasticsearch, the matcher, a Lucene query string) can point at it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 from pipeline.query.analyzer import lower
 

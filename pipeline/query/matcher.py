@@ -332,7 +332,7 @@ def matches(node: Node | AnyWord, doc: Doc) -> bool:
     if isinstance(node, And):
         return all(matches(c, doc) for c in node.children)
     if isinstance(node, Or):
-        return any([matches(c, doc) for c in node.children])  # evaluate all: every matched term is reported
+        return any([matches(c, doc) for c in node.children])  # noqa: C419 - evaluate all: every matched term is reported
     if isinstance(node, Near):
         hit = False
         for f in _fields_of(node):

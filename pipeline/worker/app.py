@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 import faust
+from faust.types import TP
 
 from pipeline.clients.elasticsearch import make_es
 from pipeline.clients.kafka import faust_credentials
@@ -49,7 +50,7 @@ def create_app(s: Settings) -> faust.App:
         topic_partitions=s.topic_partitions,
         topic_replication_factor=s.topic_replication,
     )
-    app.transport.Consumer = ContiguousConsumer  # type: ignore[misc] - faust-streaming#606: see its module
+    app.transport.Consumer = ContiguousConsumer  # type: ignore[misc]  # faust declares it a ClassVar; #606: see the module
     raw_topic = app.topic(s.topic_raw, partitions=s.topic_partitions)
     enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
     dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
@@ -70,21 +71,26 @@ def create_app(s: Settings) -> faust.App:
     async def watch_stalls() -> None:
         from pipeline.clients.kafka import group_positions
 
-        if app.rebalancing or not pool_ready.is_set():
-            return  # a rebalance seeks itself; before the pool is warm nothing can move (no false stall)
-        assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == s.topic_raw}
+        consumer = cast(ContiguousConsumer, app.consumer)
+        if app.rebalancing or not pool_ready.is_set() or not consumer.flow_active:
+            stall_watch.reset()  # a rebalance or recovery seeks itself; a cold pool moves nothing: no evidence
+            return
+        assigned = {tp.partition for tp in consumer.assignment() if tp.topic == s.topic_raw}
         if not assigned:
             return
         try:
             positions = await asyncio.to_thread(group_positions, s, s.worker_group, [s.topic_raw])
         except Exception:  # noqa: BLE001 - Kafka away: the lag exporter says so; try again next round
             return
-        stalled = stall_watch.stalled({p: v for (_, p), v in positions.items()}, assigned)
+        committed = {p: v for (_, p), v in positions.items()}
+        stalled = stall_watch.stalled(committed, assigned,
+                                      waiting=lambda p, offset: consumer.waiting_on(TP(s.topic_raw, p), offset))
         if stalled:
             log.warning("%s partition(s) %s: records waiting behind a commit unchanged for %gs; reading again "
                         "from the committed offsets", s.topic_raw, ",".join(map(str, stalled)), s.stall_reseek_s)
-            try:
-                await app.consumer.perform_seek()
+            try:  # only the stalled partitions: seeking every one made the others read their queues twice
+                for p in stalled:
+                    await consumer.seek(TP(s.topic_raw, p), committed[p][0])
             except Exception as exc:  # noqa: BLE001 - a rebalance began meanwhile: it seeks itself; else next round
                 log.warning("could not read %s again from the committed offsets: %s", s.topic_raw, exc)
 
@@ -98,7 +104,7 @@ def create_app(s: Settings) -> faust.App:
     # commit past a batch still in NER (faust-streaming#606), which a crash then loses.
     @app.agent(raw_topic, concurrency=1)
     async def enrich(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(s.enrich_batch_size * pool.size, within=s.enrich_batch_window):
+        async for events in stream.take_events(s.enrich_batch_size * pool.size, within=s.enrich_batch_window):  # type: ignore[attr-defined]  # StreamT lacks it
             payloads = [e.message.value or b"" for e in events]
             with metrics.ENRICH_SECONDS.time():
                 results = await desk.assign(await pool.enrich(payloads))
@@ -140,7 +146,7 @@ def create_app(s: Settings) -> faust.App:
 
     @app.agent(enriched_topic, concurrency=1)
     async def match(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(256, within=0.02):
+        async for events in stream.take_events(256, within=0.02):  # type: ignore[attr-defined]  # on Stream, not StreamT
             # CPU work off the event loop: heartbeats and the enrich agent go on while a batch is matched
             with metrics.MATCH_SECONDS.time():
                 results = await asyncio.to_thread(rules.match_records, [ev.message.value or b"" for ev in events],
@@ -194,7 +200,7 @@ def create_app(s: Settings) -> faust.App:
                 else:
                     log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types the receiver with a `signal` keyword
     async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit
         pool.close()
 

@@ -46,6 +46,10 @@ class Contiguity(Generic[P]):
         else:
             self._next[tp] = offset
 
+    def next(self, tp: P) -> int | None:
+        """The offset the partition must deliver next; None until known (no seek to an offset, nothing delivered)."""
+        return self._next.get(tp)
+
     def forget(self, tps: set[P]) -> None:
         for tp in tps:
             self._next.pop(tp, None)

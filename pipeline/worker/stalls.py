@@ -3,13 +3,18 @@
 `ContiguousConsumer` re-reads records Faust skipped; a record handed to a stream and then cleared from
 its queue without a seek back would still hold the partition's commit (nothing after an unacknowledged
 record is committed). The worker's timer reads such a partition again from its committed offset after
-`stall_reseek_s` (30 s; not while the enrichment pool warms up): a lost hand-over costs half a minute, never
-the articles.
+`stall_reseek_s` (30 s): a lost hand-over costs half a minute, never the articles. The clock runs only while
+the worker can move (not during a rebalance, a table's recovery or the pool's warm-up) and while the record
+at the committed offset is neither still coming nor in an agent's hands nor acknowledged with its commit
+under way: a start-up into a backlog, where a partition's records wait a minute behind the others' in the
+stream's queue, or a commit that takes half a minute on a loaded machine (it flushes the producer first;
+the firings measured before this rule came from one), is not a stall.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 
 class StallWatch:
@@ -19,11 +24,19 @@ class StallWatch:
         self.after_s = after_s
         self._since: dict[int, tuple[int, float]] = {}  # partition -> (committed offset, first seen there)
 
-    def stalled(self, positions: dict[int, tuple[int, int]], assigned: set[int], now: float | None = None) -> list[int]:
+    def reset(self) -> None:
+        """The worker cannot move now (a rebalance, a table's recovery, the pool warming up): time spent so
+        is no evidence of a stall, so every partition's clock starts again when it can."""
+        self._since.clear()
+
+    def stalled(self, positions: dict[int, tuple[int, int]], assigned: set[int], now: float | None = None,
+                waiting: Callable[[int, int], bool] = lambda p, committed: False) -> list[int]:
+        """`waiting(p, committed)`: the record at the committed offset is still on its way to an agent (not
+        fetched yet, queued, being enriched): the commit moves when it is done, so that is no stall either."""
         now = time.monotonic() if now is None else now
         out = []
         for p, (committed, end) in positions.items():
-            if p not in assigned or committed >= end:
+            if p not in assigned or committed >= end or waiting(p, committed):
                 self._since.pop(p, None)
                 continue
             prev = self._since.get(p)

@@ -3,8 +3,8 @@ once as a full article.
 
 One asyncio task per feed, so a slow or failing feed never holds up the others; every fetch is bounded
 (`fetch.FetchLimits`: a total deadline, bytes on the wire and decompressed) and a per-host semaphore
-caps concurrent requests to one server; parsing and the SQLite store run off the event loop; conditional GET (ETag / Last-Modified) makes an unchanged feed
-cost one 304; a failing feed backs off exponentially. An item is marked seen only after Kafka
+caps concurrent requests to one server; parsing and the SQLite store run off the event loop; conditional GET
+(ETag / Last-Modified) makes an unchanged feed cost one 304; a failing feed backs off exponentially. An item is marked seen only after Kafka
 acknowledged its article, and the article id comes from the canonical URL, so a crash at worst sends an
 item again and the index still holds it once.
 """
@@ -57,7 +57,7 @@ class Poller:
         self.flush = flush  # waits for Kafka's acknowledgement; returns the ids Kafka did not take
         self.limits = limits or FetchLimits()
         self.seen_days = seen_days  # items remembered this long (None: forever)
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random()  # noqa: S311 - jitter for poll times, not cryptography
         self._send_lock = asyncio.Lock()
         self._fetcher: Fetcher | None = None
         self._inflight: set[str] = set()  # items another feed of this poller is producing right now
@@ -91,7 +91,7 @@ class Poller:
         while cycles is None or n < cycles:
             try:
                 result = await self.poll_once(feed)
-            except Exception as exc:  # noqa: BLE001 - a bug or an outage costs this poll, never the other feeds
+            except Exception as exc:  # a bug or an outage costs this poll, never the other feeds
                 log.warning("poll %s: failed (%s: %s); retrying with backoff", feed.url, type(exc).__name__, exc,
                             exc_info=log.isEnabledFor(logging.DEBUG))
                 result = PollResult(feed.url, "error", error=f"{type(exc).__name__}: {exc}")

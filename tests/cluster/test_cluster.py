@@ -59,7 +59,7 @@ def cenv(cluster: LocalStack, tmp_path: Any) -> Iterator[dict[str, str]]:
 
 
 def _settings(env: dict[str, str]) -> Settings:
-    keys = {k[len("NEWSWATCH_"):].lower(): v for k, v in env.items() if k.startswith("NEWSWATCH_")}
+    keys: dict[str, Any] = {k[len("NEWSWATCH_"):].lower(): v for k, v in env.items() if k.startswith("NEWSWATCH_")}
     return Settings(**keys)
 
 

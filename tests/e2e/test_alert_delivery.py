@@ -104,7 +104,7 @@ def test_five_sigkills_during_a_slow_webhook_lose_nothing_and_repeat_little(
     deliverer = procs(["alerts", "run"], env)
     for kill in range(5):
         seen = len(slow_hook.received)
-        poll(lambda: deliverer.alive() and len(slow_hook.received) > seen, timeout=60,
+        poll(lambda: deliverer.alive() and len(slow_hook.received) > seen, timeout=60,  # noqa: B023 - called now
              what=f"a delivery before kill {kill + 1}")
         deliverer.kill()  # mid-request: the webhook takes a second to answer
         deliverer = procs(["alerts", "run"], env)
@@ -135,7 +135,7 @@ def test_elasticsearch_restarted_while_alerts_flow(env: dict[str, str], procs: C
     try:
         _rule(env, "steady", "anything", "--webhook", hook.url)
         deliverer = procs(["alerts", "run"], env)
-        _fire(env, "steady", range(0, 5))
+        _fire(env, "steady", range(5))
         poll(lambda: deliverer.alive() and len(hook.alerts()) == 5, timeout=60, what="the first alerts")
         stack.es.stop()
         try:
@@ -159,10 +159,10 @@ def test_unsafe_targets_are_refused_and_redirects_not_followed(
     env: dict[str, str], procs: Callable[..., Proc]
 ) -> None:
     strict = {**env, "NEWSWATCH_ALERTS_ALLOW_TARGETS": ""}
-    for target in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9200/evil/_doc",
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9200/evil/_doc",
                    "http://[::1]:8080/", "http://2130706433/", "http://10.0.0.1/hook"):
-        out = newswatch(["rules", "add", "evil", "x", "--webhook", target], strict)
-        assert out.returncode == 2 and "invalid rule" in out.stderr, (target, out.stderr)
+        out = newswatch(["rules", "add", "evil", "x", "--webhook", url], strict)
+        assert out.returncode == 2 and "invalid rule" in out.stderr, (url, out.stderr)
     for path in ("/etc/cron.d/newswatch", "/root/.ssh/authorized_keys", "../outside.jsonl"):
         out = newswatch(["rules", "add", "evil", "x", "--file", path], strict)
         assert out.returncode == 2 and "outside the alerts folder" in out.stderr, (path, out.stderr)

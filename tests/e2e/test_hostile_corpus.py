@@ -52,10 +52,10 @@ class _DeadLetters:
         return self.records
 
 
-def _indexed(es: Any, alias: str, ids: set[str]) -> set[str]:
+def _indexed(es: Any, alias: str, ids: set[str | None]) -> set[str]:
     if not ids or not es.indices.exists_alias(name=alias):
         return set()
-    resp = es.mget(index=alias, ids=sorted(ids), _source=False)
+    resp = es.mget(index=alias, ids=sorted(i for i in ids if i), _source=False)
     return {d["_id"] for d in resp["docs"] if d.get("found")}
 
 

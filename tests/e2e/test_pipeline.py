@@ -130,7 +130,7 @@ def test_sigkill_of_the_worker_loses_and_doubles_nothing(
     poll(lambda: restarted.alive() and indexer.alive() and _count(es, alias) >= total, timeout=300,
          what=f"all {total} articles after the restart")
     assert _count(es, alias) == total
-    ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}
+    ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}  # type: ignore[call-arg]  # the client maps _source
     assert ids == set(sent["ids"])
 
 
@@ -163,7 +163,7 @@ def test_a_worker_started_while_articles_arrive_loses_none_and_commits_every_par
          what=f"all {total} articles indexed")
     poll(lambda: not any(group_lag(s, s.worker_group, [s.topic_raw]).values()), timeout=60,
          what="the worker committed every partition to its end")
-    ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}
+    ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}  # type: ignore[call-arg]  # the client maps _source
     assert ids == load.ids() | first.ids()
 
 

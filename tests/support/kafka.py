@@ -11,8 +11,9 @@ from typing import Any
 def settings_for(env: dict[str, str]) -> Any:
     from pipeline.settings import Settings
 
-    return Settings(**{k[len("NEWSWATCH_"):].lower(): v for k, v in env.items() if k.startswith("NEWSWATCH_")
-                       and k != "NEWSWATCH_CONFIG"})
+    values: dict[str, Any] = {k[len("NEWSWATCH_"):].lower(): v for k, v in env.items() if k.startswith("NEWSWATCH_")
+                              and k != "NEWSWATCH_CONFIG"}
+    return Settings(**values)
 
 
 def read_topic(settings: Any, topic: str, *, expect: int, timeout: float = 60) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ class Hook:
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 time.sleep(hook.delay_s)  # a slow receiver (the test's subject, not synchronisation)
                 if redirect_to:

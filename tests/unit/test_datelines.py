@@ -11,26 +11,27 @@ from pipeline.enrich.gazetteer import load
 from pipeline.enrich.places import PlaceResolver
 from pipeline.enrich.text import find_dateline
 
-US = [
+Case = tuple[str, str, str | None]  # dateline, country, admin1 (None: the country alone)
+US: list[Case] = [
     ("PORTLAND, Ore., Feb 26 -", "US", "OR"), ("SANTA CRUZ, Calif. (Reuters) -", "US", "CA"),
     ("WESTPORT, Conn. -", "US", "CT"), ("SAN MATEO, Calif. -", "US", "CA"), ("READING, Penn. -", "US", "PA"),
     ("BIRMINGHAM, Ala. (AP) -", "US", "AL"), ("SPRINGFIELD, Ill. -", "US", "IL"), ("ALBANY, N.Y. -", "US", "NY"),
     ("COLUMBIA, S.C., March 3 -", "US", "SC"), ("CHARLESTON, W.Va. -", "US", "WV"),
     ("MANCHESTER, N.H. -", "US", "NH"), ("AUSTIN, Tex. -", "US", "TX"),
 ]
-CANADA = [
+CANADA: list[Case] = [
     ("Scarborough, Ontario -", "CA", None), ("LONDON, Ont. -", "CA", "08"), ("HALIFAX, N.S. -", "CA", "07"),
     ("VICTORIA, B.C. -", "CA", "02"), ("KINGSTON, Ont. -", "CA", "08"), ("REGINA, Sask. -", "CA", "11"),
     ("WINNIPEG, Man. -", "CA", "03"), ("EDMONTON, Alberta -", "CA", "01"), ("HAMILTON, Ont. (CP) -", "CA", "08"),
     ("CALGARY, Alta. -", "CA", "01"),
 ]
-AUSTRALIA = [
+AUSTRALIA: list[Case] = [
     ("PERTH, W.A. -", "AU", "08"), ("NEWCASTLE, NSW -", "AU", "02"), ("SYDNEY, N.S.W., Jan 4 -", "AU", "02"),
     ("BRISBANE, Qld -", "AU", "04"), ("HOBART, Tas. -", "AU", "06"), ("DARWIN, N.T. -", "AU", "03"),
     ("MELBOURNE, Vic. -", "AU", "07"), ("ADELAIDE, S.A. -", "AU", "05"), ("IPSWICH, Queensland -", "AU", "04"),
     ("Richmond, Victoria -", "AU", "07"),
 ]
-COUNTRY = [
+COUNTRY: list[Case] = [
     ("KYIV, Ukraine -", "UA", None), ("TRIPOLI, Lebanon -", "LB", None), ("VALENCIA, Venezuela -", "VE", None),
     ("CORDOBA, Argentina -", "AR", None), ("ALEXANDRIA, Egypt (Reuters) -", "EG", None),
     ("HYDERABAD, Pakistan -", "PK", None), ("GEORGETOWN, Guyana -", "GY", None), ("TBILISI, Georgia -", "GE", None),

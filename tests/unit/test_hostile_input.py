@@ -165,6 +165,6 @@ def test_an_unreadable_file_is_named_not_replaced_by_an_empty_object(tmp_path: P
             self.sent.append((topic, value))
 
     producer = Producer()
-    ArticlePublisher(Settings(), producer).send(rec)  # type: ignore[arg-type]
+    ArticlePublisher(Settings(), producer).send(rec)
     [(topic, letter)] = producer.sent
     assert topic == "articles.dlq" and letter["payload"] == "" and "missing.json" in letter["source"]  # type: ignore[index]

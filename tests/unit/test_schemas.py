@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 
 from schemas import RawArticle, ValidationLimits, article_id, canonical_url
@@ -16,7 +19,7 @@ def test_id_is_stable_and_ignores_tracking_params() -> None:
 
 
 def test_id_without_url_depends_on_source_title_body() -> None:
-    base = dict(url=None, source="s", title="Title", body="Body text")
+    base: dict[str, Any] = {"url": None, "source": "s", "title": "Title", "body": "Body text"}
     assert article_id(**base) == article_id(**{**base, "body": "Body   text"})
     assert article_id(**base) != article_id(**{**base, "title": "Other"})
 
@@ -28,7 +31,7 @@ def test_canonical_url_drops_default_port_and_fragment() -> None:
 def test_raw_article_gets_id_and_utc() -> None:
     art = RawArticle.model_validate({"title": " T ", "body": "b", "published_at": "2024-05-01T10:00:00"})
     assert art.id and art.title == "T"
-    assert art.published_at is not None and art.published_at.utcoffset().total_seconds() == 0
+    assert art.published_at is not None and art.published_at.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,8 @@ def test_search_collapse_asks_for_one_hit_per_story() -> None:
 
 class _FakeES:
     def __init__(self, hits: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
-        self.hits, self.fail, self.queries = hits or [], fail, []
+        self.hits, self.fail = hits or [], fail
+        self.queries: list[dict[str, Any]] = []
 
     def search(self, **kw: Any) -> dict[str, Any]:
         self.queries.append(kw)
@@ -118,6 +119,7 @@ def test_the_worker_desk_joins_stories_indexed_elsewhere_and_keeps_recorded_ones
     out = asyncio.run(desk.assign([("new", _doc("new", BODY), None), ("again", _doc("again", OTHER), None),
                                    (None, None, "bad record")]))
     docs = [json.loads(d) if d else None for _, d, _ in out]
+    assert docs[0] is not None and docs[1] is not None
     assert (docs[0]["story_id"], docs[0]["duplicate_of"]) == ("st-1", "st-1")
     assert (docs[1]["story_id"], docs[1]["duplicate_of"]) == ("st-9", "st-9")  # a redelivery keeps its story
     assert out[2] == (None, None, "bad record")

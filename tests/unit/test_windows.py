@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from pipeline.query.windows import step
@@ -14,7 +15,7 @@ def _hit(n: int, seconds: float) -> AlertEvent:
     return AlertEvent(rule="r", article_id=f"a{n}", title="t", fired_at=T0 + timedelta(seconds=seconds))
 
 
-def _run(rule: AlertRule, times: list[float]) -> list[AlertEvent]:
+def _run(rule: AlertRule, times: Sequence[float]) -> list[AlertEvent]:
     state, fired = None, []
     for i, t in enumerate(times):
         state, alert = step(rule, state, _hit(i, t))
