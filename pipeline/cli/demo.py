@@ -87,7 +87,7 @@ def _read(s: Settings, paths: list[str]) -> tuple[list[Any], list[str]]:
                 console.print(f"[red]skipped[/red] {safe(rec.origin)}: {safe(rec.error or '')}")
                 continue
             try:
-                ids.append(RawArticle.from_payload(rec.payload, limits).id)
+                ids.append(str(RawArticle.from_payload(rec.payload, limits).id))
             except ValueError as exc:
                 console.print(f"[red]skipped[/red] {safe(rec.origin)}: {safe(str(exc).splitlines()[0])}")
                 continue

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
                 rec = loads(line, max_bytes=max_bytes)
                 if not isinstance(rec, dict) or not isinstance(rec.get("html"), str):
                     raise UntrustedJSONError('not an object with an "html" string')
-                url = rec.get("url") if isinstance(rec.get("url"), str) and rec.get("url") else "http://localhost/"
+                url = rec["url"] if isinstance(rec.get("url"), str) and rec["url"] else "http://localhost/"
                 page = extract_page(rec["html"], url)
             except Exception as exc:  # noqa: BLE001 - one bad line is reported, the rest flow
                 console.print(f"[red]rejected[/red] line {n}: {type(exc).__name__}: {str(exc)[:300]}")

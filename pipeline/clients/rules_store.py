@@ -38,7 +38,7 @@ def key_bytes(name: str) -> bytes:
 
     if "\\x" in name:
         try:
-            return codecs.escape_decode(name.encode("utf-8"))[0]  # type: ignore[return-value]  # typeshed says str; it is bytes
+            return codecs.escape_decode(name.encode("utf-8"))[0]  # typeshed: bytes
         except ValueError:
             pass
     return name.encode("utf-8")

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from pipeline.console.backend import Backend
@@ -101,7 +101,7 @@ def create_app(s: Settings, *, live: bool = True) -> Starlette:
         return ctx.render(request, "error.html", status_code=404, message="There is no such page.")
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("console page failed: %s", request.url.path)
+        log.error("console page failed: %s", request.url.path, exc_info=exc)
         return ctx.render(request, "error.html", status_code=500,
                           message=f"The page failed ({type(exc).__name__}); the console keeps serving. See its log.")
 

@@ -67,7 +67,7 @@ def kafka_unreachable(s: Settings, *, timeout: float = 2.0) -> str | None:
 def es_reason(exc: Any) -> str:
     """The root cause Elasticsearch gives, one line."""
     body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
     causes = error.get("root_cause") or [error]
     first = causes[0] if causes and isinstance(causes[0], dict) else {}
     return f"{first.get('type', type(exc).__name__)}: {first.get('reason', exc.message)}"[:300]

@@ -67,7 +67,7 @@ def run_replay(refs: list[str]) -> dict[str, str]:
     for r in refs:
         argv += ["--id", r]
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=REPLAY_TIMEOUT_S)  # noqa: S603
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=REPLAY_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return {"failed": f"the replay did not finish within {REPLAY_TIMEOUT_S} s"}
     try:

@@ -239,7 +239,7 @@ def routes(ctx: Console) -> list[Route]:
                 while True:
                     try:
                         event = await asyncio.wait_for(sub.queue.get(), timeout=KEEPALIVE_S)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         if await request.is_disconnected():
                             return
                         yield ": keepalive\n\n"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -98,7 +99,7 @@ class SecurityMiddleware:
                 return
             receive = _replay(scope)
 
-        async def send_with_headers(message: dict) -> None:  # type: ignore[type-arg]
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", [])]
                 headers += [(k.encode(), v.encode()) for k, v in HEADERS.items()]
@@ -143,7 +144,7 @@ def _replay(scope: Scope) -> Receive:
     body = scope.pop("nw_body", b"")
     done = False
 
-    async def receive() -> dict:  # type: ignore[type-arg]
+    async def receive() -> dict[str, Any]:
         nonlocal done
         if done:
             return {"type": "http.disconnect"}

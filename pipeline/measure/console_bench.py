@@ -45,7 +45,7 @@ QUERIES = ["Kharkiv", "missile OR drone", "ceasefire AND talks", '"peace talks"'
 def _words(seed_text: str) -> list[str]:
     import re
 
-    words = [w for w in re.findall(r"[A-Za-z][a-z]{2,}", seed_text)]
+    words = list(re.findall(r"[A-Za-z][a-z]{2,}", seed_text))
     extra = ("Kharkiv missile drone ceasefire talks peace grain export election sanctions oil earthquake inflation "
              "bank summit protest flood storm strike minister parliament army border refugees energy").split()
     return list(dict.fromkeys(words + extra))

@@ -96,7 +96,7 @@ def clean_gold(text: str) -> str:
 
         try:
             text = lxml_html.fromstring(text).text_content()
-        except Exception:  # noqa: BLE001 - gold that is not HTML after all stays as it is
+        except Exception:  # noqa: BLE001, S110 - gold that is not HTML after all stays as it is
             pass
     return text
 

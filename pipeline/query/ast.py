@@ -94,7 +94,7 @@ class Lead:
     pos: int = 0
 
 
-Node = Union[Term, And, Or, Not, Near, AtLeast, Lead]
+Node = Term | And | Or | Not | Near | AtLeast | Lead
 
 LEAD_WORDS = 50  # `lead:` looks at the title and the body's first 50 words (a news lead paragraph)
 DEFAULT_NEAR = 5  # `NEAR` without a distance

@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.query.analyzer import cased_tokens, lower, tokens
 from pipeline.query.ast import (
-    KEYWORD_FIELDS, LEAD_WORDS, SITE_FIELD, TEXT_FIELDS, And, AtLeast, Lead, Near, Node, Not, Or, Term,
+    KEYWORD_FIELDS, LEAD_WORDS, SITE_FIELD, TEXT_FIELDS, And, AtLeast, Near, Node, Not, Or, Term,
     keyword_value, term_fields,
 )
 

@@ -88,5 +88,5 @@ class EventDesk:
                 continue
             names, weights = src.get("event_terms") or [], src.get("event_weights") or []
             if names and len(names) == len(weights):
-                remote.append(Remote(aid, eid, dict(zip(names, weights)), _epoch(src, 0.0), src.get("language") or "en"))
+                remote.append(Remote(aid, eid, dict(zip(names, weights, strict=True)), _epoch(src, 0.0), src.get("language") or "en"))
         return known, remote

@@ -24,7 +24,9 @@ MAX_AUTHOR_CHARS = 256
 _HEAD_CHARS = 512_000  # publication-date markup lives in <head> or the article's header
 _VOTE_NGRAM = 2
 _VOTE_COVER = 0.5
-_CANDIDATE_WORDS = 12  # a shorter line Resiliparse keeps (a caption, a link) is no reason to ask readability  # a paragraph counts as kept by an extractor when half its word pairs are in that one's text
+# a paragraph counts as kept by an extractor when half its word pairs are in that one's text;
+# a shorter line Resiliparse keeps (a caption, a link) is no reason to ask readability
+_CANDIDATE_WORDS = 12
 # A wall's text is short and says what it wants: consent to cookies, a subscription, a login.
 _WALL_WORDS = 160
 _WALL = re.compile(
@@ -119,7 +121,7 @@ def _trafilatura(page_html: str, url: str) -> tuple[str | None, str | None, str 
     # faster than trafilatura's own: `newswatch bench extract`)
     doc = trafilatura.bare_extraction(page_html, url=url, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True, deduplicate=False, fast=True)
-    if doc is None:
+    if doc is None or isinstance(doc, dict):  # a Document with fast=True; a dict only with as_dict=True
         return None, None, None, None
     text = (doc.text or "").strip() or None
     return text, (doc.title or None), (doc.author or None), _parse_date(doc.date or "")

@@ -45,7 +45,11 @@ class Page:
         self.page = self.ctx.new_page()
         self.dialogs: list[str] = []
         self.errors: list[str] = []
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        def on_dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        self.page.on("dialog", on_dialog)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def go(self, path: str) -> Any:

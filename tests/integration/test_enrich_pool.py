@@ -48,12 +48,12 @@ def test_a_child_killed_mid_batch_is_replaced_and_the_batch_still_enriched() -> 
             await pool.warm()
             task = asyncio.ensure_future(pool.enrich([SMALL[0], longer, SMALL[1]]))
             await asyncio.sleep(0)  # let the batch reach the child
-            [child] = pool._all  # noqa: SLF001 - the test kills the pool's own children
+            [child] = pool._all
             deadline = asyncio.get_running_loop().time() + 10
             # polls another process's start, with a deadline
             while not getattr(child, "_processes", None) and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
-            for proc in list(child._processes.values()):  # noqa: SLF001 - the executor's worker processes
+            for proc in list(child._processes.values()):
                 proc.kill()  # the kernel's OOM killer, say
             return await task, pool.replaced
         finally:

@@ -139,7 +139,7 @@ def _positional_queries(docs: list[dict[str, Any]], n: int) -> list[str]:
         if len(toks) < 3:
             toks = tokens(d["body"])
         i = rng.randrange(len(toks))
-        j = min(len(toks) - 1, i + rng.randint(1, 14))
+        _ = min(len(toks) - 1, i + rng.randint(1, 14))
         return toks, cased_tokens(d[f]) if len(tokens(d[f])) >= 3 else cased_tokens(d["body"])
 
     def clean(t: str) -> str:
@@ -189,7 +189,8 @@ def _positional_queries(docs: list[dict[str, Any]], n: int) -> list[str]:
         if r < 0.55:
             w = toks[i]
             target = w if rng.random() < 0.7 else wild(w) if len(w) >= 5 else w
-            return f"atleast{rng.randint(1, 4)}:{rng.choice(['', '', 'title:', 'body:'])}{clean(target) if '?' not in target and '*' not in target else target}"
+            term = clean(target) if "?" not in target and "*" not in target else target
+            return f"atleast{rng.randint(1, 4)}:{rng.choice(['', '', 'title:', 'body:'])}{term}"
         if r < 0.67:
             c = cased[min(i, len(cased) - 1)]
             c = c if rng.random() < 0.6 else (c.upper() if rng.random() < 0.5 else c.lower())

@@ -27,7 +27,7 @@ class FakeKibana:
         kibana = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status, answer = kibana.handle("POST", self.path, dict(self.headers), body)
                 self.send_response(status)
@@ -35,7 +35,7 @@ class FakeKibana:
                 self.end_headers()
                 self.wfile.write(json.dumps(answer).encode())
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.send_response(404)
                 self.end_headers()
 
@@ -81,7 +81,7 @@ class FakeKibana:
         if not filename.endswith(".ndjson"):
             return self._bad(400, "Bad Request", f"Invalid file extension {filename.rsplit('.', 1)[-1]}")
         try:
-            objects = [json.loads(line) for line in parts["file"].get_payload(decode=True).decode().splitlines() if line]
+            objects = [json.loads(line) for line in bytes(parts["file"].get_payload(decode=True)).decode().splitlines() if line]
         except ValueError:
             return self._bad(400, "Bad Request", "Unexpected token in JSON")
         overwrite = query.get("overwrite") == ["true"]

@@ -118,7 +118,8 @@ def test_bcubed_and_pairwise() -> None:
 
 class _FakeES:
     def __init__(self, hits: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
-        self.hits, self.fail, self.queries = hits or [], fail, []
+        self.hits, self.fail = hits or [], fail
+        self.queries: list[dict[str, Any]] = []
 
     def search(self, **kw: Any) -> dict[str, Any]:
         self.queries.append(kw)

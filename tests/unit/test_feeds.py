@@ -91,5 +91,6 @@ def test_page_dates_are_bounded() -> None:
 
     assert published_date('<meta property="article:published_time" content="2999-01-01T00:00:00Z">') is None
     assert published_date('<meta property="article:published_time" content="yesterday">') is None
-    assert published_date('<script>{"datePublished": "2023-02-06T04:17:00Z"}</script>').year == 2023
+    ld = published_date('<script>{"datePublished": "2023-02-06T04:17:00Z"}</script>')
+    assert ld is not None and ld.year == 2023
     assert published_date("<p>" + "<meta " * 100_000 + "</p>") is None  # a hostile head costs one bounded pass

@@ -25,7 +25,7 @@ def test_a_repeated_warning_is_logged_once_then_summarised(monkeypatch: object) 
     handler = Collect()
     repeats = Repeats(window_s=10)
     handler.addFilter(repeats)
-    repeats._handlers.append(handler)  # noqa: SLF001 - attach() without its flush timer: the test drives the clock
+    repeats._handlers.append(handler)
     log = logging.getLogger("newswatch.test.repeats")
     log.setLevel(logging.INFO)
     log.addHandler(handler)

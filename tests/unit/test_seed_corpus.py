@@ -77,7 +77,8 @@ def test_the_example_rules_parse_and_fire_on_the_corpus(records: list[dict]) -> 
     for r in rules:
         rs.put(r)
     hits: Counter[str] = Counter()
-    for r in records:
-        article = {"id": r["id"], "title": r["title"], "body": r["body"], "countries": ["UA"] if "Україн" in r["body"] else []}
+    for rec in records:
+        article = {"id": rec["id"], "title": rec["title"], "body": rec["body"],
+                   "countries": ["UA"] if "Україн" in rec["body"] else []}
         hits.update(a.rule for a in rs.match(article))
     assert hits["example-earthquakes"] >= 20 and hits["example-bank-collapse"] >= 3

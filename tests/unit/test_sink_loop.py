@@ -135,7 +135,7 @@ def test_waiting_keeps_polling_with_partitions_paused_and_gives_back_what_a_reba
 
     c = GroupConsumer()
     polls = iter(range(1000))
-    sink._wait(c, 5.0, should_stop=lambda: next(polls) >= 3)  # noqa: SLF001 - a fake consumer; the pause loop itself
+    sink._wait(c, 5.0, should_stop=lambda: next(polls) >= 3)
     assert c.calls[:2] == ["poll paused=['p0']", "seek p1 7"]
     assert "poll paused=['p0', 'p1']" in c.calls and c.calls[-1] == "resume ['p0', 'p1']"
 
