@@ -230,3 +230,19 @@ def test_the_inflection_table_is_small_and_covers_the_issue_languages() -> None:
     for lang, form in [("pl", "Polsce"), ("cs", "Ukrajině"), ("sl", "Sloveniji"), ("uk", "Німеччини"),
                        ("fi", "Suomessa"), ("hu", "Németországban")]:
         assert form in forms(lang), (lang, form)
+
+
+def test_plain_english_is_decided_without_the_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.enrich.language as language
+
+    def no_lingua() -> None:
+        raise AssertionError("lingua consulted for plain English")
+
+    english = ("The minister said on Monday that the talks with their neighbours had been constructive and "
+               "that a deal would be signed after the summit, which was held in the capital of the country.")
+    monkeypatch.setattr(language, "detector", no_lingua)
+    assert detect(english) == "en"
+    monkeypatch.undo()
+    # other languages' text carries few English function words and still goes to lingua
+    assert detect("Premier powiedział w poniedziałek, że rozmowy z sąsiadami były konstruktywne, a umowa "
+                  "zostanie podpisana po szczycie, który odbył się w stolicy kraju.") == "pl"
