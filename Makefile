@@ -65,6 +65,7 @@ eval: install
 	$(NW) eval $(DEV_SET)
 	$(NW) eval tests/data/seeds-gold.jsonl
 	$(NW) eval tests/data/multilingual.jsonl
+	$(NW) eval tests/data/ud-news.jsonl
 	$(NW) bench enrich $(DEV_SET) --repeat 2
 
 test-unit: install

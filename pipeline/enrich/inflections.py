@@ -1,0 +1,112 @@
+"""Inflected forms of place names ("Polsce" is a form of "Polska", "Німеччини" of "Німеччина", "Suomessa"
+of "Suomi"), for every language simplemma's lemmatisation lists cover (about 50).
+
+Why a table and not a lemmatiser at run time: simplemma's Polish list alone takes 17 s and some 700 MB
+to load; the place names are a few hundred words per language, so their forms are drawn from the lists
+once, here, into `data/inflections.tsv.gz` (a few thousand lines per language), and enrichment reads
+only that: no load time, no lemmatiser in the worker, a dictionary lookup per capitalised word.
+
+Regenerate after a change of names or of simplemma (a development dependency):
+    python -m pipeline.enrich.inflections
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+from typing import cast
+
+DATA = Path(__file__).parent / "data" / "inflections.tsv.gz"
+# our language code -> simplemma's list (Serbo-Croatian is one list for hr, sr, bs; Bokmål for "no")
+SIMPLEMMA = {"hr": "hbs", "sr": "hbs", "bs": "hbs", "no": "nb"}
+MAX_FORMS_PER_WORD = 40  # a one-word name with more listed forms than this is a common word's paradigm
+MAX_FORMS_IN_NAME = 200  # a word of a longer name ("Stany Zjednoczone") matches only beside the others
+
+
+_STRESS = {0x0300: None, 0x0301: None}  # the lists mark stress ("Німе́ччини"); news copy does not
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "?").split()[0]
+
+
+@lru_cache(maxsize=64)
+def forms(lang: str) -> dict[str, tuple[str, ...]]:
+    """Inflected form (as written) -> the name words (as CLDR writes them) it is a form of, for `lang`."""
+    if not DATA.exists():
+        return {}
+    out: dict[str, list[str]] = defaultdict(list)
+    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            code, form, word = line.rstrip("\n").split("\t")
+            if code == lang:
+                out[form].append(word)
+    return {f: tuple(ws) for f, ws in out.items()}
+
+
+def build() -> list[tuple[str, str, str]]:
+    """(language, form, name word) for every name word of every language simplemma lists."""
+    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES, _load_dictionary_from_disk
+
+    from pipeline.enrich.gazetteer import load
+    from pipeline.enrich.multilingual import _WORD, _pairs
+
+    g = load()
+    ours: dict[str, list[str]] = defaultdict(list)
+    for lang in sorted(SUPPORTED_LANGUAGES):
+        ours[lang].append(lang)
+    for lang, theirs in SIMPLEMMA.items():
+        ours[theirs].append(lang)
+    rows: list[tuple[str, str, str]] = []
+    for theirs, langs in sorted(ours.items()):
+        if theirs not in SUPPORTED_LANGUAGES or theirs == "en":
+            continue
+        print(f"{theirs} -> {', '.join(langs)}", file=sys.stderr)  # noqa: T201 - a build tool's progress
+        d = cast("dict[bytes, bytes]", _load_dictionary_from_disk(theirs))
+        for lang in langs:
+            single: set[str] = set()  # one-word names: their forms must be a proper noun's (capitalised lemma)
+            multi: set[str] = set()
+            for local, _english in _pairs(lang, g):
+                words = _WORD.findall(local)
+                if len(words) == 1:
+                    single.update(w for w in words if w[:1].isupper())
+                else:  # "Spojené státy": every word of a longer name, in whatever case it is written
+                    multi.update(w for w in words if len(w) >= 3)
+            targets: dict[bytes, set[str]] = defaultdict(set)  # a lemma -> the name words it stands for
+            for w in single | multi:
+                lemmas = {w.encode(), d.get(w.encode(), w.encode())}
+                if w in multi:  # "Stany Zjednoczone": a common word's lemma, listed in lower case
+                    lemmas.add(d.get(w.lower().encode(), w.lower().encode()))
+                for lemma in lemmas:
+                    if w in single and not lemma.decode("utf-8", "ignore")[:1].isupper():
+                        continue
+                    targets[lemma].add(w)
+            found: dict[str, set[str]] = defaultdict(set)
+            for f, lemma in d.items():
+                names = targets.get(lemma)
+                if names:
+                    form = f.decode("utf-8", "ignore").translate(_STRESS)
+                    for w in names:
+                        if form[:1] and _script(form[0]) == _script(w[0]):  # not "Niméččyna" for "Німеччина"
+                            found[w].add(form[0].upper() + form[1:])
+            for w, fs in sorted(found.items()):
+                if len(fs) <= (MAX_FORMS_PER_WORD if w in single else MAX_FORMS_IN_NAME):
+                    rows += [(lang, f, w) for f in sorted(fs) if f != w]
+        del d
+    return rows
+
+
+def main() -> None:
+    rows = build()
+    text = "".join("\t".join(row) + "\n" for row in rows).encode("utf-8")
+    with gzip.GzipFile(DATA, "wb", compresslevel=9, mtime=0) as fh:  # mtime 0: the same bytes each build
+        fh.write(text)
+    print(f"{len(rows)} forms -> {DATA}", file=sys.stderr)  # noqa: T201 - a build tool's summary
+
+
+if __name__ == "__main__":
+    main()
