@@ -18,12 +18,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 
+from pipeline.worker.stories import STORY_FIELDS
 from schemas import ValidationLimits
 
 log = logging.getLogger("newswatch.worker")
 
-# (article id or None, enriched JSON bytes or None, rejection reason or None)
-Result = tuple[str | None, bytes | None, str | None]
+# (article id or None, enriched JSON bytes without the story fields or None, rejection reason or None,
+# the story sketch, encoded, or None): what the story desk needs beside the document (worker/stories.py)
+Result = tuple[str | None, bytes | None, str | None, str | None]
 
 
 def _init(parent: int) -> None:
@@ -88,7 +90,7 @@ def enrich_chunk(payloads: list[bytes], max_article_bytes: int, budget_s: float)
             with _budget(budget_s):
                 out += _enrich([p], max_article_bytes)
         except _OverBudget:
-            out.append((_article_id(p, max_article_bytes), None, f"enrichment timed out after {budget_s:g}s"))
+            out.append((_article_id(p, max_article_bytes), None, f"enrichment timed out after {budget_s:g}s", None))
     return out
 
 
@@ -98,9 +100,11 @@ def _enrich(payloads: list[bytes], max_article_bytes: int) -> list[Result]:
     out: list[Result] = []
     for o in enrich_payloads(list(payloads), ValidationLimits(max_article_bytes)):
         if o.article is not None:
-            out.append((o.article_id, o.article.model_dump_json(by_alias=True).encode("utf-8"), None))
+            # serialised once, here; the desk appends the story fields to these bytes (worker/stories.py)
+            doc = o.article.model_dump_json(by_alias=True, exclude=set(STORY_FIELDS)).encode("utf-8")
+            out.append((o.article_id, doc, None, o.article.story_sketch))
         else:
-            out.append((o.article_id, None, o.error))
+            out.append((o.article_id, None, o.error, None))
     return out
 
 
@@ -174,7 +178,7 @@ class EnrichPool:
             for p in payloads:
                 child, one = await self._run(child, [p])
                 out += one if one is not None else [(None, None, "enrichment did not finish: the article took its "
-                                                      "process down or over the time budget")]
+                                                      "process down or over the time budget", None)]
             return out
         finally:
             self._free.put_nowait(child)
