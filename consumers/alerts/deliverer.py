@@ -184,8 +184,7 @@ class AlertDeliverer:
         futures = [self.pool.submit(self._deliver_lane, key, work) for key, work in by_channel.items()]
         for fut in futures:
             fut.result()  # a failure to record (Elasticsearch away) surfaces here: the batch is retried
-        for job in jobs:
-            self._record_status(job)
+        self._record_status(jobs)
 
     def _deliver_lane(self, key: str, work: list[tuple[_Job, Channel]]) -> None:
         """One channel's notifications, in order, at most the lane's window in flight."""
@@ -254,18 +253,25 @@ class AlertDeliverer:
             raise RetryableError(f"news-alerts rejected {len(bad)} record(s): {bad[0]['create'].get('error')}")
 
     def _record(self, alerts: list[AlertEvent], update: dict[str, Any]) -> None:
+        self._record_all([(a, update) for a in alerts])
+
+    def _record_all(self, updates: list[tuple[AlertEvent, dict[str, Any]]]) -> None:
+        if not updates:
+            return
         ops: list[dict[str, Any]] = []
-        for a in alerts:
+        for a, update in updates:
             # channels record concurrently on the same document: retried on a version conflict
             ops += [{"update": {"_index": self.s.es_alerts_alias, "_id": a.id, "retry_on_conflict": 10}}, {"doc": update}]
         resp = self.es.bulk(operations=ops)
         if resp.get("errors"):
             raise RetryableError(f"news-alerts did not take a delivery record: {resp['items'][0]}")
 
-    def _record_status(self, job: _Job) -> None:
-        """Every channel of the notification is done (delivered, or failed and dead-lettered)."""
-        self._record(job.alerts, {"status": "failed" if job.failed else "delivered", "delivered_at": _now_iso(),
-                                  "digest": job.digest})
+    def _record_status(self, jobs: list[_Job]) -> None:
+        """Every channel of these notifications is done (delivered, or failed and dead-lettered): one
+        request for the batch."""
+        at = _now_iso()
+        self._record_all([(a, {"status": "failed" if job.failed else "delivered", "delivered_at": at,
+                               "digest": job.digest}) for job in jobs for a in job.alerts])
 
     def _digest_todo(self, rule: AlertRule, held: list[AlertEvent]) -> list[Channel]:
         """The rule's channels this digest has not reached yet (a restart mid-digest resumes it)."""
