@@ -154,8 +154,14 @@ def _bench_bodies(body_file: Path | None, words: int, mixed: bool) -> tuple[str,
     body = " ".join(body.split(" ")[:words]) if words else body
     if not mixed:
         return body, None
-    pairs = [(str(p.get("title") or ""), str(p.get("body") or "")) for p in load_payloads(_articles(None))]
-    return body, [(t, b) for t, b in pairs if len(b.split()) >= 60] or None
+    src = _articles(None)
+    pairs = [(str(p.get("title") or ""), str(p.get("body") or "")) for p in load_payloads(src)]
+    pairs = [(t, b) for t, b in pairs if len(b.split()) >= 60]
+    if len(pairs) < 10:
+        console.print(f"[red]{src} has {len(pairs)} article(s) of 60 words or more; the mixed stream needs at "
+                      "least 10[/red]: set NEWSWATCH_DEV_SET to a larger file (the dev set has about 200)")
+        raise typer.Exit(2)
+    return body, pairs
 
 
 @app.command("webhook")

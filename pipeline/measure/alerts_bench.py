@@ -43,6 +43,8 @@ def plan(n: int, body: str, bodies: list[tuple[str, str]] | None = None, *, stor
         return [Planned(body, "repeat")] * n
     from pipeline.measure.stories import rewrite
 
+    if len(bodies) < 2:
+        raise ValueError("a mixed plan needs at least two bodies: a story to copy and a distinct article")
     storms = max(1, min(storms, len(bodies) - 1))
     stories, distinct = bodies[:storms], bodies[storms:]
     rng = random.Random(seed)
@@ -125,7 +127,7 @@ def run_latency(s: Settings, *, rate: float, seconds: float, body: str, kind: st
     try:
         # one warm-up article, so the worker has loaded the rules before timing starts
         _send(producer, s, token, "warmup", body, sent)
-        _wait(120 if rules else 60, receiver.received, sent)
+        _wait(300, receiver.received, sent)  # the worker may still be loading its models, or the rules
         receiver.received.clear()
         sent.clear()
         planned = plan(n, body, bodies, storm_share=storm_share)

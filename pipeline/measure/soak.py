@@ -111,7 +111,7 @@ def run_soak(s: Settings, *, minutes: float, rate: float, body: str, bodies: lis
     never runs out), sampling every `interval_s`."""
     from pipeline.clients.kafka import ensure_topics, group_lag, make_producer
     from pipeline.clients.rules_store import delete_rules, put_rules
-    from pipeline.measure.alerts_bench import Receiver, _latency, _send, _wait, plan
+    from pipeline.measure.alerts_bench import Receiver, _send, _wait, plan
     from schemas.alerts import AlertRule
 
     token = "zq" + uuid.uuid4().hex[:10]
@@ -134,7 +134,7 @@ def run_soak(s: Settings, *, minutes: float, rate: float, body: str, bodies: lis
 
     try:
         _send(producer, s, token, "warmup", body, sent)
-        _wait(60, receiver.received, sent)
+        _wait(300, receiver.received, sent)  # the worker may still be loading its models
         sent.clear()
         start = time.perf_counter()
         end = start + minutes * 60
@@ -176,6 +176,8 @@ def run_soak(s: Settings, *, minutes: float, rate: float, body: str, bodies: lis
 def _sample(s: Settings, start: float, window: dict[str, float], received: dict[str, float],
             processes: Callable[[], dict[str, int]], groups: dict[str, tuple[str, list[str]]],
             group_lag: Callable[..., dict[Any, int]]) -> Sample:
+    from pipeline.measure.alerts_bench import _latency
+
     lat = _latency(window, received)
     lag: dict[str, int] = {}
     for name, (group, topics) in groups.items():
