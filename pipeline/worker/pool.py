@@ -135,6 +135,7 @@ class EnrichPool:
         self.replaced = 0  # children killed and replaced: a number for the operator
         self._free: asyncio.Queue[ProcessPoolExecutor] | None = None
         self._all: list[ProcessPoolExecutor] = []
+        self._warmed = asyncio.Event()
 
     @staticmethod
     def _child() -> ProcessPoolExecutor:
@@ -143,14 +144,30 @@ class EnrichPool:
                                    initargs=(os.getpid(),))
 
     async def warm(self) -> None:
-        """Start every child and load its model before the first real batch."""
-        if self._free is None:
-            self._free = asyncio.Queue()
-            self._all = [self._child() for _ in range(self.size)]
-            for c in self._all:
-                self._free.put_nowait(c)
+        """Start every child and load its model before the first real batch. A child is handed out only
+        once warm, so no article waits behind a model loading and its time budget counts its own work
+        (on a busy machine a load took longer than budget and grace: the child was replaced mid-warm-up
+        and the warm-up's broken future crashed the worker)."""
+        if self._free is not None:
+            await self._warmed.wait()
+            return
+        self._free = asyncio.Queue()
+        self._all = [self._child() for _ in range(self.size)]
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(c, enrich_chunk, [], 1, 1.0) for c in self._all))
+        free = self._free
+
+        async def ready(i: int) -> None:
+            try:
+                await loop.run_in_executor(self._all[i], enrich_chunk, [], 1, 1.0)
+            except BrokenProcessPool:
+                log.warning("enrichment process died while loading its model; replacing it")
+                self._replace(self._all[i])
+            free.put_nowait(self._all[i])
+
+        try:
+            await asyncio.gather(*(ready(i) for i in range(len(self._all))))
+        finally:
+            self._warmed.set()
 
     async def enrich(self, payloads: list[bytes]) -> list[Result]:
         """One result per payload, in order. The batch is split across the children, which work on
