@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # signs webhooks as Standard Webhooks (consumers/alerts/signing.py)
     webhook_timeout_s: float = Field(5.0, gt=0)
     webhook_retries: int = Field(5, ge=0)
+    # requests in flight per channel once it falls behind (consumers/alerts/deliverer.py: a kill repeats at
+    # most those, each once); a channel less than `alert_channel_widen_s` behind gets one at a time
+    alert_channel_concurrency: int = Field(48, ge=1, le=256)
+    alert_channel_widen_s: float = Field(3.0, ge=0)
     alerts_dir: Path | None = None  # file channels write only under it (default: STATE_DIR/alerts)
     # hosts, addresses or networks (comma-separated) webhooks may reach although not public: "10.0.0.0/8,hooks.lan"
     alerts_allow_targets: str = ""

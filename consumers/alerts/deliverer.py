@@ -5,7 +5,10 @@ An alert's id is `rule:article`. Its document in `news-alerts` is written *befor
 (status `pending`, or `held` when its rule is throttled), and each channel's success is recorded on it
 right after that channel returns (`deliveries`, keyed by a hash of the channel: never the URL). So:
 - a crash or a kill repeats at most the deliveries that were in flight, and each repeat carries the same
-  delivery id (`channels.delivery_id`), by which a receiver drops it;
+  delivery id (`channels.delivery_id`), by which a receiver drops it. A channel that keeps up gets one
+  request at a time (a kill repeats at most one); one that falls `alert_channel_widen_s` behind (a slow
+  webhook) gets up to `alert_channel_concurrency` at once, each alert still its own request and record
+  (`Lane`), so a receiver taking a second per request still gets ~30 alerts/s;
 - held alerts survive a restart: the deliverer reads them back (and when each rule last notified) when
   it opens, and sends the digest when it is due;
 - an alert whose record says `delivered` is never sent again, however often Kafka redelivers it.
@@ -16,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -52,6 +56,28 @@ class _Job:
     failed: dict[str, str] = field(default_factory=dict)  # channel label -> reason
 
 
+@dataclass
+class Lane:
+    """How many requests a channel may have in flight. One while it keeps up: a kill then repeats at most
+    one notification, and they arrive in order. Once its oldest waiting notification has waited
+    `widen_s` (a slow receiver), up to `wide`; it stays wide while later batches still queue more than
+    one notification for it, and narrows when one does not (or the deliverer restarts)."""
+
+    wide: int
+    widen_s: float
+    widened: bool = False
+
+    def window(self, waiting_since: float, now: float) -> int:
+        if not self.widened and now - waiting_since >= self.widen_s:
+            self.widened = True
+        return self.wide if self.widened else 1
+
+    def batch(self, queued: int) -> None:
+        """A new batch queues `queued` notifications for the channel."""
+        if queued <= 1:
+            self.widened = False
+
+
 class AlertDeliverer:
     def __init__(self, s: Settings, es: Elasticsearch, dlq: KafkaProducer,
                  rules: Callable[[], dict[str, AlertRule]], echo: Callable[[AlertEvent], None] = lambda a: None) -> None:
@@ -63,7 +89,11 @@ class AlertDeliverer:
         self.rules_loaded: datetime | None = None  # wall-clock time of the last full read of the rules topic
         self.echo = echo
         self.throttle = Throttle()
-        self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="deliver")
+        self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="deliver")  # one thread per channel
+        # the requests themselves: bounded per channel by its lane, and in all by this pool
+        self.requests = ThreadPoolExecutor(max_workers=max(16, 2 * s.alert_channel_concurrency),
+                                           thread_name_prefix="deliver-request")
+        self.lanes: dict[str, Lane] = {}
         self.produced: dict[str, float] = {}  # alert id -> its article's produce time, until first delivered
 
     # --- the sink --------------------------------------------------------------------------------------
@@ -98,6 +128,7 @@ class AlertDeliverer:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        self.requests.shutdown(wait=True)
         self.dead.producer.flush()
 
     # --- delivery --------------------------------------------------------------------------------------
@@ -144,37 +175,58 @@ class AlertDeliverer:
         return len(fresh)
 
     def _run(self, jobs: list[_Job]) -> None:
-        """Channels concurrently, each channel's notifications one after another, each success recorded
-        as soon as it returns: a kill repeats at most one notification per channel."""
+        """Channels concurrently, each through its lane, each success recorded as soon as it returns: a
+        kill repeats at most the notifications in flight (one per channel that keeps up)."""
         by_channel: dict[str, list[tuple[_Job, Channel]]] = {}
         for job in jobs:
             for ch in job.todo:
                 by_channel.setdefault(ch.key, []).append((job, ch))
-        futures = [self.pool.submit(self._deliver_in_turn, work) for work in by_channel.values()]
+        futures = [self.pool.submit(self._deliver_lane, key, work) for key, work in by_channel.items()]
         for fut in futures:
             fut.result()  # a failure to record (Elasticsearch away) surfaces here: the batch is retried
-        for job in jobs:
-            self._record_status(job)
+        self._record_status(jobs)
 
-    def _deliver_in_turn(self, work: list[tuple[_Job, Channel]]) -> None:
-        for job, ch in work:
-            try:
-                channels.deliver(ch, job.rule, job.alerts, job.digest, self.s)
-                outcome: dict[str, Any] = {"at": _now_iso(), "id": channels.delivery_id(ch, [a.id for a in job.alerts])}
-                metrics.DELIVERIES.labels(ch.kind, "delivered").inc()
-                for a in job.alerts:
-                    if (t := self.produced.pop(a.id, None)) is not None:  # the first channel to deliver it
-                        metrics.ALERT_SECONDS.observe(max(0.0, time.time() - t))
-            except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason, never lost silently
-                metrics.DELIVERIES.labels(ch.kind, "failed").inc()
-                reason = f"{ch.label}: {exc}"
-                log.error("delivery failed: %s", reason)
-                job.failed[ch.label] = reason
-                outcome = {"at": _now_iso(), "failed": str(exc)[:500]}
-                for a in job.alerts:
-                    self.dead.send(DeadLetter(stage="alert", reason=reason, payload=a.model_dump_json(),
-                                              source=self.s.topic_alerts, article_id=a.article_id, key=a.id), a.id)
-            self._record(job.alerts, {"deliveries": {ch.key: outcome}})
+    def _deliver_lane(self, key: str, work: list[tuple[_Job, Channel]]) -> None:
+        """One channel's notifications, in order, at most the lane's window in flight."""
+        lane = self.lanes.setdefault(key, Lane(self.s.alert_channel_concurrency, self.s.alert_channel_widen_s))
+        lane.batch(len(work))
+        waiting = deque(work)
+        started = time.monotonic()  # the batch's notifications have all waited since then
+        inflight: set[Future[None]] = set()
+        error: BaseException | None = None
+        while waiting or inflight:
+            window = lane.window(started, time.monotonic())
+            while waiting and error is None and len(inflight) < window:
+                inflight.add(self.requests.submit(self._deliver_one, *waiting.popleft()))
+            if not inflight:
+                break
+            # narrow: wake when the wait would widen the lane, so a slow receiver does not hold it at one
+            timeout = None if window > 1 or not waiting else max(0.01, started + lane.widen_s - time.monotonic())
+            done, inflight = wait(inflight, timeout=timeout, return_when=FIRST_COMPLETED)
+            for fut in done:
+                if fut.exception() is not None and error is None:
+                    error = fut.exception()  # stop sending; the requests in flight finish and record first
+        if error is not None:
+            raise error
+
+    def _deliver_one(self, job: _Job, ch: Channel) -> None:
+        try:
+            channels.deliver(ch, job.rule, job.alerts, job.digest, self.s)
+            outcome: dict[str, Any] = {"at": _now_iso(), "id": channels.delivery_id(ch, [a.id for a in job.alerts])}
+            metrics.DELIVERIES.labels(ch.kind, "delivered").inc()
+            for a in job.alerts:
+                if (t := self.produced.pop(a.id, None)) is not None:  # the first channel to deliver it
+                    metrics.ALERT_SECONDS.observe(max(0.0, time.time() - t))
+        except Exception as exc:  # noqa: BLE001 - dead-lettered with the reason, never lost silently
+            metrics.DELIVERIES.labels(ch.kind, "failed").inc()
+            reason = f"{ch.label}: {exc}"
+            log.error("delivery failed: %s", reason)
+            job.failed[ch.label] = reason
+            outcome = {"at": _now_iso(), "failed": str(exc)[:500]}
+            for a in job.alerts:
+                self.dead.send(DeadLetter(stage="alert", reason=reason, payload=a.model_dump_json(),
+                                          source=self.s.topic_alerts, article_id=a.article_id, key=a.id), a.id)
+        self._record(job.alerts, {"deliveries": {ch.key: outcome}})
 
     # --- the record in news-alerts ---------------------------------------------------------------------
 
@@ -201,18 +253,25 @@ class AlertDeliverer:
             raise RetryableError(f"news-alerts rejected {len(bad)} record(s): {bad[0]['create'].get('error')}")
 
     def _record(self, alerts: list[AlertEvent], update: dict[str, Any]) -> None:
+        self._record_all([(a, update) for a in alerts])
+
+    def _record_all(self, updates: list[tuple[AlertEvent, dict[str, Any]]]) -> None:
+        if not updates:
+            return
         ops: list[dict[str, Any]] = []
-        for a in alerts:
+        for a, update in updates:
             # channels record concurrently on the same document: retried on a version conflict
             ops += [{"update": {"_index": self.s.es_alerts_alias, "_id": a.id, "retry_on_conflict": 10}}, {"doc": update}]
         resp = self.es.bulk(operations=ops)
         if resp.get("errors"):
             raise RetryableError(f"news-alerts did not take a delivery record: {resp['items'][0]}")
 
-    def _record_status(self, job: _Job) -> None:
-        """Every channel of the notification is done (delivered, or failed and dead-lettered)."""
-        self._record(job.alerts, {"status": "failed" if job.failed else "delivered", "delivered_at": _now_iso(),
-                                  "digest": job.digest})
+    def _record_status(self, jobs: list[_Job]) -> None:
+        """Every channel of these notifications is done (delivered, or failed and dead-lettered): one
+        request for the batch."""
+        at = _now_iso()
+        self._record_all([(a, {"status": "failed" if job.failed else "delivered", "delivered_at": at,
+                               "digest": job.digest}) for job in jobs for a in job.alerts])
 
     def _digest_todo(self, rule: AlertRule, held: list[AlertEvent]) -> list[Channel]:
         """The rule's channels this digest has not reached yet (a restart mid-digest resumes it)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from pipeline.cli.common import console, out, print_json, settings
+from pipeline.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Benchmarks (numbers for notes come from here, not from tests).")
 
@@ -110,35 +111,135 @@ def alerts(
     body_file: Path = typer.Option(None, "--body-file", help="the article text to send (default: the first of seeds/)"),
     kind: str = typer.Option("match", "--kind", help="match, or frequency: the counting path frequency and spike "
                              "rules take"),
+    mixed: bool = typer.Option(False, "--mixed", help="distinct articles (the dev set's) with storms: --storm-share "
+                               "of the traffic rewritten copies of three stories"),
+    storm_share: float = typer.Option(0.3, "--storm-share", min=0.0, max=1.0),
+    rules: int = typer.Option(0, "--rules", min=0, help="plausible watch rules loaded beside the timed one"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Alert latency, article produced -> alert at a webhook, at a steady rate (needs `stack up --pipeline`)."""
     from rich.progress import Progress
 
     from pipeline.measure.alerts_bench import run_latency
-    from pipeline.measure.datasets import seed_text
-
-    from consumers.alerts.targets import UnsafeTarget, check_webhook
 
     s = settings()
-    try:  # the benchmark's webhook listens on 127.0.0.1, which deliverers refuse unless allowed
+    _webhooks_allowed(s)
+    body, bodies = _bench_bodies(body_file, words, mixed)
+    with Progress(console=console, transient=True, disable=json_) as progress:
+        task = progress.add_task("producing", total=int(rate * seconds))
+        r = run_latency(s, rate=rate, seconds=seconds, body=body, kind=kind, bodies=bodies, storm_share=storm_share,
+                        rules=rules, progress=lambda i, n: progress.update(task, completed=i))
+    if json_:
+        print_json(r)
+        return
+    what = f"mixed ({storm_share:.0%} storm copies)" if mixed else f"of {len(body.split())} words"
+    out.print(f"{r['articles']} articles {what} at {r['rate_per_s']:g}/s, {r['rules']} rule(s): alert latency "
+              f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms ({r['delivered']} delivered)")
+    for k in ("distinct", "storm"):
+        if k in r:
+            out.print(f"  {k}: {r[k]['articles']} articles, p50 {r[k]['p50_ms']} ms, p99 {r[k]['p99_ms']} ms")
+
+
+def _webhooks_allowed(s: Settings) -> None:
+    """The benchmark's webhook listens on 127.0.0.1, which deliverers refuse unless allowed."""
+    from consumers.alerts.targets import UnsafeTarget, check_webhook
+
+    try:
         check_webhook("http://127.0.0.1:1/bench", s)
     except UnsafeTarget as exc:
         console.print("[red]the alert deliverer must be allowed to reach 127.0.0.1[/red]: run both it "
                       "(`newswatch stack up --pipeline`) and this benchmark with NEWSWATCH_ALERTS_ALLOW_TARGETS=127.0.0.1")
         raise typer.Exit(2) from exc
+
+
+def _bench_bodies(body_file: Path | None, words: int, mixed: bool) -> tuple[str, list[tuple[str, str]] | None]:
+    """The repeated body, and with `mixed` the dev set's (title, body) pairs of 60 words or more."""
+    from pipeline.measure.datasets import seed_text
+    from pipeline.measure.enrich_bench import load_payloads
+
     with _input_needed():
         body = body_file.read_text(encoding="utf-8") if body_file else seed_text()
     body = " ".join(body.split(" ")[:words]) if words else body
-    with Progress(console=console, transient=True, disable=json_) as progress:
-        task = progress.add_task("producing", total=int(rate * seconds))
-        r = run_latency(s, rate=rate, seconds=seconds, body=body, kind=kind,
-                        progress=lambda i, n: progress.update(task, completed=i))
+    if not mixed:
+        return body, None
+    src = _articles(None)
+    pairs = [(str(p.get("title") or ""), str(p.get("body") or "")) for p in load_payloads(src)]
+    pairs = [(t, b) for t, b in pairs if len(b.split()) >= 60]
+    if len(pairs) < 10:
+        console.print(f"[red]{src} has {len(pairs)} article(s) of 60 words or more; the mixed stream needs at "
+                      "least 10[/red]: set NEWSWATCH_DEV_SET to a larger file (the dev set has about 200)")
+        raise typer.Exit(2)
+    return body, pairs
+
+
+@app.command("webhook")
+def webhook(
+    alerts: int = typer.Option(300, "--alerts", min=1),
+    delay: float = typer.Option(1.0, "--delay", min=0.0, help="seconds the receiver takes per request"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Alerts per second a slow webhook receives: the deliverer's loop in this process, on a topic and an
+    index of its own, against a local receiver taking --delay per request (needs Kafka and Elasticsearch)."""
+    from pipeline.measure.alerts_bench import run_slow_webhook
+
+    r = run_slow_webhook(settings(), alerts=alerts, delay_s=delay)
     if json_:
         print_json(r)
         return
-    out.print(f"{r['articles']} articles of {len(body.split())} words at {r['rate_per_s']:g}/s: alert latency p50 {r['p50_ms']} ms, "
-              f"p99 {r['p99_ms']} ms, max {r['max_ms']} ms ({r['delivered']} delivered)")
+    out.print(f"{r['delivered']} of {r['alerts']} alerts at a webhook taking {r['delay_s']:g} s per request in "
+              f"{r['seconds']} s: {r['alerts_per_s']} alerts/s ({r['requests']} requests; up to {r['concurrency']} "
+              f"at once once {r['widen_after_s']:g} s behind)")
+
+
+@app.command("soak")
+def soak(
+    minutes: float = typer.Option(30.0, "--minutes", min=0.5),
+    rate: float = typer.Option(10.0, "--rate", min=0.1, help="articles per second, mixed as `bench alerts --mixed`"),
+    interval: float = typer.Option(30.0, "--interval", min=5.0, help="seconds between samples"),
+    pid: list[str] = typer.Option([], "--pid", help="NAME=PID of a process to watch (default: the local stack's "
+                                  "worker, indexer and deliverer, from their pid files)"),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """The pipeline at a steady mixed rate for N minutes: RSS of every process (and its children), lag and
+    alert latency every interval, then each process's RSS growth after the first 5 minutes."""
+    from pipeline.measure.soak import run_soak
+
+    s = settings()
+    _webhooks_allowed(s)
+    body, bodies = _bench_bodies(None, 300, True)
+    watched = _soak_processes(s, pid)
+
+    def show(x: Any) -> None:
+        if not json_:
+            rss = "  ".join(f"{k} {v:,.0f}" for k, v in x.rss_mb.items())
+            out.print(f"{x.minute:6.1f} min  alerts p50 {x.p50_ms} ms p99 {x.p99_ms} ms ({x.delivered}/{x.sent})  "
+                      f"lag {x.lag}  RSS MB {rss}")
+
+    r = run_soak(s, minutes=minutes, rate=rate, body=body, bodies=bodies, processes=watched, interval_s=interval,
+                 on_sample=show)
+    if json_:
+        print_json(r.as_dict())
+        return
+    for name, g in r.growth().items():
+        out.print(f"{name}: {g['from_mb']:,.0f} -> {g['to_mb']:,.0f} MB after the first 5 minutes "
+                  f"({g['growth_pct']:+.1f}%, {g['mb_per_min']:+.2f} MB/min)")
+
+
+def _soak_processes(s: Settings, pids: list[str]) -> Callable[[], dict[str, int]]:
+    """NAME=PID pairs, else the local stack's pipeline services (re-read at each sample: a restart counts)."""
+    named: dict[str, int] = {}
+    for p in pids:
+        name, _, num = p.partition("=")
+        if not num.isdigit():
+            console.print(f"[red]--pid {p!r}: expected NAME=PID[/red]")
+            raise typer.Exit(2)
+        named[name] = int(num)
+    if named:
+        return lambda: named
+    from deploy.local.stack import LocalStack
+
+    stack = LocalStack(s, log=lambda m: None)
+    return lambda: {name: pid for name, srv in stack.services.items() if (pid := srv.pid()) is not None}
 
 
 @app.command("pipeline")

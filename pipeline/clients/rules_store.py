@@ -51,20 +51,33 @@ class BadRule(ValueError):
 
 
 def put_rule(s: Settings, rule: AlertRule) -> None:
+    put_rules(s, [rule])
+
+
+def put_rules(s: Settings, rules: list[AlertRule]) -> None:
+    """Publish rules in order, one producer for all (a benchmark loads thousands)."""
     ensure_topics(s)
     producer = make_producer(s, client_id="newswatch-rules")
     try:
-        producer.send(s.topic_rules, key=rule.name, value=rule.model_dump(mode="json")).get(timeout=30)
+        futures = [producer.send(s.topic_rules, key=r.name, value=r.model_dump(mode="json")) for r in rules]
+        for f in futures:
+            f.get(timeout=30)
     finally:
         producer.close()
 
 
 def delete_rule(s: Settings, name: str) -> None:
     """A tombstone: compaction eventually drops the rule's history too."""
+    delete_rules(s, [name])
+
+
+def delete_rules(s: Settings, names: list[str]) -> None:
     ensure_topics(s)
     producer = make_producer(s, client_id="newswatch-rules")
     try:
-        producer.send(s.topic_rules, key=key_bytes(name), value=None).get(timeout=30)
+        futures = [producer.send(s.topic_rules, key=key_bytes(n), value=None) for n in names]
+        for f in futures:
+            f.get(timeout=30)
     finally:
         producer.close()
 

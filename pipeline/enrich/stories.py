@@ -6,6 +6,10 @@ LSH bands (42 bands of 3 rows) make articles above 0.4 collide in at least one b
 0.94 (0.996 above 0.5), and a candidate counts only when the full signatures agree on at least `THRESHOLD` of their
 values. The first article of a story names it: `story_id` is its id, and every later member carries
 `duplicate_of` (that first article). Pure: the index lives wherever its caller keeps it.
+
+An article's cost is bounded whatever its story's size (a wire story republished by hundreds of sites):
+it is compared with at most `MAX_REPRESENTATIVES` members of each story sharing a band, never with every
+earlier copy (see `StoryIndex`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import base64
 import re
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -99,84 +104,155 @@ class Story:
 
 
 def decide(article_id: str, sk: Sketch | None, candidates: list[Member]) -> Story:
-    """The story an article joins: that of its most similar earlier candidate above the threshold."""
-    if sk is None:
-        return Story(article_id)
-    best: tuple[float, Member] | None = None
-    for c in candidates:
-        if c.article_id == article_id:
-            continue
-        sim = sk.similarity(c.sketch)
-        if sim >= THRESHOLD and (best is None or sim > best[0]):
-            best = (sim, c)
-    if best is None:
-        return Story(article_id)
-    return Story(best[1].story_id, best[1].story_id)
+    """The story an article joins: that of its most similar earlier candidate above the threshold (the
+    first of equals)."""
+    return _best(article_id, sk, candidates)[0]
+
+
+def _best(article_id: str, sk: Sketch | None, candidates: list[Member]) -> tuple[Story, float]:
+    """`decide`, with the similarity of the candidate it followed (0 for a story of its own); one
+    vectorised comparison whatever the number of candidates."""
+    cands = [c for c in candidates if c.article_id != article_id]
+    if sk is None or not cands:
+        return Story(article_id), 0.0
+    sims = (np.stack([c.sketch.signature for c in cands]) == sk.signature).mean(axis=1)
+    best = int(np.argmax(sims))
+    if sims[best] < THRESHOLD:
+        return Story(article_id), 0.0
+    return Story(cands[best].story_id, cands[best].story_id), float(sims[best])
+
+
+# A story's cost is bounded whatever its size: later articles are compared with at most
+# MAX_REPRESENTATIVES of its members, and a member that nearly repeats one of them (a wire copy
+# republished verbatim, or with only the outlet's boilerplate) is remembered for its story but compared
+# with nothing. A band key shared by many stories (common boilerplate) keeps its newest MAX_BUCKET ids.
+MAX_REPRESENTATIVES = 8
+NEAR_COPY = 0.95
+MAX_BUCKET = 64
+
+
+@dataclass
+class _Entry:
+    story_id: str
+    seen: float
+    member: Member | None = None  # a representative: compared with later articles
+    keys: tuple[str, ...] = ()  # its band keys (a representative's only)
 
 
 @dataclass
 class StoryIndex:
-    """The recent articles, by band; the oldest go first past `max_articles` or `window_s`."""
+    """The recent articles, by band; the oldest go first past `max_articles` or `window_s`.
+
+    Cost per article, whatever the stories' sizes: BANDS bucket reads of at most MAX_BUCKET ids each,
+    deduplicated, and one vectorised comparison with those candidates; `scanned` and `compared` count
+    both (the unit tests read them)."""
 
     max_articles: int = 200_000
     window_s: float = 7 * 86400.0
-    _members: OrderedDict[str, tuple[Member, list[str]]] = field(default_factory=OrderedDict)
-    _bands: dict[str, list[str]] = field(default_factory=dict)  # band key -> article ids
+    scanned: int = 0  # bucket entries read, all calls
+    compared: int = 0  # signatures compared, all calls
+    _members: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
+    _bands: dict[str, list[str]] = field(default_factory=dict)  # band key -> representatives' ids
+    _reps: dict[str, int] = field(default_factory=dict)  # story id -> its representatives in the index
 
     def __len__(self) -> int:
         return len(self._members)
 
-    def get(self, article_id: str) -> Member | None:
-        m = self._members.get(article_id)
-        return m[0] if m else None
+    @classmethod
+    def of(cls, members: Iterable[Member]) -> StoryIndex:
+        """An index of candidates from elsewhere (other workers', earlier runs'), built once per batch:
+        at most MAX_REPRESENTATIVES of each story, the first given first."""
+        idx = cls(max_articles=10**9, window_s=float("inf"))
+        for m in members:
+            if m.article_id not in idx._members and idx._reps.get(m.story_id, 0) < MAX_REPRESENTATIVES:
+                idx._remember(m, m.sketch.bands, representative=True)
+        return idx
 
-    def candidates(self, sk: Sketch) -> list[Member]:
+    def get(self, article_id: str) -> Story | None:
+        e = self._members.get(article_id)
+        return None if e is None else Story(e.story_id, None if e.story_id == article_id else e.story_id)
+
+    def candidates(self, sk: Sketch, keys: list[str] | None = None) -> list[Member]:
+        """Representatives sharing a band with `sk`, each once, in band order."""
         seen: dict[str, Member] = {}
-        for key in sk.bands:
-            for aid in self._bands.get(key, ()):
-                if aid not in seen and aid in self._members:
-                    seen[aid] = self._members[aid][0]
+        for key in keys if keys is not None else sk.bands:
+            ids = self._bands.get(key)
+            if not ids:
+                continue
+            self.scanned += len(ids)
+            for aid in ids:
+                if aid not in seen:
+                    e = self._members.get(aid)
+                    if e is not None and e.member is not None:
+                        seen[aid] = e.member
         return list(seen.values())
 
     def add(self, member: Member) -> None:
-        if member.article_id in self._members:
-            return
-        keys = member.sketch.bands
-        self._members[member.article_id] = (member, keys)
-        for key in keys:
-            self._bands.setdefault(key, []).append(member.article_id)
-        self._expire(member.seen)
+        """Remember a member as a representative of its story, unconditionally (its story's cap aside)."""
+        if member.article_id not in self._members:
+            self._remember(member, member.sketch.bands,
+                           representative=self._reps.get(member.story_id, 0) < MAX_REPRESENTATIVES)
+            self._expire(member.seen)
 
     def assign(self, article_id: str, sk: Sketch | None, now: float | None = None, *,
-               elsewhere: list[Member] = (), known: Story | None = None) -> Story:  # type: ignore[assignment]
+               elsewhere: Iterable[Member] | StoryIndex = (), known: Story | None = None) -> Story:
         """Decide and remember; the same article again gets the same answer. `elsewhere`: candidates this
-        index has not seen (other workers', earlier runs'); `known`: the story already recorded for it."""
+        index has not seen (other workers', earlier runs': pass `StoryIndex.of(...)` built once for a
+        batch); `known`: the story already recorded for it."""
         now = time.time() if now is None else now
-        mine = self.get(article_id)
-        if known is None and mine is not None:
-            known = Story(mine.story_id, None if mine.story_id == article_id else mine.story_id)
+        known = known or self.get(article_id)
         if known is not None:
-            story = known
-        else:
-            candidates = self.candidates(sk) if sk is not None else []
-            if sk is not None and elsewhere:
-                keys = set(sk.bands)
-                ids = {c.article_id for c in candidates}
-                candidates += [m for m in elsewhere if m.article_id not in ids and keys & set(m.sketch.bands)]
-            story = decide(article_id, sk, candidates)
-        if sk is not None:
-            self.add(Member(article_id, story.story_id, sk, now))
+            if sk is not None and article_id not in self._members:
+                self._remember(Member(article_id, known.story_id, sk, now), sk.bands,
+                               representative=self._reps.get(known.story_id, 0) < MAX_REPRESENTATIVES)
+                self._expire(now)
+            return known
+        if sk is None:
+            return Story(article_id)
+        keys = sk.bands  # computed once: the lookup, and the buckets when it becomes a representative
+        candidates = self.candidates(sk, keys)
+        if elsewhere:
+            remote = elsewhere if isinstance(elsewhere, StoryIndex) else StoryIndex.of(elsewhere)
+            ids = {c.article_id for c in candidates}
+            candidates += [m for m in remote.candidates(sk, keys) if m.article_id not in ids]
+        self.compared += len(candidates)
+        story, sim = _best(article_id, sk, candidates)
+        self._remember(Member(article_id, story.story_id, sk, now), keys,
+                       representative=sim < NEAR_COPY and self._reps.get(story.story_id, 0) < MAX_REPRESENTATIVES)
+        self._expire(now)
         return story
+
+    def _remember(self, member: Member, keys: list[str], *, representative: bool) -> None:
+        if not representative:
+            self._members[member.article_id] = _Entry(member.story_id, member.seen)
+            return
+        self._members[member.article_id] = _Entry(member.story_id, member.seen, member, tuple(keys))
+        self._reps[member.story_id] = self._reps.get(member.story_id, 0) + 1
+        for key in keys:
+            ids = self._bands.setdefault(key, [])
+            ids.append(member.article_id)
+            if len(ids) > MAX_BUCKET:
+                del ids[0]  # the oldest; it stays a candidate through its other bands
 
     def _expire(self, now: float) -> None:
         while self._members:
-            aid, (m, keys) = next(iter(self._members.items()))
-            if len(self._members) <= self.max_articles and now - m.seen <= self.window_s:
+            aid, e = next(iter(self._members.items()))
+            if len(self._members) <= self.max_articles and now - e.seen <= self.window_s:
                 return
             del self._members[aid]
-            for key in keys:
+            if e.member is None:
+                continue
+            left = self._reps.get(e.story_id, 1) - 1
+            if left > 0:
+                self._reps[e.story_id] = left
+            else:
+                self._reps.pop(e.story_id, None)
+            for key in e.keys:
                 ids = self._bands.get(key)
                 if ids is not None:
-                    ids[:] = [i for i in ids if i != aid]
+                    if ids and ids[0] == aid:
+                        del ids[0]  # the oldest leaves first: usually at the front
+                    elif aid in ids:
+                        ids.remove(aid)
                     if not ids:
                         del self._bands[key]

@@ -32,6 +32,27 @@ def _epoch(doc: dict[str, Any], default: float) -> float:
     return default
 
 
+# What the enrichment pool computes for the desk beside the document (the features are in the document
+# too, as `event_terms` / `event_weights`): (article id, features, published or enriched time, language)
+EventHint = tuple[str, dict[str, float], float | None, str]
+
+
+def hint(doc: dict[str, Any]) -> EventHint:
+    """The desk's input from an enriched article's fields (the pool calls it; so do the tests)."""
+    epoch = _epoch(doc, -1.0)
+    return str(doc["id"]), features(doc), (epoch if epoch >= 0 else None), str(doc.get("language") or "en")
+
+
+def article_hint(article: Any) -> EventHint:
+    """The hint of an `EnrichedArticle` (in the enrichment pool), without dumping the whole model."""
+    fields = {name: getattr(article, name) for name in (
+        "id", "title", "body", "language", "persons", "organizations", "locations", "countries", "focus_countries",
+        "published_at")}
+    fields["@timestamp"] = article.timestamp
+    fields["entities"] = [{"name": e.name, "count": e.count} for e in article.entities]
+    return hint(fields)
+
+
 class EventDesk:
     def __init__(self, s: Settings, es: Any | None = None) -> None:
         self.s = s
@@ -39,33 +60,35 @@ class EventDesk:
         self.index = EventIndex()
 
     async def assign(self, docs: list[dict[str, Any]]) -> None:
-        """Set `event_id`, `event_terms` and `event_weights` on each document, in place."""
-        if not docs:
-            return
+        """Set `event_id`, `event_terms` and `event_weights` on each document, in place (for callers that
+        hold parsed documents; the worker calls `decide` with the pool's hints)."""
+        hints = [hint(d) for d in docs]
+        ids = await asyncio.to_thread(self.decide, hints)
+        for d, (_, tf, _, _), eid in zip(docs, hints, ids, strict=True):
+            d["event_terms"], d["event_weights"], d["event_id"] = list(tf), list(tf.values()), eid
+
+    def decide(self, hints: list[EventHint]) -> list[str]:
+        """Each article's event id, in order (blocking: run it off the event loop)."""
+        if not hints:
+            return []
         now = time.time()
-        tfs = []
-        for d in docs:
-            tf = features(d)
-            d["event_terms"], d["event_weights"] = list(tf), list(tf.values())
-            tfs.append(tf)
         known: dict[str, str] = {}
         if self.es is not None:
             try:
-                known, remote = await asyncio.to_thread(self._lookup, docs)
+                known, remote = self._lookup(hints)
                 self.index.learn(remote)
             except Exception as exc:  # noqa: BLE001 - Elasticsearch away: this worker's memory decides
                 log.warning("events decided without Elasticsearch (this worker's articles only): %s",
                             str(exc).splitlines()[0][:200])
-        for d, tf in zip(docs, tfs, strict=True):
-            decision = self.index.assign(d["id"], tf, _epoch(d, now), d.get("language") or "en", known=known.get(d["id"]))
-            d["event_id"] = decision.event_id
+        return [self.index.assign(aid, tf, now if at is None else at, lang, known=known.get(aid)).event_id
+                for aid, tf, at, lang in hints]
 
-    def _lookup(self, docs: list[dict[str, Any]]) -> tuple[dict[str, str], list[Remote]]:
+    def _lookup(self, hints: list[EventHint]) -> tuple[dict[str, str], list[Remote]]:
         """Events already given to these articles, and recent articles sharing a feature with any of them."""
         assert self.es is not None
-        ids = [d["id"] for d in docs]
-        terms = sorted({t for d in docs for t in d["event_terms"] if t[0] != "w"}
-                       | {t for d in docs for t in d["event_terms"][:12]})[:4_096]
+        ids = [h[0] for h in hints]
+        terms = sorted({t for h in hints for t in h[1] if t[0] != "w"}
+                       | {t for h in hints for t in list(h[1])[:12]})[:4_096]
         days = max(1, int(WINDOW_S // 86400))
         should: list[dict[str, Any]] = [{"constant_score": {"filter": {"ids": {"values": ids}}, "boost": 1000.0}}]
         if terms:

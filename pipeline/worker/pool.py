@@ -18,12 +18,16 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 
+from pipeline.worker.events import EventHint, article_hint
+from pipeline.worker.stories import STORY_FIELDS
 from schemas import ValidationLimits
 
 log = logging.getLogger("newswatch.worker")
 
-# (article id or None, enriched JSON bytes or None, rejection reason or None)
-Result = tuple[str | None, bytes | None, str | None]
+# (article id or None, enriched JSON bytes without the story fields or None, rejection reason or None,
+# the story sketch, encoded, or None, the event desk's hint or None): what the story desk needs beside the
+# document (worker/stories.py, worker/events.py)
+Result = tuple[str | None, bytes | None, str | None, str | None, EventHint | None]
 
 
 def _init(parent: int) -> None:
@@ -88,7 +92,7 @@ def enrich_chunk(payloads: list[bytes], max_article_bytes: int, budget_s: float)
             with _budget(budget_s):
                 out += _enrich([p], max_article_bytes)
         except _OverBudget:
-            out.append((_article_id(p, max_article_bytes), None, f"enrichment timed out after {budget_s:g}s"))
+            out.append((_article_id(p, max_article_bytes), None, f"enrichment timed out after {budget_s:g}s", None, None))
     return out
 
 
@@ -98,9 +102,13 @@ def _enrich(payloads: list[bytes], max_article_bytes: int) -> list[Result]:
     out: list[Result] = []
     for o in enrich_payloads(list(payloads), ValidationLimits(max_article_bytes)):
         if o.article is not None:
-            out.append((o.article_id, o.article.model_dump_json(by_alias=True).encode("utf-8"), None))
+            # serialised once, here; the desk appends the story fields to these bytes (worker/stories.py)
+            h = article_hint(o.article)  # the event features: in the document and beside it
+            o.article.event_terms, o.article.event_weights = list(h[1]), list(h[1].values())
+            doc = o.article.model_dump_json(by_alias=True, exclude=set(STORY_FIELDS)).encode("utf-8")
+            out.append((o.article_id, doc, None, o.article.story_sketch, h))
         else:
-            out.append((o.article_id, None, o.error))
+            out.append((o.article_id, None, o.error, None, None))
     return out
 
 
@@ -131,6 +139,7 @@ class EnrichPool:
         self.replaced = 0  # children killed and replaced: a number for the operator
         self._free: asyncio.Queue[ProcessPoolExecutor] | None = None
         self._all: list[ProcessPoolExecutor] = []
+        self._warmed = asyncio.Event()
 
     @staticmethod
     def _child() -> ProcessPoolExecutor:
@@ -139,14 +148,30 @@ class EnrichPool:
                                    initargs=(os.getpid(),))
 
     async def warm(self) -> None:
-        """Start every child and load its model before the first real batch."""
-        if self._free is None:
-            self._free = asyncio.Queue()
-            self._all = [self._child() for _ in range(self.size)]
-            for c in self._all:
-                self._free.put_nowait(c)
+        """Start every child and load its model before the first real batch. A child is handed out only
+        once warm, so no article waits behind a model loading and its time budget counts its own work
+        (on a busy machine a load took longer than budget and grace: the child was replaced mid-warm-up
+        and the warm-up's broken future crashed the worker)."""
+        if self._free is not None:
+            await self._warmed.wait()
+            return
+        self._free = asyncio.Queue()
+        self._all = [self._child() for _ in range(self.size)]
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(c, enrich_chunk, [], 1, 1.0) for c in self._all))
+        free = self._free
+
+        async def ready(i: int) -> None:
+            try:
+                await loop.run_in_executor(self._all[i], enrich_chunk, [], 1, 1.0)
+            except BrokenProcessPool:
+                log.warning("enrichment process died while loading its model; replacing it")
+                self._replace(self._all[i])
+            free.put_nowait(self._all[i])
+
+        try:
+            await asyncio.gather(*(ready(i) for i in range(len(self._all))))
+        finally:
+            self._warmed.set()
 
     async def enrich(self, payloads: list[bytes]) -> list[Result]:
         """One result per payload, in order. The batch is split across the children, which work on
@@ -174,7 +199,7 @@ class EnrichPool:
             for p in payloads:
                 child, one = await self._run(child, [p])
                 out += one if one is not None else [(None, None, "enrichment did not finish: the article took its "
-                                                      "process down or over the time budget")]
+                                                      "process down or over the time budget", None, None)]
             return out
         finally:
             self._free.put_nowait(child)

@@ -4,6 +4,11 @@ The articles this worker saw are in memory (`StoryIndex`); what other workers an
 Elasticsearch, searched by LSH band for each batch, and an article already indexed keeps the story it was
 given, so a redelivered article is never moved to another story. Elasticsearch away: the desk decides from
 memory alone and says so in the log; near-duplicates split across workers meanwhile stay apart.
+
+The enrichment pool hands each document over serialised once, without its story fields, and the sketch
+beside it (`Enriched`); the desk appends `story_id` and `duplicate_of` to those bytes, so no document is
+parsed or serialised again on the worker. The whole batch is decided in a thread: the event loop goes on
+heartbeating and matching rules meanwhile, and a story's cost per article is bounded (`StoryIndex`).
 """
 
 from __future__ import annotations
@@ -13,13 +18,27 @@ import json
 import logging
 from typing import Any
 
-from pipeline.enrich.stories import Member, Sketch, Story, StoryIndex
+from pipeline.enrich.stories import MAX_REPRESENTATIVES, Member, Sketch, Story, StoryIndex
 from pipeline.settings import Settings
-from pipeline.worker.events import EventDesk
+from pipeline.worker.events import EventDesk, EventHint
 
 log = logging.getLogger("newswatch.worker")
-Result = tuple[str | None, bytes | None, str | None]
+Result = tuple[str | None, bytes | None, str | None]  # (article id, document, rejection reason)
+# from the pool: (article id, document without its story fields, rejection reason, encoded sketch, what
+# the event desk needs)
+Enriched = tuple[str | None, bytes | None, str | None, str | None, EventHint | None]
 MAX_REMOTE = 2_000
+STORY_FIELDS = ("story_id", "duplicate_of", "event_id")  # left out by the pool, appended here
+
+
+def with_story(doc: bytes, story: Story, event_id: str | None = None) -> bytes:
+    """The document (a JSON object without the story fields) with `story_id`, `duplicate_of` and
+    `event_id` (the story's when no event was decided) last."""
+    if not doc.endswith(b"}"):
+        raise ValueError("an enriched document must be a JSON object")
+    tail = json.dumps({"story_id": story.story_id, "duplicate_of": story.duplicate_of,
+                       "event_id": event_id or story.story_id}, ensure_ascii=False, separators=(",", ":")).encode()
+    return doc[:-1] + (b"," if doc[:-1].rstrip() != b"{" else b"") + tail[1:]
 
 
 class StoryDesk:
@@ -29,35 +48,39 @@ class StoryDesk:
         self.index = StoryIndex(window_s=s.story_window_days * 86400.0)
         self.events = EventDesk(s, es)  # one event per happening (pipeline/worker/events.py)
 
-    async def assign(self, results: list[Result]) -> list[Result]:
-        docs: list[tuple[int, dict[str, Any], Sketch | None]] = []
-        for i, (_, doc, _) in enumerate(results):
-            if doc is not None:
-                d = json.loads(doc)
-                docs.append((i, d, Sketch.decode(d["story_sketch"]) if d.get("story_sketch") else None))
+    async def assign(self, results: list[Enriched]) -> list[Result]:
+        """Each enriched article with its story, in order; rejections pass through."""
+        return await asyncio.to_thread(self.assign_now, results)
+
+    def assign_now(self, results: list[Enriched]) -> list[Result]:
+        out: list[Result] = [(aid, doc, reason) for aid, doc, reason, _, _ in results]
+        docs = [(i, aid or "", Sketch.decode(sk) if sk else None, h)
+                for i, (aid, doc, _, sk, h) in enumerate(results) if doc is not None]
         if not docs:
-            return results
+            return out
         known: dict[str, Story] = {}
-        elsewhere: list[Member] = []
+        elsewhere = StoryIndex.of(())
         if self.es is not None:
             try:
-                known, elsewhere = await asyncio.to_thread(self._lookup, docs)
+                known, remote = self._lookup(docs)
+                elsewhere = StoryIndex.of(remote)  # once per batch: each article reads it by band
             except Exception as exc:  # noqa: BLE001 - Elasticsearch away: this worker's memory decides
                 log.warning("stories decided without Elasticsearch (this worker's articles only): %s",
                             str(exc).splitlines()[0][:200])
-        await self.events.assign([d for _, d, _ in docs])  # event_id, beside the story (worker/events.py)
-        out = list(results)
-        for i, d, sk in docs:
-            story = self.index.assign(d["id"], sk, elsewhere=elsewhere, known=known.get(d["id"]))
-            d["story_id"], d["duplicate_of"] = story.story_id, story.duplicate_of
-            out[i] = (results[i][0], json.dumps(d, ensure_ascii=False, separators=(",", ":")).encode(), None)
+        events = self.events.decide([h for _, _, _, h in docs if h is not None])  # worker/events.py
+        next_event = iter(events)
+        for i, aid, sk, h in docs:
+            story = self.index.assign(aid, sk, elsewhere=elsewhere, known=known.get(aid))
+            doc = results[i][1]
+            assert doc is not None
+            out[i] = (results[i][0], with_story(doc, story, next(next_event) if h is not None else None), None)
         return out
 
-    def _lookup(self, docs: list[tuple[int, dict[str, Any], Sketch | None]]) -> tuple[dict[str, Story], list[Member]]:
+    def _lookup(self, docs: list[tuple[int, str, Sketch | None, EventHint | None]]) -> tuple[dict[str, Story], list[Member]]:
         """Stories already given to these articles, and recent articles sharing a band with any of them."""
         assert self.es is not None
-        ids = [d["id"] for _, d, _ in docs]
-        bands = sorted({b for _, d, _ in docs for b in d.get("story_bands") or []})
+        ids = [aid for _, aid, _, _ in docs]
+        bands = sorted({b for _, _, sk, _ in docs if sk is not None for b in sk.bands})
         # the batch's own ids score (the band filter does not), so they come first and the MAX_REMOTE cap on
         # band candidates can never cut a recorded story: a redelivered article keeps its story
         should: list[dict[str, Any]] = [{"constant_score": {"filter": {"ids": {"values": ids}}, "boost": 1.0}}]
@@ -72,6 +95,7 @@ class StoryDesk:
         known: dict[str, Story] = {}
         elsewhere: list[Member] = []
         wanted = set(ids)
+        per_story: dict[str, int] = {}
         for hit in res["hits"]["hits"]:
             src = hit.get("_source") or {}
             aid, story_id = src.get("id"), src.get("story_id")
@@ -80,7 +104,10 @@ class StoryDesk:
             if aid in wanted:
                 known[aid] = Story(story_id, src.get("duplicate_of"))
                 continue
+            if per_story.get(story_id, 0) >= MAX_REPRESENTATIVES:
+                continue  # a storm indexed elsewhere: its first members stand for it (StoryIndex.of)
             sk = Sketch.decode(src.get("story_sketch") or "")
             if sk is not None:
+                per_story[story_id] = per_story.get(story_id, 0) + 1
                 elsewhere.append(Member(aid, story_id, sk, 0.0))
         return known, elsewhere

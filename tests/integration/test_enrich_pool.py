@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipeline.worker.pool import EnrichPool
+from pipeline.worker.pool import EnrichPool, Result
 from tests.support import SEED
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ def test_an_article_over_its_budget_costs_only_itself() -> None:
     seed = SEED.read_text(encoding="utf-8")
     slow = _article("Slow", (seed + "\n\n") * 300)  # about a second and a half of NER: over 0.5 s
 
-    async def main() -> list[tuple[str | None, bytes | None, str | None]]:
+    async def main() -> list[Result]:
         pool = EnrichPool(1, 2_000_000, budget_s=0.5)
         try:
             await pool.warm()
@@ -35,6 +35,8 @@ def test_an_article_over_its_budget_costs_only_itself() -> None:
     first, stuck, last = asyncio.run(main())
     assert first[1] is not None and last[1] is not None
     assert b"Nairobi" in first[1] and b"KE" in first[1]
+    # serialised once: the story fields are the desk's to append, the sketch travels beside the document
+    assert b'"story_id"' not in first[1] and json.loads(first[1]).get("story_sketch") == first[3]
     assert stuck[1] is None and stuck[2] == "enrichment timed out after 0.5s" and stuck[0]
 
 
@@ -42,7 +44,7 @@ def test_a_child_killed_mid_batch_is_replaced_and_the_batch_still_enriched() -> 
     seed = SEED.read_text(encoding="utf-8")
     longer = _article("Longer", (seed + "\n\n") * 200)
 
-    async def main() -> tuple[list[tuple[str | None, bytes | None, str | None]], int]:
+    async def main() -> tuple[list[Result], int]:
         pool = EnrichPool(1, 2_000_000, budget_s=60)
         try:
             await pool.warm()
@@ -61,4 +63,4 @@ def test_a_child_killed_mid_batch_is_replaced_and_the_batch_still_enriched() -> 
 
     results, replaced = asyncio.run(main())
     assert replaced == 1
-    assert all(doc is not None for _, doc, _ in results), [r[2] for r in results]
+    assert all(doc is not None for _, doc, *_ in results), [r[2] for r in results]

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.enrich.stories import THRESHOLD, Member, Sketch, StoryIndex, sketch
+from pipeline.enrich.stories import MAX_REPRESENTATIVES, THRESHOLD, Member, Sketch, Story, StoryIndex, sketch
 from pipeline.measure.stories import generate, rewrite, score
 from pipeline.query.search import build_query, parse_response
 from pipeline.settings import Settings
-from pipeline.worker.stories import StoryDesk
+from pipeline.worker.events import EventHint, hint
+from pipeline.worker.stories import StoryDesk, with_story
 
 DEV_SET = Path(__file__).parents[2].parent / "shared" / "eval" / "geovirus.jsonl"
 BODY = ("The health ministry said on Tuesday that 42 new cases of the virus were confirmed in the capital. "
@@ -56,8 +57,6 @@ def test_stories_seen_elsewhere_and_recorded_ones_win() -> None:
     remote = Member("r1", "story-r", sketch(BODY), 0.0)  # type: ignore[arg-type]
     s = idx.assign("new", sketch(BODY), elsewhere=[remote])
     assert (s.story_id, s.duplicate_of) == ("story-r", "story-r")
-    from pipeline.enrich.stories import Story
-
     kept = idx.assign("old", sketch(OTHER), known=Story("story-x", "x1"))
     assert kept == Story("story-x", "x1")
 
@@ -104,10 +103,14 @@ class _FakeES:
         return {"hits": {"hits": [{"_source": h} for h in self.hits]}}
 
 
-def _doc(aid: str, body: str) -> bytes:
+def _enriched(aid: str, body: str) -> tuple[str, bytes, None, str, EventHint]:
+    """What the pool hands the desk: the document without its story fields, the sketch and the event
+    desk's hint beside it."""
     sk = sketch(body)
     assert sk is not None
-    return json.dumps({"id": aid, "story_id": aid, "story_bands": sk.bands, "story_sketch": sk.encode()}).encode()
+    h = hint({"id": aid, "title": "", "body": body})
+    return (aid, json.dumps({"id": aid, "story_bands": sk.bands, "story_sketch": sk.encode()}).encode(), None,
+            sk.encode(), h)
 
 
 def test_the_worker_desk_joins_stories_indexed_elsewhere_and_keeps_recorded_ones() -> None:
@@ -116,12 +119,12 @@ def test_the_worker_desk_joins_stories_indexed_elsewhere_and_keeps_recorded_ones
     es = _FakeES([{"id": "elsewhere", "story_id": "st-1", "story_sketch": sk.encode()},
                   {"id": "again", "story_id": "st-9", "duplicate_of": "st-9"}])
     desk = StoryDesk(Settings(), es)
-    out = asyncio.run(desk.assign([("new", _doc("new", BODY), None), ("again", _doc("again", OTHER), None),
-                                   (None, None, "bad record")]))
+    out = asyncio.run(desk.assign([_enriched("new", BODY), _enriched("again", OTHER), (None, None, "bad record", None, None)]))
     docs = [json.loads(d) if d else None for _, d, _ in out]
     assert docs[0] is not None and docs[1] is not None
     assert (docs[0]["story_id"], docs[0]["duplicate_of"]) == ("st-1", "st-1")
     assert (docs[1]["story_id"], docs[1]["duplicate_of"]) == ("st-9", "st-9")  # a redelivery keeps its story
+    assert docs[1]["event_id"] == "st-9" and docs[0]["event_id"]  # the event desk decided beside the story
     assert out[2] == (None, None, "bad record")
     assert es.queries and "story_bands" in json.dumps(es.queries[0]["query"])
 
@@ -129,6 +132,52 @@ def test_the_worker_desk_joins_stories_indexed_elsewhere_and_keeps_recorded_ones
 def test_the_worker_desk_decides_from_memory_when_elasticsearch_is_away() -> None:
     desk = StoryDesk(Settings(), _FakeES(fail=True))
     _, copy = rewrite("t", BODY, random.Random(2))
-    out = asyncio.run(desk.assign([("a", _doc("a", BODY), None), ("b", _doc("b", copy), None)]))
+    out = asyncio.run(desk.assign([_enriched("a", BODY), _enriched("b", copy)]))
     docs = [json.loads(d) for _, d, _ in out if d]
     assert [d["story_id"] for d in docs] == ["a", "a"] and docs[1]["duplicate_of"] == "a"
+    assert [d["event_id"] for d in docs] == ["a", "a"]  # a rewrite is the same event
+
+
+def test_the_desk_appends_the_story_fields_to_the_document_it_was_handed() -> None:
+    doc = b'{"id":"a","title":"Caf\xc3\xa9"}'
+    out = with_story(doc, Story("s\u00e9", None))
+    assert out.startswith(doc[:-1]) and json.loads(out) == {"id": "a", "title": "Caf\u00e9", "story_id": "s\u00e9",
+                                                            "duplicate_of": None, "event_id": "s\u00e9"}
+    assert json.loads(with_story(b"{}", Story("x", "x"), "e")) == {"story_id": "x", "duplicate_of": "x", "event_id": "e"}
+    with pytest.raises(ValueError):
+        with_story(b"[1]", Story("x"))
+
+
+def _cost(idx: StoryIndex, aid: str, sk: Sketch) -> tuple[int, int]:
+    scanned, compared = idx.scanned, idx.compared
+    idx.assign(aid, sk, now=0.0)
+    return idx.scanned - scanned, idx.compared - compared
+
+
+@pytest.mark.parametrize("rewritten", [False, True], ids=["verbatim", "rewritten"])
+def test_the_thousandth_copy_of_a_story_costs_no_more_than_the_tenth(rewritten: bool) -> None:
+    """A wire story republished a thousand times: each copy reads no more bucket entries and compares no
+    more signatures than the tenth did (it was every earlier copy: quadratic in the story's size)."""
+    rng = random.Random(5)
+    bodies = [rewrite("t", BODY, rng)[1] if rewritten else BODY for _ in range(30)]  # copy 10 and 1000: one body
+    sketches = [sketch(b) for b in bodies]
+    idx = StoryIndex()
+    idx.assign("other", sketch(OTHER), now=0.0)
+    costs: dict[int, tuple[int, int]] = {}
+    for n in range(1, 1001):
+        sk = sketches[n % len(sketches)]
+        assert sk is not None
+        costs[n] = _cost(idx, f"copy-{n}", sk)
+    assert {idx.get(f"copy-{n}").story_id for n in range(1, 1001)} == {"copy-1"}  # type: ignore[union-attr]
+    assert costs[10][1] >= 1  # the tenth was compared with something: the measure can fail
+    assert costs[1000][0] <= costs[10][0] and costs[1000][1] <= costs[10][1], (costs[10], costs[1000])
+    assert max(c for _, c in costs.values()) <= MAX_REPRESENTATIVES
+
+
+def test_a_storm_indexed_elsewhere_is_read_once_per_batch_by_representatives() -> None:
+    remote = [Member(f"r{i}", "story-r", sketch(BODY), 0.0) for i in range(500)]  # type: ignore[arg-type]
+    elsewhere = StoryIndex.of(remote)
+    assert len(elsewhere) == MAX_REPRESENTATIVES
+    idx = StoryIndex()
+    assert idx.assign("new", sketch(BODY), elsewhere=elsewhere) == Story("story-r", "story-r")
+    assert idx.compared <= MAX_REPRESENTATIVES

@@ -1,0 +1,32 @@
+"""The benchmarks' own arithmetic: the mixed traffic they send, and the soak's growth figures."""
+
+from __future__ import annotations
+
+from pipeline.enrich.stories import StoryIndex, sketch
+from pipeline.measure.alerts_bench import plan
+from pipeline.measure.soak import Sample, Soak
+
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
+
+
+def _body(i: int) -> str:
+    return " ".join(f"{WORDS[(i * 7 + k) % len(WORDS)]}{i}x{k}" for k in range(80)) + "."
+
+
+def test_the_mixed_plan_sends_storms_at_their_share_and_distinct_articles_otherwise() -> None:
+    bodies = [(f"t{i}", _body(i)) for i in range(40)]
+    planned = plan(1000, "ignored", bodies, storm_share=0.3)
+    storms = [p for p in planned if p.kind == "storm"]
+    assert 0.25 < len(storms) / len(planned) < 0.35
+    idx = StoryIndex()
+    stories = {idx.assign(str(i), sketch(p.body), now=float(i)).story_id for i, p in enumerate(storms)}
+    assert len(stories) == 3  # the copies are rewrites of three stories, and the index says so
+    assert plan(5, "one body") == plan(5, "one body") and {p.kind for p in plan(5, "one body")} == {"repeat"}
+
+
+def test_the_soak_reports_growth_after_its_first_minutes_and_the_slope() -> None:
+    soak = Soak(rate=10, minutes=10)
+    for m in range(11):
+        soak.samples.append(Sample(float(m), 300, 300, 100.0, 200.0, {"worker": 100.0 + max(0, m - 5) * 2.0}, {}))
+    g = soak.growth()["worker"]
+    assert (g["from_mb"], g["to_mb"], g["growth_pct"], g["mb_per_min"]) == (100.0, 110.0, 10.0, 2.0)
