@@ -175,9 +175,22 @@ class LocalStack:
                                client_id="newswatch-stack")
             try:
                 admin.list_topics()
-                return len(admin.describe_cluster().get("brokers", [])) >= len(self.kafka_nodes)
+                if len(admin.describe_cluster().get("brokers", [])) < len(self.kafka_nodes):
+                    return False
             finally:
                 admin.close()
+            if len(self.kafka_nodes) > 1:
+                # registered is not yet serving: a broker can be in the metadata while its listener still
+                # closes connections (a worker starting then died creating its changelog topic), so each
+                # broker must answer a metadata request of its own
+                for i in range(1, len(self.kafka_nodes) + 1):
+                    one = make_admin(self.s, bootstrap_servers=f"127.0.0.1:{self.kafka_port(i)}",
+                                     request_timeout_ms=3000, client_id="newswatch-stack")
+                    try:
+                        one.list_topics()
+                    finally:
+                        one.close()
+            return True
         except Exception:  # noqa: BLE001 - any failure means "not ready yet"
             return False
 
