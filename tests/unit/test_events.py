@@ -8,6 +8,7 @@ from typing import Any
 from pipeline.enrich import events
 from pipeline.enrich.events import DocFreq, EventIndex, Remote, features
 from pipeline.measure.events import clustering_scores
+from tests.support.fake_es import FakeES
 
 HOUR = 1_800_000_000.0
 
@@ -116,18 +117,6 @@ def test_bcubed_and_pairwise() -> None:
     assert s.pairwise_p == 1 / 3 and s.pairwise_r == 0.5
 
 
-class _FakeES:
-    def __init__(self, hits: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
-        self.hits, self.fail = hits or [], fail
-        self.queries: list[dict[str, Any]] = []
-
-    def search(self, **kw: Any) -> dict[str, Any]:
-        self.queries.append(kw)
-        if self.fail:
-            raise ConnectionError("connection refused")
-        return {"hits": {"hits": [{"_source": h} for h in self.hits]}}
-
-
 def _stored(d: dict[str, Any], event_id: str) -> dict[str, Any]:
     tf = features(d)
     return {"id": d["id"], "event_id": event_id, "event_terms": list(tf), "event_weights": list(tf.values()),
@@ -140,7 +129,7 @@ def test_the_worker_desk_joins_events_indexed_elsewhere_and_keeps_recorded_ones(
     from pipeline.settings import Settings
     from pipeline.worker.events import EventDesk
 
-    es = _FakeES([_stored(QUAKE[0], "a0"), {"id": "b1", "event_id": "ev-9"}])
+    es = FakeES([_stored(QUAKE[0], "a0"), {"id": "b1", "event_id": "ev-9"}])
     desk = EventDesk(Settings(), es)
     docs = [dict(QUAKE[1], published_at="2027-01-15T09:00:00+00:00"), dict(UNRELATED)]
     asyncio.run(desk.assign(docs))
@@ -148,7 +137,7 @@ def test_the_worker_desk_joins_events_indexed_elsewhere_and_keeps_recorded_ones(
     assert docs[1]["event_id"] == "ev-9"  # a redelivery keeps its recorded event
     assert docs[0]["event_terms"] and len(docs[0]["event_terms"]) == len(docs[0]["event_weights"])
     assert "event_terms" in str(es.queries[0]["query"])
-    away = EventDesk(Settings(), _FakeES(fail=True))
+    away = EventDesk(Settings(), FakeES(fail=True))
     docs = [dict(QUAKE[0]), dict(QUAKE[2])]
     asyncio.run(away.assign(docs))
     assert [d["event_id"] for d in docs] == ["a1", "a1"]  # from memory alone

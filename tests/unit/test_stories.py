@@ -6,7 +6,6 @@ import asyncio
 import json
 import random
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from pipeline.query.search import build_query, parse_response
 from pipeline.settings import Settings
 from pipeline.worker.events import EventHint, hint
 from pipeline.worker.stories import StoryDesk, with_story
+from tests.support.fake_es import FakeES
 
 DEV_SET = Path(__file__).parents[2].parent / "shared" / "eval" / "geovirus.jsonl"
 BODY = ("The health ministry said on Tuesday that 42 new cases of the virus were confirmed in the capital. "
@@ -91,18 +91,6 @@ def test_search_collapse_asks_for_one_hit_per_story() -> None:
     assert r.stories == 2 and r.hits[0].story_articles == 4 and r.hits[0].story_id == "a"
 
 
-class _FakeES:
-    def __init__(self, hits: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
-        self.hits, self.fail = hits or [], fail
-        self.queries: list[dict[str, Any]] = []
-
-    def search(self, **kw: Any) -> dict[str, Any]:
-        self.queries.append(kw)
-        if self.fail:
-            raise ConnectionError("connection refused")
-        return {"hits": {"hits": [{"_source": h} for h in self.hits]}}
-
-
 def _enriched(aid: str, body: str) -> tuple[str, bytes, None, str, EventHint]:
     """What the pool hands the desk: the document without its story fields, the sketch and the event
     desk's hint beside it."""
@@ -116,7 +104,7 @@ def _enriched(aid: str, body: str) -> tuple[str, bytes, None, str, EventHint]:
 def test_the_worker_desk_joins_stories_indexed_elsewhere_and_keeps_recorded_ones() -> None:
     sk = sketch(BODY)
     assert sk is not None
-    es = _FakeES([{"id": "elsewhere", "story_id": "st-1", "story_sketch": sk.encode()},
+    es = FakeES([{"id": "elsewhere", "story_id": "st-1", "story_sketch": sk.encode()},
                   {"id": "again", "story_id": "st-9", "duplicate_of": "st-9"}])
     desk = StoryDesk(Settings(), es)
     out = asyncio.run(desk.assign([_enriched("new", BODY), _enriched("again", OTHER), (None, None, "bad record", None, None)]))
@@ -130,7 +118,7 @@ def test_the_worker_desk_joins_stories_indexed_elsewhere_and_keeps_recorded_ones
 
 
 def test_the_worker_desk_decides_from_memory_when_elasticsearch_is_away() -> None:
-    desk = StoryDesk(Settings(), _FakeES(fail=True))
+    desk = StoryDesk(Settings(), FakeES(fail=True))
     _, copy = rewrite("t", BODY, random.Random(2))
     out = asyncio.run(desk.assign([_enriched("a", BODY), _enriched("b", copy)]))
     docs = [json.loads(d) for _, d, _ in out if d]
