@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from pipeline.console.app import Console
 from pipeline.console.backend import Unavailable
+from schemas.alerts import AlertRule
 
 PREVIEW_DAYS = 7
 PREVIEW_HITS = 5
@@ -178,15 +179,21 @@ def routes(ctx: Console) -> list[Route]:
         v = form_values(request.query_params)
         return ctx.render(request, "rule_form.html", v=v, check=preview(ctx, v), editing=False)
 
-    def edit_page(request: Request) -> Response:
-        name = request.path_params["name"]
+    def named_rule(request: Request) -> AlertRule | Response:
+        """The rule the path names, or the error page that says why there is none."""
         try:
             rules, _ = _load(ctx)
         except Unavailable as exc:
             return ctx.render(request, "error.html", status_code=503, message=str(exc))
-        rule = rules.get(name)
+        rule = rules.get(request.path_params["name"])
         if rule is None:
             return ctx.render(request, "error.html", status_code=404, message="No rule with this name.")
+        return rule
+
+    def edit_page(request: Request) -> Response:
+        rule = named_rule(request)
+        if isinstance(rule, Response):
+            return rule
         v = rule_values(rule)
         return ctx.render(request, "rule_form.html", v=v, check=preview(ctx, v), editing=True)
 
@@ -257,14 +264,9 @@ def routes(ctx: Console) -> list[Route]:
         return RedirectResponse(f"/rules?{urlencode({'removed': name})}", status_code=303)
 
     def test_page(request: Request) -> Response:
-        name = request.path_params["name"]
-        try:
-            rules, _ = _load(ctx)
-        except Unavailable as exc:
-            return ctx.render(request, "error.html", status_code=503, message=str(exc))
-        rule = rules.get(name)
-        if rule is None:
-            return ctx.render(request, "error.html", status_code=404, message="No rule with this name.")
+        rule = named_rule(request)
+        if isinstance(rule, Response):
+            return rule
         v = rule_values(rule)
         return ctx.render(request, "rule_test.html", rule=public(rule), check=preview(ctx, v, days=None))
 
