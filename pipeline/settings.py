@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = None
+    # A long-running process that starts while Kafka is unreachable (or a broker just died) keeps trying
+    # this long, with backoff, before it gives up; one-shot commands give up after 30 s.
+    kafka_start_retry_s: float = Field(300.0, gt=0)
     topic_raw: str = "articles.raw"
     topic_enriched: str = "articles.enriched"
     topic_dlq: str = "articles.dlq"

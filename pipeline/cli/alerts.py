@@ -35,7 +35,7 @@ def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON li
     from pipeline.clients.rules_store import load_rules
 
     s = settings()
-    ensure_topics(s)
+    ensure_topics(s, timeout=s.kafka_start_retry_s)
     stop = stop_on_signals()
     consumer = make_consumer(s, s.topic_alerts, group_id=s.alerts_group)
     producer = make_producer(s, client_id="newswatch-alerts")

@@ -80,7 +80,7 @@ def run(cycles: int = typer.Option(0, "--cycles", help="stop after N polls of ea
     if not feeds:
         console.print(f"[red]no feeds in {s.feeds_file}[/red]: add one with `newswatch feeds add URL`")
         raise typer.Exit(1)
-    ensure_topics(s)
+    ensure_topics(s, timeout=s.kafka_start_retry_s)
     publisher = ArticlePublisher(s, make_producer(s, client_id="newswatch-feeds"))
     store = FeedStore(s.state_dir / "feeds.sqlite")
     poller = Poller(feeds, store, publisher.send, publisher.acknowledge, FetchLimits.from_settings(s),

@@ -25,7 +25,7 @@ def index(ctx: typer.Context) -> None:
 
     log = logging.getLogger("newswatch.indexer")
     s = settings()
-    ensure_topics(s)
+    ensure_topics(s, timeout=s.kafka_start_retry_s)
     stop = stop_on_signals()
     consumer = make_consumer(s, s.topic_enriched, group_id=s.indexer_group)
     producer = make_producer(s, client_id="newswatch-indexer")

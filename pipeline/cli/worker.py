@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         from pipeline.clients.kafka import ensure_topics
 
         s = settings()
-        ensure_topics(s)
+        ensure_topics(s, timeout=s.kafka_start_retry_s)
         faust_app = create_app(s)
         logging.getLogger().setLevel(loglevel.upper())
         # Faust sets up logging itself: keep ours (text or JSON, with the repeat and traceback filters)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
 from pipeline.settings import Settings
@@ -159,17 +159,25 @@ def topic_configs(s: Settings) -> dict[str, tuple[int, dict[str, str]]]:
 
 
 def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:
-    """Create the pipeline's topics if missing (idempotent). Returns the names created."""
-    wanted = topic_configs(s)
+    """Create the pipeline's topics if missing (idempotent). Returns the names created.
+
+    Kafka unreachable, or a broker that just died and is still in the metadata, is asked again with
+    backoff until `timeout`; a long-running process passes `s.kafka_start_retry_s`."""
     deadline = time.monotonic() + timeout
+    delay = 0.5
     while True:
         try:
-            admin = make_admin(s)
-            break
-        except Exception:
-            if time.monotonic() > deadline:
+            return _create_missing(s)
+        except KafkaError as exc:
+            if not exc.retriable or time.monotonic() + delay > deadline:
                 raise
-            time.sleep(0.5)
+        time.sleep(delay)
+        delay = min(10.0, delay * 2)
+
+
+def _create_missing(s: Settings) -> list[str]:
+    wanted = topic_configs(s)
+    admin = make_admin(s)
     try:
         existing = set(admin.list_topics())
         new = [

@@ -19,6 +19,7 @@ from pipeline.worker.pool import EnrichPool
 from pipeline.worker.consumer import ContiguousConsumer
 from pipeline.worker.stalls import StallWatch
 from pipeline.worker.stories import StoryDesk
+from pipeline.worker.transport import TolerantTransport
 from pipeline.worker.rules_follower import follow_rules
 from schemas import DeadLetter
 from schemas.alerts import AlertEvent
@@ -26,11 +27,26 @@ from schemas.alerts import AlertEvent
 log = logging.getLogger("newswatch.worker")
 
 
+class WorkerApp(faust.App):
+    """Faust's app on `TolerantTransport`: a broker's outage while the worker starts is waited out."""
+
+    def __init__(self, *args: Any, start_retry_s: float, **kwargs: Any) -> None:
+        self.start_retry_s = start_retry_s  # before Faust's own set-up, which may build a transport
+        super().__init__(*args, **kwargs)
+
+    def _new_transport(self) -> TolerantTransport:
+        return TolerantTransport(self.conf.broker_consumer, self, retry_for_s=self.start_retry_s)
+
+    def _new_producer_transport(self) -> TolerantTransport:
+        return TolerantTransport(self.conf.broker_producer, self, retry_for_s=self.start_retry_s)
+
+
 def create_app(s: Settings) -> faust.App:
     datadir = s.state_dir / "faust" / s.worker_group
     datadir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = WorkerApp(
         s.worker_group,
+        start_retry_s=s.kafka_start_retry_s,
         broker=[f"kafka://{b}" for b in s.kafka_brokers],
         broker_credentials=faust_credentials(s),
         value_serializer="raw",
