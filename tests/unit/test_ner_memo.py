@@ -1,0 +1,83 @@
+"""A wire story republished by many sites is read by the NER model once; every copy gets the same
+mentions, at its own offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import pytest
+
+from pipeline.enrich import ner
+
+
+@dataclass
+class _Ent:
+    text: str
+    label_: str
+    start_char: int
+    end_char: int
+
+
+class _Doc:
+    def __init__(self, text: str) -> None:
+        self.ents = [_Ent(w, "GPE", m.start(), m.end()) for w in ("Kharkiv", "Tokyo") for m in re.finditer(w, text)]
+
+
+class _Model:
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 16) -> Iterator[_Doc]:
+        for t in texts:
+            self.read.append(t)
+            yield _Doc(t)
+
+
+@pytest.fixture()
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> _Model:
+    m = _Model()
+    monkeypatch.setattr(ner, "model", lambda lang="en": m)
+    monkeypatch.setattr(ner, "MEMO", ner._Memo(size=4))
+    return m
+
+
+def _spans(found: list[ner.Mention]) -> list[tuple[str, int, int]]:
+    return [(m.text, m.start, m.end) for m in found]
+
+
+def test_copies_are_read_once_and_get_the_same_mentions(fake_model: _Model) -> None:
+    story = "Shelling hit Kharkiv overnight, officials in Tokyo said."
+    first = list(ner.mentions([story, story, "Nothing here."]))
+    again = list(ner.mentions([story]))
+    assert fake_model.read == [story, "Nothing here."]  # the copy in the batch and the later one: not read
+    assert _spans(first[0]) == _spans(first[1]) == _spans(again[0]) == [("Kharkiv", 13, 20), ("Tokyo", 45, 50)]
+    assert first[2] == []
+
+
+def test_pieces_of_a_long_text_keep_their_own_offsets(fake_model: _Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    cut = ner.segments
+    monkeypatch.setattr(ner, "segments", lambda text: cut(text, 40))
+    para = "Kharkiv was quiet.\n\n"  # 20 characters: two to a piece
+    text = para * 4
+    [found] = list(ner.mentions([text]))
+    assert [m.start for m in found] == [0, 20, 40, 60] and all(text[m.start:m.end] == "Kharkiv" for m in found)
+    assert fake_model.read == [para * 2]  # both pieces are the same text: read once
+
+
+def test_the_memo_is_bounded_and_forgets_the_least_recent(fake_model: _Model) -> None:
+    texts = [f"Story {i} from Kharkiv." for i in range(6)]
+    list(ner.mentions(texts))
+    assert len(ner.MEMO._found) == 4
+    fake_model.read.clear()
+    list(ner.mentions([texts[0], texts[5]]))
+    assert fake_model.read == [texts[0]]  # the oldest was forgotten, the newest remembered
+
+
+def test_another_model_reads_its_own_copy(fake_model: _Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(ner.OTHER_MODELS, "xx", ("none", {"GPE": "GPE"}))
+    story: Any = "Kharkiv again."
+    list(ner.mentions([story]))
+    list(ner.mentions([story], lang="xx"))
+    assert fake_model.read == [story, story]
