@@ -49,13 +49,15 @@ def analyse_articles(raws: list[RawArticle]) -> list[tuple[Analysis, list[Mentio
     from pipeline.enrich.text import compose
 
     e = enricher()
-    texts = [compose(r)[0] for r in raws]
+    composed = [compose(r) for r in raws]
+    texts = [text for text, _ in composed]
     raws = [r.model_copy(update={"language": detect(t, r.language)}) for r, t in zip(raws, texts, strict=True)]
     readers = [reader(r.language or "en") for r in raws]
     ner: dict[int, list[Mention]] = {}
     for lang in set(readers) - {None}:
         read = [i for i, who in enumerate(readers) if who == lang]
-        ner.update(zip(read, mentions([texts[i] for i in read], lang=lang or "en"), strict=True))
+        ner.update(zip(read, mentions([texts[i] for i in read], lang=lang or "en",
+                                      heads=[composed[i][1] for i in read]), strict=True))
     return [(e.analyse(r, ner.get(i, [])), ner.get(i, [])) for i, r in enumerate(raws)]
 
 

@@ -108,15 +108,30 @@ class _Memo:
 MEMO = _Memo()
 
 
-def mentions(texts: Iterable[str], *, batch_size: int = 16, lang: str = "en") -> Iterator[list[Mention]]:
-    """Named-entity mentions of each text, in order, under the English model's labels."""
+def split_head(text: str, head: int) -> list[tuple[int, str]]:
+    """(offset, piece): the title (the first `head` characters and the blank after them) read on its own,
+    then the body in `segments`. Copies of a wire story under their own headlines share the body's
+    pieces, which the memo then reads once; `compose` already ends the title with a full stop so the
+    model does not run it into the body."""
+    nl = text.find("\n", head, head + 3) if head > 0 else -1  # the title, perhaps its added full stop, a break
+    cut = nl + len(text[nl:]) - len(text[nl:].lstrip()) if nl >= 0 else 0
+    if cut <= 0 or cut >= len(text):  # no title, no break after it, or nothing after it
+        return segments(text)
+    return [(0, text[:cut]), *((cut + off, piece) for off, piece in segments(text[cut:]))]
+
+
+def mentions(texts: Iterable[str], *, batch_size: int = 16, lang: str = "en",
+             heads: Iterable[int] | None = None) -> Iterator[list[Mention]]:
+    """Named-entity mentions of each text, in order, under the English model's labels; `heads`: where
+    each text's title ends (`compose`), read as a piece of its own."""
     labels = OTHER_MODELS[lang][1] if lang in OTHER_MODELS else {k: k for k in KEPT_LABELS}
     pieces: list[tuple[int, int, bytes]] = []  # (text number, offset, memo key)
     known: dict[bytes, tuple[tuple[str, str, int, int], ...]] = {}  # this call's pieces, read or remembered
     unread: dict[bytes, str] = {}  # pieces the model has to read, each once however often it repeats
     n = 0
+    head_of = iter(heads) if heads is not None else None
     for n, text in enumerate(texts, 1):
-        for off, piece in segments(text):
+        for off, piece in (split_head(text, next(head_of)) if head_of is not None else segments(text)):
             key = MEMO.key(lang, piece)
             pieces.append((n - 1, off, key))
             if key not in known and key not in unread:

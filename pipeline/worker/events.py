@@ -94,12 +94,12 @@ class EventDesk:
         if terms:
             should.append({"bool": {"should": [{"terms": {"event_terms": terms}}], "filter": [
                 {"range": {"@timestamp": {"gte": f"now-{days}d"}}}]}})
+        # ids and events first: in a storm most candidates are this worker's own articles, whose features
+        # it holds already; only the others' features are read (a second, smaller request)
         res = self.es.search(index=self.s.es_alias, size=MAX_REMOTE, query={"bool": {"should": should}},
-                             source=["id", "event_id", "story_id", "event_terms", "event_weights", "published_at",
-                                     "@timestamp", "language"],
-                             ignore_unavailable=True, allow_no_indices=True)
+                             source=["id", "event_id", "story_id"], ignore_unavailable=True, allow_no_indices=True)
         known: dict[str, str] = {}
-        remote: list[Remote] = []
+        unread: list[dict[str, str]] = []
         wanted = set(ids)
         for hit in res["hits"]["hits"]:
             src = hit.get("_source") or {}
@@ -108,8 +108,17 @@ class EventDesk:
                 continue
             if aid in wanted:
                 known[aid] = eid
-                continue
+            elif aid not in self.index.articles:
+                unread.append({"_index": hit["_index"], "_id": hit["_id"]})
+        remote: list[Remote] = []
+        if not unread:
+            return known, remote
+        docs = self.es.mget(docs=unread, source=["id", "event_id", "story_id", "event_terms", "event_weights",
+                                                 "published_at", "@timestamp", "language"])["docs"]
+        for doc in docs:
+            src = doc.get("_source") or {}
+            aid, eid = src.get("id"), src.get("event_id") or src.get("story_id")
             names, weights = src.get("event_terms") or [], src.get("event_weights") or []
-            if names and len(names) == len(weights):
+            if aid and eid and names and len(names) == len(weights):
                 remote.append(Remote(aid, eid, dict(zip(names, weights, strict=True)), _epoch(src, 0.0), src.get("language") or "en"))
         return known, remote

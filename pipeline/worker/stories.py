@@ -81,33 +81,39 @@ class StoryDesk:
         assert self.es is not None
         ids = [aid for _, aid, _, _ in docs]
         bands = sorted({b for _, _, sk, _ in docs if sk is not None for b in sk.bands})
-        # the batch's own ids score (the band filter does not), so they come first and the MAX_REMOTE cap on
-        # band candidates can never cut a recorded story: a redelivered article keeps its story
-        should: list[dict[str, Any]] = [{"constant_score": {"filter": {"ids": {"values": ids}}, "boost": 1.0}}]
+        # two searches in one request: the stories recorded for the batch's own articles (a redelivered
+        # article keeps its story, whatever the candidates), and the stories sharing a band, collapsed so
+        # each brings at most its first MAX_REPRESENTATIVES members (StoryIndex.of): a storm of thousands
+        # of copies costs Elasticsearch and this worker a handful of documents, not MAX_REMOTE
+        where = {"index": self.s.es_alias, "ignore_unavailable": True, "allow_no_indices": True}
+        searches: list[dict[str, Any]] = [
+            where, {"size": len(ids), "query": {"ids": {"values": ids}}, "_source": ["id", "story_id", "duplicate_of"]}]
         if bands:
-            should.append({"bool": {"filter": [
-                {"terms": {"story_bands": bands}},
-                {"range": {"@timestamp": {"gte": f"now-{self.s.story_window_days}d"}}},
-            ]}})
-        res = self.es.search(index=self.s.es_alias, size=MAX_REMOTE, query={"bool": {"should": should}},
-                             source=["id", "story_id", "duplicate_of", "story_sketch"],
-                             sort=["_score", {"@timestamp": "asc"}], ignore_unavailable=True, allow_no_indices=True)
+            searches += [where, {
+                "size": MAX_REMOTE // MAX_REPRESENTATIVES, "_source": False, "sort": [{"@timestamp": "asc"}],
+                "query": {"bool": {"filter": [{"terms": {"story_bands": bands}},
+                                              {"range": {"@timestamp": {"gte": f"now-{self.s.story_window_days}d"}}}],
+                                   "must_not": [{"ids": {"values": ids}}]}},
+                "collapse": {"field": "story_id", "inner_hits": {
+                    "name": "first", "size": MAX_REPRESENTATIVES, "sort": [{"@timestamp": "asc"}],
+                    "_source": ["id", "story_sketch"]}}}]
+        responses = self.es.msearch(searches=searches)["responses"]
+        for r in responses:
+            if "error" in r:
+                raise RuntimeError(f"story lookup refused: {str(r['error'])[:200]}")
         known: dict[str, Story] = {}
-        elsewhere: list[Member] = []
-        wanted = set(ids)
-        per_story: dict[str, int] = {}
-        for hit in res["hits"]["hits"]:
+        for hit in responses[0]["hits"]["hits"]:
             src = hit.get("_source") or {}
-            aid, story_id = src.get("id"), src.get("story_id")
-            if not aid or not story_id:
-                continue
-            if aid in wanted:
-                known[aid] = Story(story_id, src.get("duplicate_of"))
-                continue
-            if per_story.get(story_id, 0) >= MAX_REPRESENTATIVES:
-                continue  # a storm indexed elsewhere: its first members stand for it (StoryIndex.of)
-            sk = Sketch.decode(src.get("story_sketch") or "")
-            if sk is not None:
-                per_story[story_id] = per_story.get(story_id, 0) + 1
-                elsewhere.append(Member(aid, story_id, sk, 0.0))
+            if src.get("id") and src.get("story_id"):
+                known[src["id"]] = Story(src["story_id"], src.get("duplicate_of"))
+        elsewhere: list[Member] = []
+        for group in responses[1]["hits"]["hits"] if bands else []:
+            story_id = (group.get("fields") or {}).get("story_id", [None])[0]
+            for hit in ((group.get("inner_hits") or {}).get("first") or {}).get("hits", {}).get("hits", []):
+                src = hit.get("_source") or {}
+                if not src.get("id") or self.index.get(src["id"]) is not None:
+                    continue  # this worker's own: in memory already (a storm's first copies mostly are)
+                sk = Sketch.decode(src.get("story_sketch") or "")
+                if story_id and sk is not None:
+                    elsewhere.append(Member(src["id"], story_id, sk, 0.0))
         return known, elsewhere

@@ -1,18 +1,59 @@
-"""An Elasticsearch stand-in for the worker desks' unit tests: records each search, answers with fixed
-hits, or fails as an unreachable server does."""
+"""An Elasticsearch stand-in for the worker desks' unit tests: records each search and multi-get,
+answers with fixed documents (only the `_source` fields asked for, as Elasticsearch does), or fails as an
+unreachable server does."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
+def _only(doc: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    return dict(doc) if fields is None else {k: v for k, v in doc.items() if k in fields}
+
+
 class FakeES:
     def __init__(self, hits: list[dict[str, Any]] | None = None, fail: bool = False) -> None:
         self.hits, self.fail = hits or [], fail
         self.queries: list[dict[str, Any]] = []
+        self.gets: list[list[str]] = []  # the ids of each multi-get
 
     def search(self, **kw: Any) -> dict[str, Any]:
         self.queries.append(kw)
         if self.fail:
             raise ConnectionError("connection refused")
-        return {"hits": {"hits": [{"_source": h} for h in self.hits]}}
+        return {"hits": {"hits": [{"_index": "news", "_id": h.get("id"), "_source": _only(h, kw.get("source"))}
+                                  for h in self.hits]}}
+
+    def msearch(self, *, searches: list[dict[str, Any]]) -> dict[str, Any]:
+        """Each (header, body) pair: an `ids` query, or a filter whose hits are collapsed by `story_id`
+        with their first `inner_hits.size` (the story desk's two searches)."""
+        if self.fail:
+            raise ConnectionError("connection refused")
+        out = []
+        for body in searches[1::2]:
+            self.queries.append(body)
+            q = body["query"]
+            if "ids" in q:
+                hits = [{"_index": "news", "_id": h.get("id"), "_source": _only(h, body.get("_source"))}
+                        for h in self.hits if h.get("id") in q["ids"]["values"]]
+                out.append({"hits": {"hits": hits}})
+                continue
+            skip = {i for c in q["bool"].get("must_not", []) for i in c.get("ids", {}).get("values", [])}
+            inner = body["collapse"]["inner_hits"]
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for h in self.hits:
+                if h.get("id") not in skip and h.get("story_id"):
+                    groups.setdefault(h["story_id"], []).append(h)
+            out.append({"hits": {"hits": [
+                {"fields": {"story_id": [sid]}, "inner_hits": {inner["name"]: {"hits": {"hits": [
+                    {"_index": "news", "_id": h.get("id"), "_source": _only(h, inner.get("_source"))}
+                    for h in members[: inner["size"]]]}}}} for sid, members in groups.items()]}})
+        return {"responses": out}
+
+    def mget(self, *, docs: list[dict[str, Any]], source: list[str] | None = None) -> dict[str, Any]:
+        if self.fail:
+            raise ConnectionError("connection refused")
+        self.gets.append([d["_id"] for d in docs])
+        by_id = {h.get("id"): h for h in self.hits}
+        return {"docs": [{"_index": d["_index"], "_id": d["_id"], "found": d["_id"] in by_id,
+                          **({"_source": _only(by_id[d["_id"]], source)} if d["_id"] in by_id else {})} for d in docs]}

@@ -141,3 +141,18 @@ def test_the_worker_desk_joins_events_indexed_elsewhere_and_keeps_recorded_ones(
     docs = [dict(QUAKE[0]), dict(QUAKE[2])]
     asyncio.run(away.assign(docs))
     assert [d["event_id"] for d in docs] == ["a1", "a1"]  # from memory alone
+
+
+def test_candidates_the_worker_already_holds_are_not_read_again() -> None:
+    import asyncio
+
+    from pipeline.settings import Settings
+    from pipeline.worker.events import EventDesk
+
+    es = FakeES([_stored(QUAKE[0], "a0")])
+    desk = EventDesk(Settings(), es)
+    asyncio.run(desk.assign([dict(QUAKE[1], published_at="2027-01-15T09:00:00+00:00")]))
+    assert es.gets == [[QUAKE[0]["id"]]]  # another worker's article: its features read once
+    assert "event_terms" not in (es.queries[0].get("source") or [])  # the search itself reads ids and events
+    asyncio.run(desk.assign([dict(QUAKE[2], published_at="2027-01-15T10:00:00+00:00")]))
+    assert len(es.gets) == 1  # held now: the second batch reads no features

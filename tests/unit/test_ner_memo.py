@@ -81,3 +81,23 @@ def test_another_model_reads_its_own_copy(fake_model: _Model, monkeypatch: pytes
     list(ner.mentions([story]))
     list(ner.mentions([story], lang="xx"))
     assert fake_model.read == [story, story]
+
+
+def test_copies_under_their_own_headlines_share_the_body(fake_model: _Model) -> None:
+    from pipeline.enrich.text import compose
+    from schemas import RawArticle
+
+    body = "Shelling hit Kharkiv overnight.\n\nOfficials in Tokyo condemned it."
+    composed = [compose(RawArticle(title=t, body=body, source="wire")) for t in ("Kharkiv shelled", "Tokyo condemns")]
+    found = list(ner.mentions([c[0] for c in composed], heads=[c[1] for c in composed]))
+    assert fake_model.read == ["Kharkiv shelled.\n\n", body, "Tokyo condemns.\n\n"]  # the body once
+    for (text, _), got in zip(composed, found, strict=True):
+        assert [text[m.start:m.end] for m in got] == [m.text for m in got]  # offsets into each whole text
+    assert [m.text for m in found[0]] == ["Kharkiv", "Kharkiv", "Tokyo"]
+    assert [m.text for m in found[1]] == ["Tokyo", "Kharkiv", "Tokyo"]
+
+
+def test_a_title_with_no_break_after_it_is_not_split() -> None:
+    assert ner.split_head("Title runs on into the body", 5) == [(0, "Title runs on into the body")]
+    assert ner.split_head("Title.\n\n", 5) == [(0, "Title.\n\n")]  # nothing after it
+    assert ner.split_head("Body only", 0) == [(0, "Body only")]
