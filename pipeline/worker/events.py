@@ -57,7 +57,8 @@ class EventDesk:
     def __init__(self, s: Settings, es: Any | None = None) -> None:
         self.s = s
         self.es = es
-        self.index = EventIndex()
+        cap = s.story_memory_articles
+        self.index = EventIndex(max_articles=cap, max_events=cap)
 
     async def assign(self, docs: list[dict[str, Any]]) -> None:
         """Set `event_id`, `event_terms` and `event_weights` on each document, in place (for callers that

@@ -45,7 +45,7 @@ class StoryDesk:
     def __init__(self, s: Settings, es: Any | None = None) -> None:
         self.s = s
         self.es = es
-        self.index = StoryIndex(window_s=s.story_window_days * 86400.0)
+        self.index = StoryIndex(max_articles=s.story_memory_articles, window_s=s.story_window_days * 86400.0)
         self.events = EventDesk(s, es)  # one event per happening (pipeline/worker/events.py)
 
     async def assign(self, results: list[Enriched]) -> list[Result]:

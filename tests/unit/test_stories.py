@@ -181,3 +181,13 @@ def test_candidates_the_worker_already_holds_are_not_read_back() -> None:
     _, copy = rewrite("t", BODY, random.Random(3))
     _, elsewhere = desk._lookup([(0, "copy", sketch(copy), None)])
     assert [m.article_id for m in elsewhere] == ["elsewhere"]  # "new" is this worker's own, in memory
+
+
+def test_the_desks_memory_is_bounded_by_the_setting() -> None:
+    desk = StoryDesk(Settings(story_memory_articles=100), None)
+    rng = random.Random(4)
+    words = BODY.split()
+    for batch in range(3):
+        asyncio.run(desk.assign([_enriched(f"a{batch}-{n}", " ".join(rng.sample(words, len(words))))
+                                 for n in range(60)]))
+    assert 0 < len(desk.index) <= 100 and 0 < len(desk.events.index.articles) <= 100
