@@ -55,9 +55,9 @@ class Backend:
         while the index has not changed. A missing index is an empty answer; any other failure of one
         search is Unavailable, as for `search`."""
         searches: list[dict[str, Any]] = []
-        for body in bodies:
-            searches += [{"index": index or self.s.es_alias, **({"request_cache": True} if body.get("size") == 0 else {})},
-                         body]
+        for one in bodies:
+            searches += [{"index": index or self.s.es_alias, **({"request_cache": True} if one.get("size") == 0 else {})},
+                         one]
         resp = self.call(what, lambda es: es.msearch(searches=searches))
         body: dict[str, Any] = dict(getattr(resp, "body", resp) or {})
         answers = []

@@ -52,6 +52,8 @@ class SearchState:
     sort: str = "relevance"
     page: int = 1
     problems: list[str] = field(default_factory=list)
+    # a page links the same filter from many places (every hit's countries, the facets): each URL once
+    _links: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_params(cls, params: Any) -> SearchState:
@@ -116,10 +118,12 @@ class SearchState:
         return "/search" + (f"?{urlencode(p)}" if p else "")
 
     def with_filter(self, name: str, value: str) -> str:
-        values = self.filters.get(name, [])
-        if value in values:
-            return self.url()
-        return self.url(filters={**self.filters, name: [*values, value]})
+        link = self._links.get((name, value))
+        if link is None:
+            values = self.filters.get(name, [])
+            link = self.url() if value in values else self.url(filters={**self.filters, name: [*values, value]})
+            self._links[(name, value)] = link
+        return link
 
     def without_filter(self, name: str, value: str) -> str:
         rest = [v for v in self.filters.get(name, []) if v != value]

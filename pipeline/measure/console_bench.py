@@ -175,7 +175,8 @@ def time_search(s: Settings, *, requests: int = 200, warmup: int = 20, prefix: s
     with TestClient(app, base_url="http://127.0.0.1:8600") as client:
         for i, params in enumerate(urls):
             key = tuple(sorted((k, v) for k, v in params.items() if k != "sort"))
-            new, _ = key not in seen, seen.add(key)
+            new = key not in seen
+            seen.add(key)
             spent.update(took=0.0, wall=0.0, trips=0)
             t0 = time.perf_counter()
             resp = client.get("/search", params=params)
@@ -189,8 +190,8 @@ def time_search(s: Settings, *, requests: int = 200, warmup: int = 20, prefix: s
                 trips.append(int(spent["trips"]))
                 first.append(new)
                 totals.append("class=\"total\"" in resp.text)
-    python = [t - w for t, w in zip(times, es_wall)]
-    fresh = [t for t, f in zip(times, first) if f]
+    python = [t - w for t, w in zip(times, es_wall, strict=True)]
+    fresh = [t for t, f in zip(times, first, strict=True) if f]
 
     def ms(values: list[float], p: float) -> float:
         return round(percentile(values, p) * 1000, 1)
