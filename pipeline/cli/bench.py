@@ -396,7 +396,12 @@ def console_(
         out.print(f"live stream, {lv['pages']} pages at {lv['rate_per_s']:g} articles/s: delay from produce p50 "
                   f"{lv['p50_ms']} ms, p95 {lv['p95_ms']} ms, max {lv['max_ms']} ms "
                   f"({lv['received']:,} of {lv['expected']:,} events received); the console's own part "
-                  f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms")
+                  f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms "
+                  f"(its consumer p50 {lv['hub_p50_ms']} / p95 {lv['hub_p95_ms']} ms, the push p50 "
+                  f"{lv['stream_p50_ms']} / p95 {lv['stream_p95_ms']} ms); the pipeline's (produce -> "
+                  f"articles.enriched) p50 {lv['pipeline_p50_ms']} ms, p95 {lv['pipeline_p95_ms']} ms, p50 "
+                  f"{lv['pipeline_first_fifth_p50_ms']} ms in the first fifth, {lv['pipeline_last_fifth_p50_ms']} "
+                  f"ms in the last")
 
 
 @app.command("extract")

@@ -232,6 +232,7 @@ def time_live(s: Settings, *, pages: int = 20, rate: float = 20.0, seconds: floa
     token = "zl" + uuid.uuid4().hex[:10]
     sent: dict[str, float] = {}
     received: list[dict[str, float]] = [{} for _ in range(pages)]
+    hub_seen: dict[str, float] = {}  # when the console's hub read each article (the event's `seen`)
     on_topic: dict[str, float] = {}  # when a plain consumer of articles.enriched saw each article
     connected = threading.Barrier(pages + 1, timeout=60)
     stop = threading.Event()
@@ -251,6 +252,7 @@ def time_live(s: Settings, *, pages: int = 20, rate: float = 20.0, seconds: floa
                         key = item["title"].rsplit(" ", 1)[-1]
                         now = time.time()
                         received[i].setdefault(key, now)
+                        hub_seen.setdefault(key, float(item.get("seen") or now))
 
     def watch_topic() -> None:
         """The console's own part is measured from here: the record on articles.enriched, seen by a plain
@@ -316,9 +318,25 @@ def time_live(s: Settings, *, pages: int = 20, rate: float = 20.0, seconds: floa
         server.should_exit = True
     delays = [r[k] - sent[k] for r in received for k in r if k in sent]
     console_part = [r[k] - on_topic[k] for r in received for k in r if k in on_topic]
+    # the pipeline's part (produce -> articles.enriched: the worker, and any backlog it has), by when the
+    # article was sent: a delay that grows from the first fifth to the last is a backlog building up
+    order = [f"k{k}" for k in range(n) if f"k{k}" in on_topic]
+    pipeline_part = [on_topic[k] - sent[k] for k in order]
+    fifth = max(1, len(order) // 5)
+    # the console's part split: its Kafka consumer reading the record (hub) vs the SSE push to the page
+    hub_part = [hub_seen[k] - on_topic[k] for k in hub_seen if k in on_topic]
+    stream_part = [r[k] - hub_seen[k] for r in received for k in r if k in hub_seen]
+
+    def ms(values: list[float], p: float) -> int | None:
+        return round(percentile(values, p) * 1000) if values else None
+
     return {"pages": pages, "rate_per_s": rate, "articles": n,
-            "console_p50_ms": round(percentile(console_part, 50) * 1000) if console_part else None,
-            "console_p95_ms": round(percentile(console_part, 95) * 1000) if console_part else None,
+            "console_p50_ms": ms(console_part, 50), "console_p95_ms": ms(console_part, 95),
+            "pipeline_p50_ms": ms(pipeline_part, 50), "pipeline_p95_ms": ms(pipeline_part, 95),
+            "pipeline_first_fifth_p50_ms": ms(pipeline_part[:fifth], 50),
+            "pipeline_last_fifth_p50_ms": ms(pipeline_part[-fifth:], 50),
+            "hub_p50_ms": ms(hub_part, 50), "hub_p95_ms": ms(hub_part, 95),
+            "stream_p50_ms": ms(stream_part, 50), "stream_p95_ms": ms(stream_part, 95),
             "received": len(delays), "expected": n * pages,
             "p50_ms": round(percentile(delays, 50) * 1000) if delays else None,
             "p95_ms": round(percentile(delays, 95) * 1000) if delays else None,

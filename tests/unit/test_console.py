@@ -211,6 +211,8 @@ def test_live_hub_matches_each_article_once_for_every_page() -> None:
     assert event.startswith("event: article\ndata: ") and event.count("\n") == 3  # one data line
     assert json.loads(event.split("data: ", 1)[1])["title"] == article["title"]
     assert hub._prepare(s.topic_enriched, b"[1, 2") is None  # not JSON: skipped
+    batch = hub._prepare_many([(s.topic_enriched, b"[1, 2"), (s.topic_enriched, json.dumps(article).encode())])
+    assert len(batch) == 1 and batch[0][1] == prepared[1]  # a batch: the same, the unreadable left out
     hub.unsubscribe(kharkiv)
     assert set(hub.rules.rules) == {japan.rule}
     for _ in range(s.console_live_buffer + 5):  # a page that never reads keeps only the newest items
