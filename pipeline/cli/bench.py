@@ -352,23 +352,33 @@ def console_(
     pages: int = typer.Option(20, "--pages", min=0, help="Live pages connected (0: skip the live part)"),
     rate: float = typer.Option(20.0, "--rate", help="articles per second through the pipeline"),
     seconds: float = typer.Option(30.0, "--seconds"),
+    prefix: str = typer.Option("bench-console", "--prefix", help="the generated index: PREFIX-articles-v1 under "
+                               "the alias PREFIX-news-articles (kept for the next run unless --drop)"),
+    drop: bool = typer.Option(False, "--drop", help="delete the generated index and its template afterwards"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """The console: search page server time p50/p95 (facets, map, histogram) over N generated articles
-    (Elasticsearch only), and the Live page's delay from produce with P pages connected (needs
-    `stack up --pipeline`)."""
+    (Elasticsearch only), with Elasticsearch's share of it, and the Live page's delay from produce with P
+    pages connected (needs `stack up --pipeline`)."""
     from rich.progress import Progress
 
-    from pipeline.measure.console_bench import fill_index, time_live, time_search
+    from pipeline.measure.console_bench import drop_index, fill_index, time_live, time_search
     from pipeline.measure.datasets import seed_text
 
     s = settings()
     with _input_needed():
         text = seed_text()
-    with Progress(console=console, transient=True, disable=json_) as progress:
-        task = progress.add_task("indexing generated articles", total=articles)
-        indexed = fill_index(s, articles, seed_text=text, progress=lambda i, n: progress.update(task, completed=i))
-    result: dict[str, object] = {"indexed": indexed, "search": time_search(s, requests=requests)}
+    try:
+        with Progress(console=console, transient=True, disable=json_) as progress:
+            task = progress.add_task("indexing generated articles", total=articles)
+            indexed = fill_index(s, articles, seed_text=text, prefix=prefix,
+                                 progress=lambda i, n: progress.update(task, completed=i))
+        result: dict[str, object] = {"indexed": indexed, "search": time_search(s, requests=requests, prefix=prefix)}
+    finally:
+        if drop:
+            dropped = drop_index(s, prefix)
+            if not json_:
+                console.print(f"dropped {', '.join(dropped) or 'nothing'}")
     if pages:
         result["live"] = time_live(s, pages=pages, rate=rate, seconds=seconds, body=" ".join(text.split()[:300]))
     if json_:
@@ -376,13 +386,22 @@ def console_(
         return
     sr: dict = result["search"]  # type: ignore[assignment]
     out.print(f"search page over {indexed:,} articles: p50 {sr['p50_ms']} ms, p95 {sr['p95_ms']} ms, "
-              f"max {sr['max_ms']} ms ({sr['requests']} requests, facets + map + histogram)")
+              f"max {sr['max_ms']} ms ({sr['requests']} requests, facets + map + histogram); Elasticsearch took "
+              f"p50 {sr['es_took_p50_ms']} / p95 {sr['es_took_p95_ms']} ms, its round trips p50 "
+              f"{sr['es_wall_p50_ms']} / p95 {sr['es_wall_p95_ms']} ms ({sr['round_trips_mean']} a page), Python "
+              f"p50 {sr['python_p50_ms']} / p95 {sr['python_p95_ms']} ms; the {sr['first_seen']} searches "
+              f"seen first in the run: p50 {sr['first_seen_p50_ms']} ms, p95 {sr['first_seen_p95_ms']} ms")
     if pages:
         lv: dict = result["live"]  # type: ignore[assignment]
         out.print(f"live stream, {lv['pages']} pages at {lv['rate_per_s']:g} articles/s: delay from produce p50 "
                   f"{lv['p50_ms']} ms, p95 {lv['p95_ms']} ms, max {lv['max_ms']} ms "
                   f"({lv['received']:,} of {lv['expected']:,} events received); the console's own part "
-                  f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms")
+                  f"(articles.enriched -> page) p50 {lv['console_p50_ms']} ms, p95 {lv['console_p95_ms']} ms "
+                  f"(its consumer p50 {lv['hub_p50_ms']} / p95 {lv['hub_p95_ms']} ms, the push p50 "
+                  f"{lv['stream_p50_ms']} / p95 {lv['stream_p95_ms']} ms); the pipeline's (produce -> "
+                  f"articles.enriched) p50 {lv['pipeline_p50_ms']} ms, p95 {lv['pipeline_p95_ms']} ms, p50 "
+                  f"{lv['pipeline_first_fifth_p50_ms']} ms in the first fifth, {lv['pipeline_last_fifth_p50_ms']} "
+                  f"ms in the last")
 
 
 @app.command("extract")

@@ -76,8 +76,9 @@ def short_time(value: Any) -> str:
 
 
 def templates() -> Environment:
+    # compiled once: the package's templates do not change under a running console (no mtime checks)
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False, cache_size=-1)
     env.filters["highlight"] = highlight
     env.filters["safe_url"] = safe_url
     env.filters["short_time"] = short_time

@@ -48,6 +48,29 @@ class Backend:
     def search(self, body: dict[str, Any], *, index: str | None = None, what: str = "the search") -> dict[str, Any]:
         return dict(self.call(what, lambda es: es.search(index=index or self.s.es_alias, **body)) or {})
 
+    def msearch(self, bodies: list[dict[str, Any]], *, index: str | None = None,
+                what: str = "the search") -> list[dict[str, Any]]:
+        """Several searches in one round trip (Elasticsearch runs them side by side), an answer for each.
+        A size-0 search asks for the shard request cache: its aggregations come back without recomputing
+        while the index has not changed. A missing index is an empty answer; any other failure of one
+        search is Unavailable, as for `search`."""
+        searches: list[dict[str, Any]] = []
+        for one in bodies:
+            searches += [{"index": index or self.s.es_alias, **({"request_cache": True} if one.get("size") == 0 else {})},
+                         one]
+        resp = self.call(what, lambda es: es.msearch(searches=searches))
+        body: dict[str, Any] = dict(getattr(resp, "body", resp) or {})
+        answers = []
+        for r in body.get("responses", []):
+            error = r.get("error")
+            if error is None:
+                answers.append(r)
+            elif r.get("status") == 404:
+                answers.append({})
+            else:
+                raise Unavailable(f"Elasticsearch refused {what} (HTTP {r.get('status')}): {error_reason(error)}")
+        return answers + [{}] * (len(bodies) - len(answers))
+
 
 def kafka_unreachable(s: Settings, *, timeout: float = 2.0) -> str | None:
     """Why no broker answers, or None when one accepts a connection: a page says so at once instead of
@@ -68,6 +91,12 @@ def es_reason(exc: Any) -> str:
     """The root cause Elasticsearch gives, one line."""
     body = exc.body if isinstance(exc.body, dict) else {}
     error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
+    return error_reason(error, default_type=type(exc).__name__, default_reason=exc.message)
+
+
+def error_reason(error: Any, *, default_type: str = "error", default_reason: str = "") -> str:
+    """An `error` object of an answer (or of one search of an `_msearch`) as one line: its root cause."""
+    error = error if isinstance(error, dict) else {"reason": str(error)}
     causes = error.get("root_cause") or [error]
     first = causes[0] if causes and isinstance(causes[0], dict) else {}
-    return f"{first.get('type', type(exc).__name__)}: {first.get('reason', exc.message)}"[:300]
+    return f"{first.get('type', default_type)}: {first.get('reason', default_reason)}"[:300]

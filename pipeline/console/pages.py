@@ -1,5 +1,6 @@
-"""Search (`/`, `/search`), one article (`/articles/{id}`) and one story (`/stories/{id}`): server-rendered
-from one Elasticsearch request each, every bit of state in the URL."""
+"""Search (`/`, `/search`), one article (`/articles/{id}`) and one story (`/stories/{id}`): server-rendered,
+every bit of state in the URL. The search page is one `_msearch` (hits beside counts) and one small
+request for the shown stories' sizes (see `search`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from starlette.routing import Route
 from pipeline.console.app import Console
 from pipeline.console.backend import Unavailable
 from pipeline.console.geo import map_data
-from pipeline.console.search import (RANGE_LABELS, SearchState, build_body, histogram_body, merge_histogram,
-                                     read_response)
+from pipeline.console.search import (RANGE_LABELS, SearchState, build_body, histogram_body, merge_answers,
+                                     merge_histogram, read_response, split_body, story_counts_body)
 
 MAX_MARKED_CHARS = 200_000  # entities are marked in the first 200,000 characters; the rest is plain text
 MAX_MARK_NAMES = 300
@@ -32,7 +33,10 @@ def routes(ctx: Console) -> list[Route]:
         view = None
         try:
             body = build_body(st)
-            resp = ctx.backend.search(body)
+            hits, counts = ctx.backend.msearch(list(split_body(body)))
+            stories_req = story_counts_body(body, hits)
+            stories = ctx.backend.search(stories_req, what="the story counts") if stories_req else None
+            resp = merge_answers(hits, counts, stories)
             merged = merge_histogram(resp.get("aggregations", {}))
             if merged is not None:
                 resp["aggregations"]["histogram"] = merged

@@ -1,6 +1,15 @@
-"""The search page's state (all of it in the URL) and its one Elasticsearch request: the CLI's
-`build_query` (the one query language), plus the console's filters, facets, map counts and histogram.
-Pure: the page sends the body and reads the answer."""
+"""The search page's state (all of it in the URL) and its Elasticsearch requests: the CLI's `build_query`
+(the one query language), plus the console's filters, facets, map counts and histogram. Pure: the page
+sends the bodies and reads the answers.
+
+Where the time went (100,000 generated articles): the collapse's inner hits (Elasticsearch runs one extra
+search per shown story to count its articles) were half of the hits' cost, highlighting and the exact total
+most of the rest, and the aggregations were computed afresh for every page. So the page is one `_msearch`
+of two searches that Elasticsearch runs side by side -- the hits (collapsed, highlighted, nothing counted)
+and the counts (size 0, in filter context: total, stories, facets, map, histogram; answered from the shard
+request cache when the same search comes again, time bounds rounded to the minute so that it can) -- and
+then one small count of the shown stories' matching articles.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +23,11 @@ MAX_PAGE = 50  # deep paging is slow and useless; narrow the query instead
 MAX_QUERY_CHARS = 10_000  # the rules' own limit
 MAX_FILTER_VALUES = 20
 FACET_SIZE = 10
+# a body is highlighted in its first 50,000 characters: the page shows three 160-character fragments, and
+# re-analysing a megabyte of text for each of 20 hits would cost more than the rest of the page
+HIGHLIGHT_MAX_CHARS = 50_000
+# what the hits list renders; everything else in a document stays on the server
+HIT_SOURCE = ["id", "title", "url", "published_at", "countries", "source", "language", "story_id", "event_id"]
 
 # URL parameter -> (indexed field, facet title, query-language field or None)
 FILTERS: dict[str, tuple[str, str, str | None]] = {
@@ -38,6 +52,8 @@ class SearchState:
     sort: str = "relevance"
     page: int = 1
     problems: list[str] = field(default_factory=list)
+    # a page links the same filter from many places (every hit's countries, the facets): each URL once
+    _links: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_params(cls, params: Any) -> SearchState:
@@ -102,10 +118,12 @@ class SearchState:
         return "/search" + (f"?{urlencode(p)}" if p else "")
 
     def with_filter(self, name: str, value: str) -> str:
-        values = self.filters.get(name, [])
-        if value in values:
-            return self.url()
-        return self.url(filters={**self.filters, name: [*values, value]})
+        link = self._links.get((name, value))
+        if link is None:
+            values = self.filters.get(name, [])
+            link = self.url() if value in values else self.url(filters={**self.filters, name: [*values, value]})
+            self._links[(name, value)] = link
+        return link
 
     def without_filter(self, name: str, value: str) -> str:
         rest = [v for v in self.filters.get(name, []) if v != value]
@@ -151,15 +169,24 @@ def _quote(value: str) -> str:
     return value.replace('"', " ").strip()
 
 
+def _minute(now: datetime | None) -> datetime:
+    """Now, rounded up to the minute: the same search within a minute is the same request (cacheable)."""
+    when = now or datetime.now(timezone.utc)
+    floor = when.replace(second=0, microsecond=0)
+    return floor if floor == when else floor + timedelta(minutes=1)
+
+
 def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int = FACET_SIZE) -> dict[str, Any]:
-    """The request (raises QuerySyntaxError): one round trip for hits, facets, map and histogram."""
+    """The whole search as one body (raises QuerySyntaxError); `split_body` makes the page's requests of it."""
     from pipeline.query.search import build_query
 
     body = build_query(st.q or "*", limit=PAGE_SIZE, facet_size=facet_size, collapse=True)
+    body["highlight"]["max_analyzed_offset"] = HIGHLIGHT_MAX_CHARS
     filters = body["query"]["bool"]["filter"]
     for name, values in st.filters.items():
         fld = FILTERS[name][0]
         filters.append({"terms": {fld: values}} if len(values) > 1 else {"term": {fld: values[0]}})
+    now = _minute(now)
     since, until = st.time_bounds(now)
     if since or until:
         rng = {k: v.isoformat() for k, v in (("gte", since), ("lt", until)) if v}
@@ -168,7 +195,7 @@ def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int 
             {"bool": {"must_not": {"exists": {"field": "published_at"}}, "filter": {"range": {"@timestamp": rng}}}},
         ], "minimum_should_match": 1}})
     body["from"] = (st.page - 1) * PAGE_SIZE
-    body["_source"] = [*body["_source"], "source", "language", "persons", "focus_countries"]
+    body["_source"] = list(HIT_SOURCE)
     if st.sort == "date" or not st.q or st.q == "*":
         body["sort"] = [{"published_at": {"order": "desc", "missing": "_last", "unmapped_type": "date"}},
                         {"@timestamp": {"order": "desc", "unmapped_type": "date"}}, "_score"]
@@ -190,6 +217,53 @@ def build_body(st: SearchState, *, now: datetime | None = None, facet_size: int 
     # when they were indexed, in a second, small request)
     aggs["dates"] = {"stats": {"field": "published_at"}}
     return body
+
+
+def split_body(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(hits, counts): the two searches of the page's `_msearch`. The hits are collapsed by story without
+    inner hits (`story_counts_body` counts the shown stories in one request instead of one search per story)
+    and count nothing; the counts search has size 0, its query in filter context (no scoring), and holds
+    every aggregation and the exact total."""
+    hits = {k: v for k, v in body.items() if k != "aggs"}
+    hits["track_total_hits"] = False
+    hits["collapse"] = {"field": body["collapse"]["field"]}
+    counts = {"query": {"bool": {"filter": [body["query"]]}}, "size": 0, "track_total_hits": True,
+              "aggs": body["aggs"]}
+    return hits, counts
+
+
+def story_counts_body(body: dict[str, Any], hits: dict[str, Any]) -> dict[str, Any] | None:
+    """How many matching articles each shown story has (what the collapse's inner hits said), in one small
+    request; None when no hit has a story."""
+    field = body.get("collapse", {}).get("field", "event_id")
+    keys = list(dict.fromkeys(k for h in hits.get("hits", {}).get("hits", [])
+                              if (k := _story_key(h.get("_source", {}))) is not None))
+    if not keys:
+        return None
+    return {"query": {"bool": {"filter": [body["query"], {"terms": {field: keys}}]}}, "size": 0,
+            "track_total_hits": False, "aggs": {"story": {"terms": {"field": field, "size": len(keys)}}}}
+
+
+def _story_key(src: dict[str, Any]) -> str | None:
+    key = src.get("event_id")
+    return str(key) if key else None
+
+
+def merge_answers(hits: dict[str, Any], counts: dict[str, Any], stories: dict[str, Any] | None) -> dict[str, Any]:
+    """One search answer of the three: the hits, with the counts' total and aggregations, and each hit's
+    story count where the inner hits would have put it (so `parse_response` reads it as before)."""
+    per_story = {str(b["key"]): int(b["doc_count"])
+                 for b in (stories or {}).get("aggregations", {}).get("story", {}).get("buckets", [])}
+    rows = []
+    for h in hits.get("hits", {}).get("hits", []):
+        key = _story_key(h.get("_source", {}))
+        if key is not None and stories is not None:
+            h = h | {"inner_hits": {"story": {"hits": {"total": {"value": per_story.get(key, 1)}}}}}
+        rows.append(h)
+    total = counts.get("hits", {}).get("total", {"value": len(rows)})
+    took = [int(r["took"]) for r in (hits, counts, stories or {}) if isinstance(r.get("took"), int)]
+    return {"took": max(took[:2], default=0) + sum(took[2:]),  # the first two run side by side
+            "hits": {"total": total, "hits": rows}, "aggregations": dict(counts.get("aggregations", {}))}
 
 
 def merge_histogram(aggs: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any] | None:

@@ -2,9 +2,10 @@
 histogram) over a generated index of N articles, and the live stream's delay (article produced -> event
 received by each of P connected pages) while the running pipeline takes a steady rate.
 
-The search part needs only Elasticsearch: it fills its own alias (`bench-console-news-articles`, kept for
-the next run) with generated articles in the project's mapping and times the page in-process, which is the
-server's whole work (parsing, the Elasticsearch round trips, rendering). The live part needs the pipeline
+The search part needs only Elasticsearch: it fills its own alias (`PREFIX-news-articles` over the one index
+`PREFIX-articles-v1`, PREFIX `bench-console` unless told; kept for the next run unless dropped) with
+generated articles in the project's mapping and times the page in-process, which is the server's whole
+work (parsing, the Elasticsearch round trips, rendering). The live part needs the pipeline
 (`newswatch stack up --pipeline`): it starts a console of its own on a free port, connects the pages and
 produces articles at the rate, each tagged with a token the pages look for.
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 from pipeline.settings import Settings
 
-BENCH_ALIAS = "bench-console-news-articles"
+BENCH_PREFIX = "bench-console"
 COUNTRIES = [("US", "Northern America", "Americas"), ("UA", "Eastern Europe", "Europe"), ("RU", "Eastern Europe", "Europe"),
              ("GB", "Northern Europe", "Europe"), ("FR", "Western Europe", "Europe"), ("DE", "Western Europe", "Europe"),
              ("CN", "Eastern Asia", "Asia"), ("JP", "Eastern Asia", "Asia"), ("IN", "Southern Asia", "Asia"),
@@ -65,22 +66,39 @@ def _doc(i: int, rng: random.Random, words: list[str], now: datetime, tag: str) 
             "regions": sorted({r for _, sub, reg in picks for r in (sub, reg)}), "persons": persons, "organizations": orgs,
             "entities": [{"name": n, "type": "PERSON", "count": 1} for n in persons] +
                         [{"name": n, "type": "ORG", "count": 1} for n in orgs],
-            "story_id": story}
+            "story_id": story, "event_id": story}  # as the indexer writes it: the event defaults to the story
 
 
-def bench_settings(s: Settings) -> Settings:
-    return s.model_copy(update={"es_alias": BENCH_ALIAS, "es_index": BENCH_ALIAS.replace("-news-articles", "-articles-v1"),
+def bench_settings(s: Settings, prefix: str = BENCH_PREFIX) -> Settings:
+    return s.model_copy(update={"es_alias": f"{prefix}-news-articles", "es_index": f"{prefix}-articles-v1",
                                 "es_index_period": "none"})
 
 
-def fill_index(s: Settings, articles: int, *, seed_text: str, progress: Any = None) -> int:
+def drop_index(s: Settings, prefix: str = BENCH_PREFIX) -> list[str]:
+    """Delete what `fill_index` created under PREFIX (its one index, with the alias, and its template), by
+    exact name: never a pattern, so nobody else's index goes with it. Returns what was deleted."""
+    from pipeline.clients.elasticsearch import make_es
+
+    bs = bench_settings(s, prefix)
+    es = make_es(bs, timeout=60)
+    gone = []
+    if es.indices.exists(index=bs.es_index):
+        es.indices.delete(index=bs.es_index)
+        gone.append(bs.es_index)
+    if es.indices.exists_index_template(name=bs.es_alias):
+        es.indices.delete_index_template(name=bs.es_alias)
+        gone.append(f"template {bs.es_alias}")
+    return gone
+
+
+def fill_index(s: Settings, articles: int, *, seed_text: str, progress: Any = None, prefix: str = BENCH_PREFIX) -> int:
     """The bench alias holds at least `articles` generated documents (kept between runs); returns how many."""
     from elasticsearch import helpers
 
     from consumers.es_indices import ensure_article_index
     from pipeline.clients.elasticsearch import make_es
 
-    bs = bench_settings(s)
+    bs = bench_settings(s, prefix)
     es = make_es(bs, timeout=120)
     index = ensure_article_index(es, bs)
     es.indices.refresh(index=bs.es_alias)
@@ -103,14 +121,14 @@ def fill_index(s: Settings, articles: int, *, seed_text: str, progress: Any = No
     return int(es.count(index=bs.es_alias)["count"])
 
 
-def time_search(s: Settings, *, requests: int = 200, warmup: int = 20) -> dict[str, Any]:
+def time_search(s: Settings, *, requests: int = 200, warmup: int = 20, prefix: str = BENCH_PREFIX) -> dict[str, Any]:
     """Server time of /search (every query of QUERIES, with and without a country facet and a time range)."""
     from starlette.testclient import TestClient
 
     from pipeline.console.app import create_app
     from pipeline.measure.stats import percentile
 
-    bs = bench_settings(s)
+    bs = bench_settings(s, prefix)
     rng = random.Random(7)
     urls = []
     for i in range(requests + warmup):
@@ -125,8 +143,41 @@ def time_search(s: Settings, *, requests: int = 200, warmup: int = 20) -> dict[s
         urls.append(params)
     times: list[float] = []
     totals = []
-    with TestClient(create_app(bs, live=False), base_url="http://127.0.0.1:8600") as client:
+    # where a page's time goes: Elasticsearch's own `took`, the round trips' wall time (took + transport +
+    # JSON), and the rest (parsing the query, reading the answer, rendering) is Python's
+    es_took: list[float] = []
+    es_wall: list[float] = []
+    trips: list[int] = []
+    app = create_app(bs, live=False)
+    backend = app.app.state.console.backend  # type: ignore[attr-defined]
+    call = backend.call
+    spent = {"took": 0.0, "wall": 0.0, "trips": 0}
+
+    def timed_call(what: str, fn: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            out = call(what, fn)
+        finally:
+            spent["wall"] += time.perf_counter() - t0
+            spent["trips"] += 1
+        answer = getattr(out, "body", out)  # the client's ObjectApiResponse or a plain dict
+        if isinstance(answer, dict):
+            spent["took"] += float(answer.get("took", 0)) / 1000
+        return out
+
+    backend.call = timed_call
+    # every run starts from a cold shard request cache (of the bench's own index), and the figures are
+    # also given over the searches seen for the first time in the run (a repeat, sort aside, may have its
+    # aggregations answered from that cache)
+    backend.es.indices.clear_cache(index=bs.es_index, request=True)
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    first: list[bool] = []
+    with TestClient(app, base_url="http://127.0.0.1:8600") as client:
         for i, params in enumerate(urls):
+            key = tuple(sorted((k, v) for k, v in params.items() if k != "sort"))
+            new = key not in seen
+            seen.add(key)
+            spent.update(took=0.0, wall=0.0, trips=0)
             t0 = time.perf_counter()
             resp = client.get("/search", params=params)
             elapsed = time.perf_counter() - t0
@@ -134,10 +185,24 @@ def time_search(s: Settings, *, requests: int = 200, warmup: int = 20) -> dict[s
                 raise RuntimeError(f"the search page failed ({resp.status_code}) for {params}")
             if i >= warmup:
                 times.append(elapsed)
+                es_took.append(spent["took"])
+                es_wall.append(spent["wall"])
+                trips.append(int(spent["trips"]))
+                first.append(new)
                 totals.append("class=\"total\"" in resp.text)
-    return {"requests": len(times), "p50_ms": round(percentile(times, 50) * 1000, 1),
-            "p95_ms": round(percentile(times, 95) * 1000, 1), "max_ms": round(max(times) * 1000, 1),
-            "with_results_page": sum(totals)}
+    python = [t - w for t, w in zip(times, es_wall, strict=True)]
+    fresh = [t for t, f in zip(times, first, strict=True) if f]
+
+    def ms(values: list[float], p: float) -> float:
+        return round(percentile(values, p) * 1000, 1)
+
+    return {"requests": len(times), "p50_ms": ms(times, 50), "p95_ms": ms(times, 95), "max_ms": round(max(times) * 1000, 1),
+            "es_took_p50_ms": ms(es_took, 50), "es_took_p95_ms": ms(es_took, 95),
+            "es_wall_p50_ms": ms(es_wall, 50), "es_wall_p95_ms": ms(es_wall, 95),
+            "python_p50_ms": ms(python, 50), "python_p95_ms": ms(python, 95),
+            "round_trips_mean": round(sum(trips) / len(trips), 2), "with_results_page": sum(totals),
+            "first_seen": len(fresh), "first_seen_p50_ms": ms(fresh, 50) if fresh else None,
+            "first_seen_p95_ms": ms(fresh, 95) if fresh else None}
 
 
 def _free_port() -> int:
@@ -167,6 +232,7 @@ def time_live(s: Settings, *, pages: int = 20, rate: float = 20.0, seconds: floa
     token = "zl" + uuid.uuid4().hex[:10]
     sent: dict[str, float] = {}
     received: list[dict[str, float]] = [{} for _ in range(pages)]
+    hub_seen: dict[str, float] = {}  # when the console's hub read each article (the event's `seen`)
     on_topic: dict[str, float] = {}  # when a plain consumer of articles.enriched saw each article
     connected = threading.Barrier(pages + 1, timeout=60)
     stop = threading.Event()
@@ -186,6 +252,7 @@ def time_live(s: Settings, *, pages: int = 20, rate: float = 20.0, seconds: floa
                         key = item["title"].rsplit(" ", 1)[-1]
                         now = time.time()
                         received[i].setdefault(key, now)
+                        hub_seen.setdefault(key, float(item.get("seen") or now))
 
     def watch_topic() -> None:
         """The console's own part is measured from here: the record on articles.enriched, seen by a plain
@@ -251,9 +318,25 @@ def time_live(s: Settings, *, pages: int = 20, rate: float = 20.0, seconds: floa
         server.should_exit = True
     delays = [r[k] - sent[k] for r in received for k in r if k in sent]
     console_part = [r[k] - on_topic[k] for r in received for k in r if k in on_topic]
+    # the pipeline's part (produce -> articles.enriched: the worker, and any backlog it has), by when the
+    # article was sent: a delay that grows from the first fifth to the last is a backlog building up
+    order = [f"k{k}" for k in range(n) if f"k{k}" in on_topic]
+    pipeline_part = [on_topic[k] - sent[k] for k in order]
+    fifth = max(1, len(order) // 5)
+    # the console's part split: its Kafka consumer reading the record (hub) vs the SSE push to the page
+    hub_part = [hub_seen[k] - on_topic[k] for k in hub_seen if k in on_topic]
+    stream_part = [r[k] - hub_seen[k] for r in received for k in r if k in hub_seen]
+
+    def ms(values: list[float], p: float) -> int | None:
+        return round(percentile(values, p) * 1000) if values else None
+
     return {"pages": pages, "rate_per_s": rate, "articles": n,
-            "console_p50_ms": round(percentile(console_part, 50) * 1000) if console_part else None,
-            "console_p95_ms": round(percentile(console_part, 95) * 1000) if console_part else None,
+            "console_p50_ms": ms(console_part, 50), "console_p95_ms": ms(console_part, 95),
+            "pipeline_p50_ms": ms(pipeline_part, 50), "pipeline_p95_ms": ms(pipeline_part, 95),
+            "pipeline_first_fifth_p50_ms": ms(pipeline_part[:fifth], 50),
+            "pipeline_last_fifth_p50_ms": ms(pipeline_part[-fifth:], 50),
+            "hub_p50_ms": ms(hub_part, 50), "hub_p95_ms": ms(hub_part, 95),
+            "stream_p50_ms": ms(stream_part, 50), "stream_p95_ms": ms(stream_part, 95),
             "received": len(delays), "expected": n * pages,
             "p50_ms": round(percentile(delays, 50) * 1000) if delays else None,
             "p95_ms": round(percentile(delays, 95) * 1000) if delays else None,

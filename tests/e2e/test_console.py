@@ -44,8 +44,15 @@ class Page:
         self.ctx = browser.new_context(viewport={"width": 1400, "height": 900})
         self.page = self.ctx.new_page()
         self.dialogs: list[str] = []
+        self.confirmed: list[str] = []
+        self.accept_confirm = False  # a test that means to confirm (the Health page's replay) says so
         self.errors: list[str] = []
+
         def on_dialog(d: Any) -> None:
+            if d.type == "confirm" and self.accept_confirm:
+                self.confirmed.append(d.message)
+                d.accept()
+                return
             self.dialogs.append(d.message)
             d.dismiss()
 
@@ -387,9 +394,89 @@ def test_console_refuses_forged_posts_and_open_binding_without_token(
         assert c.get("/rules/new").status_code == 200  # the cookie carries it on
 
 
+def _raw_records(env: dict[str, str], marker: str) -> list[tuple[bytes | None, dict[str, Any]]]:
+    """(key, value) of every record on the test's raw topic whose value holds MARKER."""
+    from kafka import TopicPartition
+
+    from pipeline.clients.kafka import make_consumer
+
+    s = settings_for(env)
+    consumer = make_consumer(s, group_id=None, consumer_timeout_ms=1000)
+    try:
+        parts = [TopicPartition(s.topic_raw, p) for p in sorted(consumer.partitions_for_topic(s.topic_raw) or ())]
+        if not parts:
+            return []
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
+        found = []
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            polled = consumer.poll(timeout_ms=1000)
+            if not polled:
+                break
+            for records in polled.values():
+                found += [(r.key, json.loads(r.value)) for r in records if r.value and marker.encode() in r.value]
+        return found
+    finally:
+        consumer.close()
+
+
+def test_console_health_replays_a_dead_letter_to_the_raw_topic(
+    env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path, browser: Any
+) -> None:
+    """The Health page lists a dead letter with its reason; choosing it and "Replay chosen" (confirmed)
+    puts its article back on the raw topic, as `newswatch dlq replay` does, and the page says so."""
+    from pipeline.clients.kafka import ensure_topics, make_producer
+    from schemas import DeadLetter
+
+    s = settings_for(env)
+    ensure_topics(s)
+    article = {"title": "Replayprobe flood report", "body": "Floods in Dhaka, Bangladesh, replayprobe.",
+               "source": "wire"}
+    letter = DeadLetter(stage="enrich", reason="enrichment failed: replayprobe (a test's dead letter)",
+                        payload=json.dumps(article), source=s.topic_raw, topic=s.topic_raw, key="replayprobe-1")
+    producer = make_producer(s, client_id="newswatch-test-console")
+    producer.send(s.topic_dlq, key="replayprobe-1", value=letter.model_dump(mode="json"))
+    producer.flush(timeout=30)
+    producer.close()
+    assert _raw_records(env, "replayprobe") == []  # not on the raw topic before the replay
+
+    port = free_port()
+    console = _start_console(procs, env, port)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    p = Page(browser, f"http://127.0.0.1:{port}", shots)
+    p.go("/health")
+    row = p.page.locator("table.dlq tbody tr", has_text="replayprobe")
+    assert row.count() == 1
+    assert "enrich" in row.inner_text() and "enrichment failed" in row.locator(".reason").inner_text()
+    p.shot("health-dead-letter")
+    row.locator("input[name=ref]").check()
+    p.accept_confirm = True
+    p.page.click("form[action='/health/replay'] button[type=submit]")
+    p.page.wait_for_url("**/health?replayed=**", timeout=150_000)  # the replay runs `dlq replay` (a process)
+    assert "replayed 1" in p.page.locator(".notice.ok[role=status]").inner_text()
+    assert p.confirmed and p.dialogs == [] and p.errors == []
+    p.shot("health-replayed")
+    records: list[tuple[bytes | None, dict[str, Any]]] = []
+
+    def replayed() -> bool:
+        records[:] = _raw_records(env, "replayprobe")
+        return bool(records)
+
+    poll(replayed, timeout=30, what="the replayed article on the raw topic")
+    assert len(records) == 1 and records[0][0] == b"replayprobe-1"
+    assert records[0][1]["title"] == article["title"] and records[0][1]["body"] == article["body"]
+    assert console.alive()
+    p.close()
+
+
 def test_screenshots_folder_is_documented() -> None:
-    """The README shows the search page (docs/console-search.png, made by the test above)."""
+    """The README shows the search page (docs/console-search.png, made by the test above) and the
+    console's place in the flow."""
     from tests.support import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/console-search.png" in readme and (ROOT / "docs" / "console-search.png").is_file()
+    flow = readme.split("```", 2)[1]  # the diagram at the top
+    assert "analyst console (pipeline/console" in flow and "replays [articles.dlq]" in flow

@@ -211,6 +211,8 @@ def test_live_hub_matches_each_article_once_for_every_page() -> None:
     assert event.startswith("event: article\ndata: ") and event.count("\n") == 3  # one data line
     assert json.loads(event.split("data: ", 1)[1])["title"] == article["title"]
     assert hub._prepare(s.topic_enriched, b"[1, 2") is None  # not JSON: skipped
+    batch = hub._prepare_many([(s.topic_enriched, b"[1, 2"), (s.topic_enriched, json.dumps(article).encode())])
+    assert len(batch) == 1 and batch[0][1] == prepared[1]  # a batch: the same, the unreadable left out
     hub.unsubscribe(kharkiv)
     assert set(hub.rules.rules) == {japan.rule}
     for _ in range(s.console_live_buffer + 5):  # a page that never reads keeps only the newest items
@@ -255,3 +257,64 @@ def test_open_range_histogram_is_merged_from_one_request() -> None:
     merged = merge_histogram(year, now=now)
     assert merged is not None and merged["interval"] == "7d" and sum(b["doc_count"] for b in merged["buckets"]) == 6
     assert merge_histogram({"dates": {"min": None}}, now=now) is None  # undated: the second request's job
+
+
+def test_search_is_hits_beside_counts_and_one_story_count() -> None:
+    """The page's requests: the hits collapse without inner hits (one extra search per story) and count
+    nothing; the counts have size 0, the query in filter context and every aggregation; the shown stories
+    are counted in one request, and the answers merge into the one shape `read_response` reads."""
+    from datetime import datetime, timezone
+
+    from pipeline.console.search import merge_answers, split_body, story_counts_body
+
+    now = datetime(2026, 12, 1, 12, 0, 30, tzinfo=timezone.utc)
+    st = SearchState.from_params({"q": "Kharkiv", "country": ["UA"], "range": "24h"})
+    body = build_body(st, now=now)
+    assert body["highlight"]["max_analyzed_offset"] <= 100_000
+    assert "body" not in body["_source"] and "persons" not in body["_source"]
+    # the bounds are rounded to the minute: the same search within a minute is the same (cacheable) request
+    assert build_body(st, now=now.replace(second=59)) == body
+    hits, counts = split_body(body)
+    assert "inner_hits" not in hits["collapse"] and hits["track_total_hits"] is False and "aggs" not in hits
+    assert counts["size"] == 0 and counts["track_total_hits"] is True and counts["aggs"] == body["aggs"]
+    assert counts["query"] == {"bool": {"filter": [body["query"]]}}
+    hits_answer = {"took": 30, "hits": {"hits": [
+        {"_id": "a", "_source": {"title": "A", "event_id": "e1"}},
+        {"_id": "b", "_source": {"title": "B", "event_id": "e2"}},
+        {"_id": "c", "_source": {"title": "C"}}]}}
+    stories = story_counts_body(body, hits_answer)
+    assert stories is not None and stories["query"]["bool"]["filter"][1] == {"terms": {"event_id": ["e1", "e2"]}}
+    assert story_counts_body(body, {"hits": {"hits": []}}) is None
+    counts_answer = {"took": 50, "hits": {"total": {"value": 7}}, "aggregations": {
+        "map": {"buckets": [{"key": "UA", "doc_count": 7}]}, "stories": {"value": 3}}}
+    merged = merge_answers(hits_answer, counts_answer,
+                           {"took": 5, "aggregations": {"story": {"buckets": [{"key": "e1", "doc_count": 4}]}}})
+    assert merged["took"] == 55  # the first two ran side by side
+    view = read_response(st, merged)
+    assert view.total == 7 and view.stories == 3 and view.map_counts == {"UA": 7}
+    assert [h["story_articles"] for h in view.hits] == [4, 1, None]
+
+
+def test_msearch_answers_and_refusals() -> None:
+    """One search of an _msearch failing is the page's message; a missing index an empty answer; size-0
+    searches ask for the request cache."""
+    from pipeline.console.backend import Backend, Unavailable
+
+    class FakeES:
+        def __init__(self, responses: list[dict[str, Any]]) -> None:
+            self.responses = responses
+            self.sent: list[dict[str, Any]] = []
+
+        def msearch(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
+            self.sent = searches
+            return {"took": 3, "responses": self.responses}
+
+    backend = Backend(Settings())
+    backend._es = FakeES([{"took": 1, "hits": {}}, {"status": 404, "error": {"type": "index_not_found_exception"}}])
+    answers = backend.msearch([{"size": 20}, {"size": 0}])
+    assert answers == [{"took": 1, "hits": {}}, {}]
+    assert backend._es.sent[0] == {"index": "news-articles"}
+    assert backend._es.sent[2] == {"index": "news-articles", "request_cache": True}
+    backend._es = FakeES([{"status": 400, "error": {"root_cause": [{"type": "too_many_clauses", "reason": "1025"}]}}])
+    with pytest.raises(Unavailable, match=r"HTTP 400\): too_many_clauses: 1025"):
+        backend.msearch([{"size": 20}])
