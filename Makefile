@@ -47,7 +47,7 @@ test: install lint
 		else echo "chromium is missing: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 	@was_up=""; $(NW) stack status >/dev/null 2>&1 && was_up=1; \
 	$(NW) stack up || { [ -n "$$was_up" ] || $(NW) stack down; exit 1; }; \
-	$(BIN)/pytest -ra tests; rc=$$?; \
+	$(BIN)/pytest -ra --durations=25 tests; rc=$$?; \
 	[ -n "$$was_up" ] || $(NW) stack down; \
 	exit $$rc
 
