@@ -1,4 +1,4 @@
-"""The Faust app: topics declared once, the enrichment agent a thin loop around `pipeline.enrich`."""
+"""The Faust app: topics from `pipeline.topics`, agents thin loops around `pipeline.enrich` and the matcher."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 from typing import Any, cast
 
 import faust
-from faust.types import TP
+from faust.types import TP, TableT
 
 from pipeline.clients.elasticsearch import make_es
 from pipeline.clients.kafka import faust_credentials, group_positions
@@ -87,7 +87,7 @@ def _faust_app(s: Settings) -> WorkerApp:
     )
 
 
-def _rule_windows(app: faust.App, s: Settings) -> Any:
+def _rule_windows(app: faust.App, s: Settings) -> TableT[str, dict[str, Any]]:
     """Frequency and spike rules' counts, per rule: the changelog lets a restarted worker recover them."""
     return app.Table("rule-windows", default=dict, partitions=s.topic_partitions,
                      schema=faust.Schema(key_serializer="json", value_serializer="json"))
