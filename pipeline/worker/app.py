@@ -53,7 +53,7 @@ def create_app(s: Settings) -> faust.App:
     # One actor: its batch is shared out among the pool's processes. Actors side by side would let Faust
     # commit past a batch still in NER (faust-streaming#606), which a crash then loses.
     app.agent(w.raw, concurrency=1)(w.enrich)
-    app.task(w.follow_rules)
+    app.task(w.rules_follower)
     app.agent(w.enriched, concurrency=1)(w.match)
     app.agent(w.hits)(w.count)
     app.on_before_shutdown.connect(w.close_pool)  # type: ignore[arg-type]  # mode types the receiver with a `signal` keyword
@@ -125,7 +125,7 @@ class Worker:
         self.pool_ready.set()
         log.info("enrichment pool ready: %d process(es)", self.pool.size)
 
-    async def follow_rules(self) -> None:
+    async def rules_follower(self) -> None:
         await follow_rules(self.s, self.rules, should_stop=lambda: self.app.should_stop, on_bad=self._bad_rule)
 
     async def _bad_rule(self, rec: Any, reason: str) -> None:
