@@ -3,9 +3,15 @@ needs a person."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from pipeline.cli.common import out, print_json, safe, settings
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+    from schemas.status import StatusReport
 
 
 def register(app: typer.Typer) -> None:
@@ -17,8 +23,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Processes, rates and latencies over the last minute, lag per group, dead letters of the last hour,
         failing feeds, disk used. Exit code 1 when something needs a person."""
-        from pipeline.observe.status import collect
-
         s = settings()
         report = collect(s, expect={e.strip() for e in expect.split(",") if e.strip()} if expect is not None else None)
         if json_:
@@ -27,6 +31,16 @@ def register(app: typer.Typer) -> None:
             _show(report)
         if not report.ok:
             raise typer.Exit(1)
+
+
+def collect(s: Settings, *, expect: set[str] | None = None) -> StatusReport:
+    """`pipeline.observe.status.collect`, handed the local stack and the feed poller's store to ask."""
+    from deploy.local.stack import LocalStack
+    from pipeline.observe import status
+    from producers.feeds.health import FeedHealth
+
+    return status.collect(s, servers=LocalStack(s, log=lambda m: None),
+                          feeds=FeedHealth(s.feeds_file, s.state_dir / "feeds.sqlite"), expect=expect)
 
 
 def _show(report: object) -> None:

@@ -1,4 +1,5 @@
-"""The one place that creates Kafka clients and the topics, with security applied once.
+"""The one place that creates Kafka clients and the topics (declared in `pipeline.topics`), with security
+applied once.
 
 kafka-python serves the producers, the indexer, the alert deliverer and the admin; aiokafka serves the
 Faust worker (Faust's own credentials object, and a plain aiokafka consumer for the rules follower).
@@ -18,6 +19,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
 from pipeline.settings import Settings
+from pipeline.topics import topics
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaConsumer
@@ -141,21 +143,8 @@ def make_admin(s: Settings, **overrides: Any) -> KafkaAdminClient:
 
 
 def topic_configs(s: Settings) -> dict[str, tuple[int, dict[str, str]]]:
-    """Every topic the pipeline declares: (partitions, topic configs). Faust adds its own (changelogs)."""
-    keep = {"retention.ms": str(int(s.topic_retention_hours * 3_600_000))}
-    # replicated: an acks=all write needs two in-sync copies, so losing one broker loses nothing
-    durable = {"min.insync.replicas": "2"} if s.topic_replication >= 3 else {}
-    n = s.topic_partitions
-    return {
-        s.topic_raw: (n, {**durable, "max.message.bytes": str(s.max_message_bytes), **keep}),
-        s.topic_enriched: (n, {**durable, "max.message.bytes": str(s.max_enriched_bytes), **keep}),
-        s.topic_dlq: (n, {**durable, "max.message.bytes": str(s.max_enriched_bytes),
-                          "retention.ms": str(int(s.dlq_retention_days * 86_400_000))}),
-        s.topic_alerts: (n, {**durable, **keep}),
-        s.topic_rule_hits: (n, {**durable, **keep}),
-        # compacted, one partition: the whole rule set is read by every worker, in order
-        s.topic_rules: (1, {**durable, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"}),
-    }
+    """Every topic the pipeline declares (`pipeline.topics`): name -> (partitions, topic configs)."""
+    return {t.name: (t.partitions, dict(t.config)) for t in topics(s)}
 
 
 def ensure_topics(s: Settings, *, timeout: float = 30.0) -> list[str]:

@@ -27,7 +27,9 @@ _REF = re.compile(r"^\d{1,6}:\d{1,19}$")
 def routes(ctx: Console) -> list[Route]:
     def page(request: Request) -> Response:
         from pipeline.observe import dlq
+        from deploy.local.stack import LocalStack
         from pipeline.observe.status import collect
+        from producers.feeds.health import FeedHealth
 
         from pipeline.console.backend import kafka_unreachable
 
@@ -38,7 +40,8 @@ def routes(ctx: Console) -> list[Route]:
             return ctx.render(request, "health.html", report=None, letters=[], problems=problems,
                               replayed=request.query_params.get("replayed"), failed=request.query_params.get("failed"))
         try:
-            report = collect(ctx.s)
+            report = collect(ctx.s, servers=LocalStack(ctx.s, log=lambda m: None),
+                             feeds=FeedHealth(ctx.s.feeds_file, ctx.s.state_dir / "feeds.sqlite"))
         except Exception as exc:  # noqa: BLE001 - a part of status failing is shown, not raised
             problems.append(f"status could not be collected ({type(exc).__name__}: {str(exc)[:200]})")
         if report is not None and next((p.up for p in report.processes if p.name == "kafka"), False):

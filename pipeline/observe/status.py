@@ -1,6 +1,9 @@
 """`newswatch status`: everything an operator checks, gathered once: each process (its metrics endpoint
 answers, its uptime, memory, last-minute rates and latencies), Kafka and Elasticsearch, lag per consumer
-group, dead letters of the last hour, failing feeds, disk used. `problems` lists what needs a person."""
+group, dead letters of the last hour, failing feeds, disk used. `problems` lists what needs a person.
+
+The servers and the feeds are asked through `Servers` and `Feeds`, handed in by the caller (the CLI, the
+console), so this module stays below `deploy/` and `producers/`."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Protocol
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -18,13 +22,34 @@ from schemas.status import GroupLag, ProcessStatus, StatusReport
 PIPELINE = ("worker", "indexer", "alerts")
 
 
-def collect(s: Settings, *, expect: set[str] | None = None, max_lag: int | None = None) -> StatusReport:
-    from deploy.local.stack import LocalStack
+class Servers(Protocol):
+    """Kafka and Elasticsearch as status sees them (`deploy.local.stack.LocalStack` is one)."""
 
-    stack = LocalStack(s, log=lambda m: None)
-    expected = expect if expect is not None else {*PIPELINE, *(("feeds",) if _has_feeds(s) else ())}
+    @property
+    def kafka_dir(self) -> Path: ...
+    @property
+    def es_dir(self) -> Path: ...
+    def kafka_healthy(self) -> bool: ...
+    def es_healthy(self) -> bool: ...
+
+
+class Feeds(Protocol):
+    """The feed poller as status sees it (`producers.feeds.health.FeedHealth` is one)."""
+
+    def configured(self) -> bool:
+        """Whether feeds.toml lists feeds (then the poller is expected to run)."""
+        ...
+
+    def failing(self) -> list[str]:
+        """One line per feed whose last poll failed: its name and the error."""
+        ...
+
+
+def collect(s: Settings, *, servers: Servers, feeds: Feeds, expect: set[str] | None = None,
+            max_lag: int | None = None) -> StatusReport:
+    expected = expect if expect is not None else {*PIPELINE, *(("feeds",) if feeds.configured() else ())}
     report = StatusReport(ok=True)
-    kafka_up, es_up = stack.kafka_healthy(), stack.es_healthy()
+    kafka_up, es_up = servers.kafka_healthy(), servers.es_healthy()
     report.processes += [
         ProcessStatus(name="kafka", up=kafka_up, expected=True, detail=",".join(s.kafka_brokers)),
         ProcessStatus(name="elasticsearch", up=es_up, expected=True, detail=s.es_url.split("@")[-1]),
@@ -41,9 +66,9 @@ def collect(s: Settings, *, expect: set[str] | None = None, max_lag: int | None 
         report.lag = lags(s)
         report.problems += [f"{g.group} is {g.lag} record(s) behind on {g.topic}" for g in report.lag if g.lag > limit]
         report.dead_letters_last_hour = dead_letters_since(s, time.time() - 3600)
-    report.failing_feeds = failing_feeds(s)
+    report.failing_feeds = feeds.failing()
     report.problems += [f"feed failing: {f}" for f in report.failing_feeds]
-    report.disk_bytes = {"kafka": _du(stack.kafka_dir), "elasticsearch": _du(stack.es_dir)}
+    report.disk_bytes = {"kafka": _du(servers.kafka_dir), "elasticsearch": _du(servers.es_dir)}
     report.ok = not report.problems
     return report
 
@@ -101,28 +126,6 @@ def dead_letters_since(s: Settings, since: float, *, cap: int = 100_000) -> dict
         stage = item.letter.stage if item.letter else "unreadable"
         counts[stage] = counts.get(stage, 0) + 1
     return counts
-
-
-def failing_feeds(s: Settings) -> list[str]:
-    path = s.state_dir / "feeds.sqlite"
-    if not path.exists():
-        return []
-    from producers.feeds.store import FeedStore
-
-    store = FeedStore(path)
-    try:
-        return [f"{st.name or st.url}: {st.error}" for st in store.all_status() if st.error]
-    finally:
-        store.close()
-
-
-def _has_feeds(s: Settings) -> bool:
-    from producers.feeds.config import load_feeds
-
-    try:
-        return bool(load_feeds(s.feeds_file))
-    except (OSError, ValueError):
-        return False
 
 
 def _du(path: Path) -> int:

@@ -1,4 +1,4 @@
-"""The Faust app: topics declared once, the enrichment agent a thin loop around `pipeline.enrich`."""
+"""The Faust app: topics from `pipeline.topics`, agents thin loops around `pipeline.enrich` and the matcher."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import logging
 from typing import Any, cast
 
 import faust
-from faust.types import TP
+from faust.types import TP, TableT
 
 from pipeline.clients.elasticsearch import make_es
-from pipeline.clients.kafka import faust_credentials
+from pipeline.clients.kafka import faust_credentials, group_positions
 from pipeline.observe import logs, metrics
 from pipeline.query.rules import RuleSet
 from pipeline.query.windows import step as window_step
 from pipeline.settings import Settings
+from pipeline.topics import topics
 from pipeline.worker.pool import EnrichPool
 from pipeline.worker.consumer import ContiguousConsumer
 from pipeline.worker.stalls import StallWatch
@@ -42,9 +43,27 @@ class WorkerApp(faust.App):
 
 
 def create_app(s: Settings) -> faust.App:
+    """The worker, wired in one place: its topics (`pipeline.topics`), agents, table, tasks and timer."""
+    app = _faust_app(s)
+    app.transport.Consumer = ContiguousConsumer  # type: ignore[misc]  # faust declares it a ClassVar; #606: see the module
+    w = Worker(s, app)
+    app.task(w.start_metrics)
+    app.timer(interval=max(1.0, s.stall_reseek_s / 4))(w.watch_stalls)
+    app.task(w.start_pool)
+    # One actor: its batch is shared out among the pool's processes. Actors side by side would let Faust
+    # commit past a batch still in NER (faust-streaming#606), which a crash then loses.
+    app.agent(w.raw, concurrency=1)(w.enrich)
+    app.task(w.rules_follower)
+    app.agent(w.enriched, concurrency=1)(w.match)
+    app.agent(w.hits)(w.count)
+    app.on_before_shutdown.connect(w.close_pool)  # type: ignore[arg-type]  # mode types the receiver with a `signal` keyword
+    return app
+
+
+def _faust_app(s: Settings) -> WorkerApp:
     datadir = s.state_dir / "faust" / s.worker_group
     datadir.mkdir(parents=True, exist_ok=True)
-    app = WorkerApp(
+    return WorkerApp(
         s.worker_group,
         start_retry_s=s.kafka_start_retry_s,
         broker=[f"kafka://{b}" for b in s.kafka_brokers],
@@ -66,30 +85,62 @@ def create_app(s: Settings) -> faust.App:
         topic_partitions=s.topic_partitions,
         topic_replication_factor=s.topic_replication,
     )
-    app.transport.Consumer = ContiguousConsumer  # type: ignore[misc]  # faust declares it a ClassVar; #606: see the module
-    raw_topic = app.topic(s.topic_raw, partitions=s.topic_partitions)
-    enriched_topic = app.topic(s.topic_enriched, partitions=s.topic_partitions)
-    dlq_topic = app.topic(s.topic_dlq, partitions=s.topic_partitions)
-    # One pool for every enrichment actor; its processes start on first use (warm-up below).
-    pool = EnrichPool(s.enrich_processes, s.max_article_bytes, s.enrich_timeout_s)
-    desk = StoryDesk(s, make_es(s, timeout=10.0))  # near-duplicates: one story_id per event
 
-    @app.task
-    async def start_metrics() -> None:
+
+def _rule_windows(app: faust.App, s: Settings) -> TableT[str, dict[str, Any]]:
+    """Frequency and spike rules' counts, per rule: the changelog lets a restarted worker recover them."""
+    return app.Table("rule-windows", default=dict, partitions=s.topic_partitions,
+                     schema=faust.Schema(key_serializer="json", value_serializer="json"))
+
+
+class Worker:
+    """What the worker's agents, tasks and timer share (topics, the enrichment pool, the story desk, the
+    rule set), with one method for each; `create_app` wires them to the app."""
+
+    def __init__(self, s: Settings, app: faust.App) -> None:
+        self.s, self.app = s, app
+        t = topics(s)
+        self.raw, self.enriched, self.dlq, self.alerts, self.hits = (
+            app.topic(x.name, partitions=x.partitions) for x in (t.raw, t.enriched, t.dlq, t.alerts, t.rule_hits))
+        self.rule_hit = t.rule_hits.payload
+        # One pool for every enrichment actor; its processes start on first use (warm-up in `start_pool`).
+        self.pool = EnrichPool(s.enrich_processes, s.max_article_bytes, s.enrich_timeout_s)
+        self.pool_ready = asyncio.Event()
+        self.desk = StoryDesk(s, make_es(s, timeout=10.0))  # near-duplicates: one story_id per event
+        self.rules = RuleSet()
+        # Frequency and spike rules: each rule's matches arrive on `hits` keyed by rule name, so one actor
+        # owns each rule's count.
+        self.windows = _rule_windows(app, s)
+        self.stall_watch = StallWatch(s.stall_reseek_s)
+
+    # --- tasks -------------------------------------------------------------------------------------------
+    async def start_metrics(self) -> None:
+        s = self.s
         logs.install_filters()  # Faust set up its own log handlers after the CLI did
         metrics.serve(s.metrics_port_worker, "worker", s)
         metrics.export_lag(s, s.worker_group, [s.topic_raw, s.topic_enriched, s.topic_rule_hits])
 
-    stall_watch = StallWatch(s.stall_reseek_s)
-    pool_ready = asyncio.Event()
+    async def start_pool(self) -> None:
+        await self.pool.warm()
+        self.pool_ready.set()
+        log.info("enrichment pool ready: %d process(es)", self.pool.size)
 
-    @app.timer(interval=max(1.0, s.stall_reseek_s / 4))
-    async def watch_stalls() -> None:
-        from pipeline.clients.kafka import group_positions
+    async def rules_follower(self) -> None:
+        await follow_rules(self.s, self.rules, should_stop=lambda: self.app.should_stop, on_bad=self._bad_rule)
 
-        consumer = cast(ContiguousConsumer, app.consumer)
-        if app.rebalancing or not pool_ready.is_set() or not consumer.flow_active:
-            stall_watch.reset()  # a rebalance or recovery seeks itself; a cold pool moves nothing: no evidence
+    async def _bad_rule(self, rec: Any, reason: str) -> None:
+        dl = DeadLetter.of_record("alert", reason, rec, source=self.s.topic_rules).fit(self.s.max_enriched_bytes)
+        metrics.dead_lettered("alert", reason)
+        await self.dlq.send(key=rec.key, value=dl.model_dump_json().encode(), force=True)
+
+    async def close_pool(self, app: faust.App, **_: Any) -> None:  # pragma: no cover - process exit
+        self.pool.close()
+
+    # --- timer -------------------------------------------------------------------------------------------
+    async def watch_stalls(self) -> None:
+        s, consumer = self.s, cast(ContiguousConsumer, self.app.consumer)
+        if self.app.rebalancing or not self.pool_ready.is_set() or not consumer.flow_active:
+            self.stall_watch.reset()  # a rebalance or recovery seeks itself; a cold pool moves nothing: no evidence
             return
         assigned = {tp.partition for tp in consumer.assignment() if tp.topic == s.topic_raw}
         if not assigned:
@@ -99,73 +150,57 @@ def create_app(s: Settings) -> faust.App:
         except Exception:  # noqa: BLE001 - Kafka away: the lag exporter says so; try again next round
             return
         committed = {p: v for (_, p), v in positions.items()}
-        stalled = stall_watch.stalled(committed, assigned,
-                                      waiting=lambda p, offset: consumer.waiting_on(TP(s.topic_raw, p), offset))
+        stalled = self.stall_watch.stalled(committed, assigned,
+                                           waiting=lambda p, offset: consumer.waiting_on(TP(s.topic_raw, p), offset))
         if stalled:
-            log.warning("%s partition(s) %s: records waiting behind a commit unchanged for %gs; reading again "
-                        "from the committed offsets", s.topic_raw, ",".join(map(str, stalled)), s.stall_reseek_s)
-            try:  # only the stalled partitions: seeking every one made the others read their queues twice
-                for p in stalled:
-                    await consumer.seek(TP(s.topic_raw, p), committed[p][0])
-            except Exception as exc:  # noqa: BLE001 - a rebalance began meanwhile: it seeks itself; else next round
-                log.warning("could not read %s again from the committed offsets: %s", s.topic_raw, exc)
+            await self._read_again(consumer, {p: committed[p][0] for p in stalled})
 
-    @app.task
-    async def start_pool() -> None:
-        await pool.warm()
-        pool_ready.set()
-        log.info("enrichment pool ready: %d process(es)", pool.size)
+    async def _read_again(self, consumer: ContiguousConsumer, offsets: dict[int, int]) -> None:
+        s = self.s
+        log.warning("%s partition(s) %s: records waiting behind a commit unchanged for %gs; reading again "
+                    "from the committed offsets", s.topic_raw, ",".join(map(str, offsets)), s.stall_reseek_s)
+        try:  # only the stalled partitions: seeking every one made the others read their queues twice
+            for p, offset in offsets.items():
+                await consumer.seek(TP(s.topic_raw, p), offset)
+        except Exception as exc:  # noqa: BLE001 - a rebalance began meanwhile: it seeks itself; else next round
+            log.warning("could not read %s again from the committed offsets: %s", s.topic_raw, exc)
 
-    # One actor: its batch is shared out among the pool's processes. Actors side by side would let Faust
-    # commit past a batch still in NER (faust-streaming#606), which a crash then loses.
-    @app.agent(raw_topic, concurrency=1)
-    async def enrich(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(s.enrich_batch_size * pool.size, within=s.enrich_batch_window):  # type: ignore[attr-defined]  # StreamT lacks it
+    # --- agents ------------------------------------------------------------------------------------------
+    async def enrich(self, stream: faust.StreamT) -> None:
+        s = self.s
+        async for events in stream.take_events(s.enrich_batch_size * self.pool.size, within=s.enrich_batch_window):  # type: ignore[attr-defined]  # StreamT lacks it
             payloads = [e.message.value or b"" for e in events]
             with metrics.ENRICH_SECONDS.time():
-                results = await desk.assign(await pool.enrich(payloads))
-            pending = []
-            ok = 0
-            for ev, (article_id, doc, reason) in zip(events, results, strict=True):
-                msg = ev.message
-                if doc is not None:
-                    ok += 1
-                    # the raw record's timestamp (its produce time) travels on, for the latency metrics
-                    pending.append(await enriched_topic.send(key=(article_id or "").encode(), value=doc,
-                                                             timestamp=msg.timestamp, force=True))
-                else:
-                    dl = DeadLetter.of_record("enrich", reason or "unknown", msg, source=s.topic_raw,
-                                              article_id=article_id).fit(s.max_enriched_bytes)
-                    metrics.dead_lettered("enrich", dl.reason)
-                    log.warning("dead-lettered %s[%d]@%d %s: %s", msg.topic, msg.partition, msg.offset,
-                                article_id or "", dl.reason)
-                    pending.append(await dlq_topic.send(key=msg.key, value=dl.model_dump_json().encode(), force=True))
+                results = await self.desk.assign(await self.pool.enrich(payloads))
+            pending = [await self._send_enriched(ev.message, *result) for ev, result in zip(events, results, strict=True)]
             # Offsets advance only when the next batch is taken: wait until Kafka holds every output.
             for fut in pending:
                 await fut
+            ok = sum(1 for _, doc, _ in results if doc is not None)
             metrics.ARTICLES.labels("enrich", "in").inc(len(events))
             metrics.ARTICLES.labels("enrich", "out").inc(ok)
             metrics.ARTICLES.labels("enrich", "dead_lettered").inc(len(events) - ok)
             log.info("enriched %d, dead-lettered %d", ok, len(events) - ok)
 
-    rules = RuleSet()
-    alerts_topic = app.topic(s.topic_alerts, partitions=s.topic_partitions)
+    async def _send_enriched(self, msg: Any, article_id: str | None, doc: bytes | None, reason: str | None) -> Any:
+        """The enriched document, or the raw record as a dead letter; the future of its write."""
+        s = self.s
+        if doc is not None:
+            # the raw record's timestamp (its produce time) travels on, for the latency metrics
+            return await self.enriched.send(key=(article_id or "").encode(), value=doc, timestamp=msg.timestamp,
+                                            force=True)
+        dl = DeadLetter.of_record("enrich", reason or "unknown", msg, source=s.topic_raw,
+                                  article_id=article_id).fit(s.max_enriched_bytes)
+        metrics.dead_lettered("enrich", dl.reason)
+        log.warning("dead-lettered %s[%d]@%d %s: %s", msg.topic, msg.partition, msg.offset, article_id or "", dl.reason)
+        return await self.dlq.send(key=msg.key, value=dl.model_dump_json().encode(), force=True)
 
-    async def bad_rule(rec: Any, reason: str) -> None:
-        dl = DeadLetter.of_record("alert", reason, rec, source=s.topic_rules).fit(s.max_enriched_bytes)
-        metrics.dead_lettered("alert", reason)
-        await dlq_topic.send(key=rec.key, value=dl.model_dump_json().encode(), force=True)
-
-    @app.task
-    async def rules_follower() -> None:
-        await follow_rules(s, rules, should_stop=lambda: app.should_stop, on_bad=bad_rule)
-
-    @app.agent(enriched_topic, concurrency=1)
-    async def match(stream: faust.StreamT) -> None:
+    async def match(self, stream: faust.StreamT) -> None:
+        s = self.s
         async for events in stream.take_events(256, within=0.02):  # type: ignore[attr-defined]  # on Stream, not StreamT
             # CPU work off the event loop: heartbeats and the enrich agent go on while a batch is matched
             with metrics.MATCH_SECONDS.time():
-                results = await asyncio.to_thread(rules.match_records, [ev.message.value or b"" for ev in events],
+                results = await asyncio.to_thread(self.rules.match_records, [ev.message.value or b"" for ev in events],
                                                   max_bytes=s.max_enriched_bytes)
             metrics.ARTICLES.labels("match", "in").inc(len(events))
             pending = []
@@ -174,50 +209,40 @@ def create_app(s: Settings) -> faust.App:
                     msg = ev.message
                     log.warning("not matched %s[%d]@%d: %s", msg.topic, msg.partition, msg.offset, fired)
                     continue
-                for alert in fired:
-                    rule = rules.rules.get(alert.rule)
-                    if rule is not None and (rule.kind != "match" or rule.once_per_story):  # decided by its owner, below
-                        pending.append(await hits_topic.send(key=alert.rule.encode(), value=alert.model_dump_json().encode(),
-                                                             timestamp=ev.message.timestamp, force=True))
-                        continue
-                    metrics.ALERTS_FIRED.labels("match").inc()
-                    pending.append(await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
-                                                           timestamp=ev.message.timestamp, force=True))
+                pending += [await self._send_match(alert, ev.message.timestamp) for alert in fired]
             for fut in pending:
                 await fut
             if pending:
                 log.info("fired %d alert(s)", len(pending))
 
-    # Frequency and spike rules: each rule's matches arrive on a topic keyed by rule name, so one actor owns
-    # each rule's count; the count lives in a table whose changelog a restarted worker recovers.
-    hits_topic = app.topic(s.topic_rule_hits, partitions=s.topic_partitions)
-    windows = app.Table("rule-windows", default=dict, partitions=s.topic_partitions,
-                        schema=faust.Schema(key_serializer="json", value_serializer="json"))
+    async def _send_match(self, alert: AlertEvent, timestamp: float | None) -> Any:
+        """A plain rule's alert to `alerts`; a counted or once-per-story rule's match to its owner on `hits`."""
+        rule = self.rules.rules.get(alert.rule)
+        if rule is not None and (rule.kind != "match" or rule.once_per_story):  # decided by its owner (`count`)
+            return await self.hits.send(key=alert.rule.encode(), value=alert.model_dump_json().encode(),
+                                        timestamp=timestamp, force=True)
+        metrics.ALERTS_FIRED.labels("match").inc()
+        return await self.alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
+                                      timestamp=timestamp, force=True)
 
-    @app.agent(hits_topic)
-    async def count(stream: faust.StreamT) -> None:
+    async def count(self, stream: faust.StreamT) -> None:
         async for ev in stream.events():
             try:
-                hit = AlertEvent.model_validate_json(ev.message.value or b"")
+                hit = self.rule_hit.model_validate_json(ev.message.value or b"")
             except ValueError as exc:
                 log.warning("not a rule hit %s[%d]@%d: %s", ev.message.topic, ev.message.partition, ev.message.offset, exc)
                 continue
-            rule = rules.rules.get(hit.rule)
+            rule = self.rules.rules.get(hit.rule)
             if rule is None or (rule.kind == "match" and not rule.once_per_story):
                 continue  # removed, or changed back to a plain rule, since the match
-            state, alert = window_step(rule, windows[hit.rule], hit)
-            windows[hit.rule] = state
-            if alert is not None:
-                metrics.ALERTS_FIRED.labels(rule.kind).inc()
-                await alerts_topic.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
-                                        timestamp=ev.message.timestamp, force=True)
-                if rule.kind == "match":
-                    log.info("rule %s fired, once for story %s", rule.name, alert.story_id)
-                else:
-                    log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)
-
-    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types the receiver with a `signal` keyword
-    async def _close_pool(app_: faust.App, **_: Any) -> None:  # pragma: no cover - process exit
-        pool.close()
-
-    return app
+            state, alert = window_step(rule, self.windows[hit.rule], hit)
+            self.windows[hit.rule] = state
+            if alert is None:
+                continue
+            metrics.ALERTS_FIRED.labels(rule.kind).inc()
+            await self.alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
+                                   timestamp=ev.message.timestamp, force=True)
+            if rule.kind == "match":
+                log.info("rule %s fired, once for story %s", rule.name, alert.story_id)
+            else:
+                log.info("rule %s fired on a count of %d", rule.name, alert.count or 0)

@@ -4,9 +4,17 @@ product ships no benchmarks or test fixtures outside `pipeline/measure`."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
+from pydantic import BaseModel
+
+from pipeline.clients.kafka import topic_configs
+from pipeline.settings import Settings
+from pipeline.topics import topics
 from tests.support import ROOT
 
 PACKAGES = ("pipeline", "consumers", "producers", "schemas", "deploy")
@@ -59,9 +67,17 @@ def test_only_pipeline_clients_creates_clients_or_builds_credentials() -> None:
     assert offenders == []
 
 
-def test_the_pipeline_top_level_holds_only_its_entry_points() -> None:
+def test_observe_asks_the_stack_and_the_feeds_through_what_it_is_handed() -> None:
+    # `status` gets the servers and the feeds as narrow interfaces from the CLI and the console
+    above = ("producers", "deploy", "consumers", "pipeline.cli", "pipeline.console", "pipeline.worker",
+             "pipeline.measure")
+    assert _offenders("pipeline/observe", above) == []
+
+
+def test_the_pipeline_top_level_holds_only_its_entry_points_and_declarations() -> None:
+    # besides the entry points: the two declarations every floor reads, the settings and the topics
     top = {p.name for p in (ROOT / "pipeline").glob("*.py")}
-    assert top == {"__init__.py", "__main__.py", "settings.py"}
+    assert top == {"__init__.py", "__main__.py", "settings.py", "topics.py"}
     assert not any("site" in p.name or "bench" in p.name for p in _modules("producers"))
 
 
@@ -84,25 +100,75 @@ def test_the_cluster_runs_every_long_running_process_with_a_health_check_and_is_
         assert metric in exprs
 
 
-def test_the_kubernetes_manifests_agree_with_settings_and_the_declared_topics() -> None:
+def _settings_with(env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings as a process started with exactly `env` (a manifest's NEWSWATCH_ variables) reads them."""
+    for name in [n for n in os.environ if n.startswith("NEWSWATCH_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("NEWSWATCH_"):
+            monkeypatch.setenv(name, str(value))
+    return Settings()
+
+
+def _declared(s: Settings) -> dict[str, tuple[int, dict[str, str]]]:
+    return {t.name: (t.partitions, dict(t.config)) for t in topics(s)}
+
+
+def _k8s_docs() -> list[dict[str, Any]]:
     import yaml
 
-    from pipeline.clients.kafka import topic_configs
-    from pipeline.settings import Settings
+    return [d for f in sorted((ROOT / "deploy" / "k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
 
-    docs = [d for f in sorted((ROOT / "deploy" / "k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
+
+def _k8s_config(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "newswatch")["data"]
+
+
+def test_the_topic_registry_declares_every_topic_setting_once_with_its_schema() -> None:
+    s = Settings()
+    registry = list(topics(s))
+    named = {getattr(s, f) for f in Settings.model_fields
+             if f.startswith("topic_") and isinstance(getattr(s, f), str)}
+    assert sorted(t.name for t in registry) == sorted(named)  # every topic_* name once, no other
+    assert all(issubclass(t.payload, BaseModel) and t.payload.__module__.startswith("schemas.") for t in registry)
+    assert topic_configs(s) == _declared(s)  # what `ensure_topics` creates
+
+
+def test_the_kubernetes_topics_are_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = _k8s_docs()
+    s = _settings_with(_k8s_config(docs), monkeypatch)
+    manifest = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "KafkaTopic"}
+    found = {name: (spec["partitions"], {k: str(v) for k, v in spec.get("config", {}).items()})
+             for name, spec in manifest.items()}
+    assert found == _declared(s)  # a topic, a partition count or a config on one side only fails
+    assert {spec["replicas"] for spec in manifest.values()} == {s.topic_replication}
+
+
+def test_the_compose_cluster_creates_the_same_topics_as_kubernetes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "deploy" / "cluster" / "compose.yaml").read_text())
+    kafka = compose["x-kafka"]["environment"]
+    assert kafka["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"  # only the registry (`ensure_topics`) makes topics
+    want = _declared(_settings_with(_k8s_config(_k8s_docs()), monkeypatch))
+    apps = {name: svc for name, svc in compose["services"].items() if svc.get("command", [""])[0] == "newswatch"}
+    assert set(apps) == {"worker", "indexer", "alerts", "feeds"}
+    for name, svc in apps.items():
+        s = _settings_with(svc["environment"], monkeypatch)
+        assert _declared(s) == want, name
+        assert s.topic_replication == kafka["KAFKA_DEFAULT_REPLICATION_FACTOR"], name
+        durable = {c.get("min.insync.replicas") for _, c in want.values()}
+        assert durable == {str(kafka["KAFKA_MIN_INSYNC_REPLICAS"])}, name
+
+
+def test_the_kubernetes_manifests_agree_with_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = _k8s_docs()
     kinds = {(d["kind"], d["metadata"]["name"]) for d in docs}
     assert {("Kafka", "newswatch"), ("Elasticsearch", "newswatch"), ("Kibana", "newswatch")} <= kinds
-    s = Settings(topic_replication=3, topic_partitions=12)
-    declared = topic_configs(s)
-    topics = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "KafkaTopic"}
-    assert set(topics) == set(declared)
-    for name, (partitions, cfg) in declared.items():
-        assert topics[name]["partitions"] == partitions and topics[name]["replicas"] == 3
-        assert {k: str(v) for k, v in topics[name]["config"].items()} == cfg, name
+    config = _k8s_config(docs)
+    s = _settings_with(config, monkeypatch)
     es = next(d for d in docs if d["kind"] == "Elasticsearch")
     assert es["spec"]["version"] == s.es_version
-    config = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "newswatch")["data"]
     fields = set(Settings.model_fields)
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     ports = {"worker": s.metrics_port_worker, "index": s.metrics_port_indexer, "alerts": s.metrics_port_alerts,
