@@ -199,7 +199,7 @@ def candidates(compare: bool) -> dict[str, Callable[[str], str]]:
     if compare:
         import trafilatura
 
-        from producers.feeds.extract import _readability
+        from producers.feeds.extract import _readability, _resiliparse
 
         def precision(h: str) -> str:  # the poller before: favor_precision, and a second pass for metadata
             text = trafilatura.extract(h, url=url, include_comments=False, include_tables=False,
@@ -211,4 +211,5 @@ def candidates(compare: bool) -> dict[str, Callable[[str], str]]:
         out["trafilatura default"] = lambda h: trafilatura.extract(h, url=url, include_comments=False,
                                                                    include_tables=False, deduplicate=True) or ""
         out["readability-lxml"] = _readability
+        out["resiliparse"] = _resiliparse
     return out
