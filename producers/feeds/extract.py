@@ -26,6 +26,7 @@ from producers.feeds.parse import page_canonical
 log = logging.getLogger("newswatch.feeds")
 
 MAX_AUTHOR_CHARS = 256
+MAX_TITLE_CHARS = 1_000
 _HEAD_CHARS = 512_000  # publication-date markup lives in <head> or the article's header
 _VOTE_NGRAM = 2
 _VOTE_COVER = 0.5
@@ -35,7 +36,12 @@ _CANDIDATE_WORDS = 12
 # a body under this share of Resiliparse's words is a teaser (or nothing): trafilatura's defaults are asked
 _TEASER_SHARE = 0.2
 _TITLE_LINES = 3  # the headline is at the top of the body when an extractor keeps it
-_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+_TITLE_META = re.compile(
+    r"""<meta\b[^<>]{0,400}?\b(?:property|name)=["']?(?:og:title|twitter:title)["']?[\s/>][^<>]{0,1200}>?""",
+    re.IGNORECASE,
+)
+_TITLE_TAG = re.compile(r"<title\b[^<>]{0,200}>([^<]{1,2000})</title", re.IGNORECASE)
+_TITLE_SITE = re.compile(r"\s+[-|\u2013\u2014:]\s+[^-|\u2013\u2014:]{1,60}$")  # "Headline - Example News"
 # page furniture an extractor keeps: short lines (at most _BOILER_WORDS words) that say what they are
 _BOILER_WORDS = 10
 _BOILER_LINE = re.compile(
@@ -107,7 +113,7 @@ class PageArticle:
 
 def extract(page_html: str, page_url: str) -> PageArticle:
     """The article on a page; CPU work (some 0.2 s for a large page), for a thread."""
-    text, title, author, day = _trafilatura(page_html, page_url)
+    text, title = _trafilatura(page_html, page_url), page_title(page_html)
     third = _resiliparse(page_html)
     body = [*_paragraphs(text or ""), *_confirmed_paragraphs(page_html, text or "", title or "", third)]
     if len(" ".join(body).split()) < _TEASER_SHARE * len(third.split()):
@@ -117,16 +123,28 @@ def extract(page_html: str, page_url: str) -> PageArticle:
     text = "\n".join(p for p in _without_title(body, title or "") if not is_boilerplate_line(p)) or None
     if text is not None:
         text = strip_walls(text, page_html)
-    return PageArticle(page_canonical(page_html, page_url), text, title, published_date(page_html) or day,
-                       _clean_author(author or "") or page_author(page_html))
+    return PageArticle(page_canonical(page_html, page_url), text, title, published_date(page_html),
+                       page_author(page_html))
 
 
 def _without_title(paragraphs: list[str], title: str) -> list[str]:
     """The body without the headline an extractor kept at its top: the title is the article's own field."""
-    head = _norm(title)
-    if not head:
+    heads = {_norm(title), _norm(_TITLE_SITE.sub("", title))} - {""}
+    if not heads:
         return paragraphs
-    return [p for i, p in enumerate(paragraphs) if i >= _TITLE_LINES or _norm(p) != head]
+    return [p for i, p in enumerate(paragraphs) if i >= _TITLE_LINES or _norm(p) not in heads]
+
+
+def page_title(page_html: str) -> str | None:
+    """The headline the page declares: og:title / twitter:title, else <title>."""
+    head = page_html[:_HEAD_CHARS]
+    for tag in _TITLE_META.finditer(head):
+        m = _META_CONTENT.search(tag.group())
+        if m and (title := " ".join(html_lib.unescape(m.group(1) or m.group(2)).split())):
+            return title[:MAX_TITLE_CHARS]
+    m = _TITLE_TAG.search(head)
+    title = " ".join(html_lib.unescape(m.group(1)).split()) if m else ""
+    return title[:MAX_TITLE_CHARS] or None
 
 
 def _norm(text: str) -> str:
@@ -173,7 +191,7 @@ def strip_walls(text: str, page_html: str) -> str | None:
     return body if walls else text
 
 
-def _trafilatura(page_html: str, url: str) -> tuple[str | None, str | None, str | None, datetime | None]:
+def _trafilatura(page_html: str, url: str) -> str | None:
     import trafilatura
 
     # deduplicate=False: trafilatura's deduplication remembers paragraphs across calls (a process-wide
@@ -181,15 +199,15 @@ def _trafilatura(page_html: str, url: str) -> tuple[str | None, str | None, str 
     # pipeline's stories to find, not the extractor's to drop
     # fast=True: no fallback extractors inside trafilatura; the vote below is the fallback (better, and
     # faster than trafilatura's own: `newswatch bench extract`)
-    # extensive_search=False: htmldate's search of the whole text for a date costs more than the extraction
-    # itself (some 0.3 s a page); the page's date markup is read by `published_date`, and the feed has one
-    doc = trafilatura.bare_extraction(page_html, url=url, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True, deduplicate=False, fast=True,
-                                      date_extraction_params=_DATE_PARAMS)
+    # with_metadata=False: trafilatura's metadata pass (htmldate's search of the whole text for a date, the
+    # byline heuristics, categories and tags) cost as much as the extraction itself; the title, byline and
+    # date are read from the page's markup here (`page_title`, `page_author`, `published_date`), and the
+    # feed has its own
+    doc = trafilatura.bare_extraction(page_html, url=url, with_metadata=False, include_comments=False,
+                                      include_tables=False, favor_precision=True, deduplicate=False, fast=True)
     if doc is None or isinstance(doc, dict):  # a Document with fast=True; a dict only with as_dict=True
-        return None, None, None, None
-    text = (doc.text or "").strip() or None
-    return text, (doc.title or None), (doc.author or None), _parse_date(doc.date or "")
+        return None
+    return (doc.text or "").strip() or None
 
 
 def _trafilatura_default(page_html: str, url: str) -> str:
