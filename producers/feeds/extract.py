@@ -1,7 +1,8 @@
 """An article page -> its main text, title, publication date and author. Pure: HTML in, data out; the
 feed poller and `newswatch extract` run this very code.
 
-Three extractors, one vote. trafilatura (favor_precision) gives the body; its weakness is recall: a paragraph it judges boilerplate is lost. Readability (readability-lxml)
+Three extractors, one vote. trafilatura (favor_precision) gives the body; its weakness is recall: a
+paragraph it judges boilerplate is lost. Readability (readability-lxml)
 and Resiliparse's main-content extraction read the page differently, so a paragraph readability keeps
 that trafilatura dropped is added back when Resiliparse keeps it too (two of three agree). When both
 trafilatura and readability return (next to) nothing of what Resiliparse sees -- a teaser, or a page
