@@ -13,6 +13,7 @@ from schemas.ids import article_id
 
 MAX_TITLE_CHARS = 1_000
 MAX_URL_CHARS = 4_096
+MAX_AUTHOR_CHARS = 256
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class RawArticle(BaseModel):
     source: str | None = Field(None, max_length=256)
     published_at: datetime | None = None
     language: str | None = Field(None, max_length=16)
+    # the byline, as the page or the producer names it ("Ada Reporter, Bo Writer"); a longer one is cut
+    author: str | None = None
 
     @field_validator("title")
     @classmethod
@@ -82,10 +85,15 @@ class RawArticle(BaseModel):
             raise ValueError(f"url {v[:200]!r} is not an absolute http(s) URL")
         return v
 
-    @field_validator("source", "language", "id", mode="before")
+    @field_validator("source", "language", "id", "author", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("author")
+    @classmethod
+    def _author_line(cls, v: str | None) -> str | None:
+        return " ".join(v.split())[:MAX_AUTHOR_CHARS] or None if v is not None else None
 
     @field_validator("published_at")
     @classmethod
@@ -156,6 +164,7 @@ class EnrichedArticle(BaseModel):
     source: str | None = None
     published_at: datetime | None = None
     language: str | None = None
+    author: str | None = None
     timestamp: datetime = Field(..., alias="@timestamp", description="when the article was enriched")
     entities: list[Entity] = Field(default_factory=list)
     persons: list[str] = Field(default_factory=list)

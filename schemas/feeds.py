@@ -40,4 +40,5 @@ class FeedItem(BaseModel):
     title: str = ""
     summary: str = ""  # the feed's own text: the fallback when the page cannot be had
     published_at: datetime | None = None
+    author: str | None = None  # the entry's byline (RSS author, dc:creator, Atom author), when it has one
     problem: str | None = None  # why this entry cannot become an article (it is dead-lettered, once)

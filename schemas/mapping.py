@@ -27,6 +27,7 @@ ARTICLE_PROPERTIES: dict[str, Any] = {
               "fields": {"raw": {"type": "keyword", "ignore_above": 512}, "cs": _CASED}},
     "body": {"type": "text", "analyzer": "standard", "fields": {"cs": _CASED}},
     "published_at": {"type": "date"},
+    "author": _FACET,
     "@timestamp": {"type": "date"},
     "entities": {
         "type": "object",

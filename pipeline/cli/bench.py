@@ -409,8 +409,9 @@ def extract(
     root: Path = typer.Argument(..., help="a folder of sets in the merged layout (SET/input/*.html, SET/GoldStandard/*.txt)"),
     sets: list[str] = typer.Option([], "--set", help="SET or SET:SPLIT-FILE (page names, one a line); repeatable; "
                                    "default: every set under ROOT"),
-    compare: bool = typer.Option(True, "--compare/--no-compare", help="also trafilatura alone (the poller before "
-                                 "the ensemble), trafilatura's default and readability"),
+    compare: bool = typer.Option(True, "--compare/--no-compare", help="also trafilatura favor_precision as the "
+                                 "poller had it before the ensemble (the speed to match), trafilatura's default, "
+                                 "readability and Resiliparse alone"),
     limit: int = typer.Option(0, "--limit", help="the first N pages of each set"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:

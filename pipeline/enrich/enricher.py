@@ -88,6 +88,7 @@ class Enricher:
             source=raw.source,
             published_at=raw.published_at,
             language=language,
+            author=raw.author,
             timestamp=now or datetime.now(timezone.utc),
             entities=[Entity(name=g.name, type=g.label, count=g.count) for g in groups],
             persons=[g.name for g in groups if g.label == "PERSON"],

@@ -12,7 +12,10 @@ gold of TP / (TP + FN), and F1 their harmonic mean.
 Data sets are folders in the layout of the merged HTML-cleaning sets (`input/NAME.html` beside
 `GoldStandard/NAME.txt`), optionally with a list of names (a split) to keep. Gold text is cleaned by its
 convention: Dragnet's gold stops at its comments marker, CleanEval's `<p>`/`<h>`/`<l>` markers and `URL:`
-line go, gold given as HTML (Readability's tests) is reduced to its text.
+line go, gold given as HTML (Readability's tests) is reduced to its text. L3S-GN1 (Google News pages, the
+`page-signal` set) marks up the whole page with classes; its gold is the `x-nc-sel2` ("full text") spans
+alone, without the headline (sel1) or the supplemental, related and comment parts: the body an article
+extraction benchmark scores.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 _TOKEN = re.compile(r"\w+")
 _COMMENTS_MARK = re.compile(r"^.{0,6}[#$%^&*()]{6,}.{0,3}\s*COMMENTS\s*$", re.MULTILINE)
 _CLEANEVAL_TAG = re.compile(r"^\s*<(p|h|l)>", re.MULTILINE)
+_L3S_FULLTEXT = 'class="x-nc-sel2"'
 MAX_PAGE_BYTES = 8 * 1024 * 1024  # a page larger than this is skipped, not read
 
 
@@ -91,6 +95,8 @@ def clean_gold(text: str) -> str:
     if text.lstrip().startswith("URL:"):
         text = text.lstrip().split("\n", 1)[1] if "\n" in text.lstrip() else ""
     text = _CLEANEVAL_TAG.sub("", text)
+    if _L3S_FULLTEXT in text:
+        return _l3s_body(text)
     if text.lstrip().startswith("<"):
         from lxml import html as lxml_html
 
@@ -99,6 +105,17 @@ def clean_gold(text: str) -> str:
         except Exception:  # noqa: BLE001, S110 - gold that is not HTML after all stays as it is
             pass
     return text
+
+
+def _l3s_body(annotated: str) -> str:
+    from lxml import html as lxml_html
+
+    try:
+        doc = lxml_html.fromstring(annotated)
+    except Exception:  # noqa: BLE001 - an unreadable annotation is no gold
+        return ""
+    spans = doc.xpath('//*[@class="x-nc-sel2"][not(ancestor::*[@class="x-nc-sel2"])]')
+    return " ".join(str(s.text_content()) for s in spans)
 
 
 def _decode(data: bytes) -> str:
@@ -182,7 +199,7 @@ def candidates(compare: bool) -> dict[str, Callable[[str], str]]:
     if compare:
         import trafilatura
 
-        from producers.feeds.extract import _readability
+        from producers.feeds.extract import _readability, _resiliparse
 
         def precision(h: str) -> str:  # the poller before: favor_precision, and a second pass for metadata
             text = trafilatura.extract(h, url=url, include_comments=False, include_tables=False,
@@ -194,4 +211,5 @@ def candidates(compare: bool) -> dict[str, Callable[[str], str]]:
         out["trafilatura default"] = lambda h: trafilatura.extract(h, url=url, include_comments=False,
                                                                    include_tables=False, deduplicate=True) or ""
         out["readability-lxml"] = _readability
+        out["resiliparse"] = _resiliparse
     return out

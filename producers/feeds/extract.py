@@ -1,16 +1,21 @@
 """An article page -> its main text, title, publication date and author. Pure: HTML in, data out; the
 feed poller and `newswatch extract` run this very code.
 
-Three extractors, one vote. trafilatura (favor_precision) gives the body, title, author and date in one
-pass; its weakness is recall: a paragraph it judges boilerplate is lost. Readability (readability-lxml)
+Three extractors, one vote. trafilatura (favor_precision) gives the body; its weakness is recall: a
+paragraph it judges boilerplate is lost. Readability (readability-lxml)
 and Resiliparse's main-content extraction read the page differently, so a paragraph readability keeps
-that trafilatura dropped is added back when Resiliparse keeps it too (two of three agree). A body that is
-a cookie or consent wall, or a paywall's teaser, is no body: the caller falls back to the feed's text.
-Measured with `newswatch eval extract` (4-gram F1 of the article-extraction benchmarks).
+that trafilatura dropped is added back when Resiliparse keeps it too (two of three agree). When both
+trafilatura and readability return (next to) nothing of what Resiliparse sees -- a teaser, or a page
+layout they misread -- trafilatura's default settings read the page again and their paragraphs that
+Resiliparse confirms are taken. Short furniture lines (copyright, "Post a comment", link rows) go. A body
+that is a cookie or consent wall, or a paywall's teaser, is no body: the caller falls back to the feed's
+text. The title, byline and date come from the page's markup (meta tags, JSON-LD, <title>, <time>).
+Measured with `newswatch bench extract` (4-gram F1 of the article-extraction benchmarks).
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import logging
 import re
 from dataclasses import dataclass
@@ -21,12 +26,39 @@ from producers.feeds.parse import page_canonical
 log = logging.getLogger("newswatch.feeds")
 
 MAX_AUTHOR_CHARS = 256
+MAX_TITLE_CHARS = 1_000
 _HEAD_CHARS = 512_000  # publication-date markup lives in <head> or the article's header
 _VOTE_NGRAM = 2
 _VOTE_COVER = 0.5
 # a paragraph counts as kept by an extractor when half its word pairs are in that one's text;
 # a shorter line Resiliparse keeps (a caption, a link) is no reason to ask readability
 _CANDIDATE_WORDS = 12
+# readability is asked when Resiliparse holds at least this many words of such lines the primary text lacks:
+# fewer seldom were body (the same F1 on the development splits; readability runs on half the pages, not 80%)
+_MISSING_WORDS = 60
+# a body under this share of Resiliparse's words is a teaser (or nothing): trafilatura's defaults are asked
+_TEASER_SHARE = 0.2
+_SCRIPT = re.compile(r"<(script|style|svg)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TITLE_LINES = 3  # the headline is at the top of the body when an extractor keeps it
+_TITLE_META = re.compile(
+    r"""<meta\b[^<>]{0,400}?\b(?:property|name)=["']?(?:og:title|twitter:title)["']?[\s/>][^<>]{0,1200}>?""",
+    re.IGNORECASE,
+)
+_TITLE_TAG = re.compile(r"<title\b[^<>]{0,200}>([^<]{1,2000})</title", re.IGNORECASE)
+_TITLE_SITE = re.compile(r"\s+[-|\u2013\u2014:]\s+[^-|\u2013\u2014:]{1,60}$")  # "Headline - Example News"
+# page furniture an extractor keeps: short lines (at most _BOILER_WORDS words) that say what they are
+_BOILER_WORDS = 10
+_BOILER_LINE = re.compile(
+    r"^\W*(©|\(c\)\s|copyright\b|all rights reserved|post (a|your) comment|leave a (reply|comment)|"
+    r"add (a )?comment|\d+ comments?\b|comments?\W*$|tweet\W*$|share( this)?\W*$|"
+    r"e-?mail( this)?( to a friend| article| story)?\W*$|print( this)?( article| story| page)?\W*$|"
+    r"click (here )?to enlarge|view larger image|read more\b|about the author\W*$|"
+    r"related( articles| stories| posts| content| links)?\W*:?\s*$|advertisement\W*$|contact us\W*$|"
+    r"(photo|image|picture)s?\s*:|follow us\b|sign up for\b|more from\b|see also\W*$|on the net\W*:?\s*$|"
+    r"(the )?associated press\W*$|posted (in|by)\s*:)",
+    re.IGNORECASE,
+)
+_BOILER_ANYWHERE = re.compile(r"all rights reserved|©\s*(copyright\s*)?\d{4}", re.IGNORECASE)
 # A wall's text is short and says what it wants: consent to cookies, a subscription, a login.
 _WALL_WORDS = 160
 _WALL = re.compile(
@@ -60,6 +92,18 @@ _DATE_META = re.compile(
 _CONTENT = re.compile(r"""\bcontent=["']([^"'<>]{6,64})["']""", re.IGNORECASE)
 _JSONLD_DATE = re.compile(r""""datePublished"\s*:\s*"([^"]{6,64})\"""")
 _TIME_TAG = re.compile(r"""<time\b[^<>]{0,300}?\bdatetime=["']([^"'<>]{6,64})["']""", re.IGNORECASE)
+# the byline a page declares: <meta name=author>, article:author, parsely/sailthru/Dublin Core creators, and
+# JSON-LD `"author": {"name": ...}` or `"author": "..."` (a list's first); a URL (article:author often is
+# one) is no name
+_AUTHOR_META = re.compile(
+    r"""<meta\b[^<>]{0,400}?\b(?:property|name|itemprop)=["']?(?:author|article:author|parsely-author|"""
+    r"""sailthru\.author|dc\.creator|dcterms\.creator|byl)["']?[\s/>][^<>]{0,400}>?""",
+    re.IGNORECASE,
+)
+_META_CONTENT = re.compile(r"""\bcontent=(?:"([^"<>]{1,300})"|'([^'<>]{1,300})')""", re.IGNORECASE)
+_JSONLD_AUTHOR = re.compile(
+    r""""author"\s*:\s*(?:\[\s*)?(?:"([^"]{1,300})"|\{[^{}]{0,600}?"name"\s*:\s*"([^"]{1,300})")""")
+_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,14 +117,54 @@ class PageArticle:
 
 def extract(page_html: str, page_url: str) -> PageArticle:
     """The article on a page; CPU work (some 0.2 s for a large page), for a thread."""
-    text, title, author, day = _trafilatura(page_html, page_url)
-    extra = _confirmed_paragraphs(page_html, text or "", title or "")
-    if extra:
-        text = "\n".join([*([text] if text else []), *extra])
+    text, title = _trafilatura(page_html, page_url), page_title(page_html)
+    third = _resiliparse(page_html)
+    body = [*_paragraphs(text or ""), *_confirmed_paragraphs(page_html, text or "", title or "", third)]
+    if len(" ".join(body).split()) < _TEASER_SHARE * len(third.split()):
+        # favor_precision and readability both kept (next to) nothing of what Resiliparse sees: the
+        # teaser case; trafilatura's default settings read the page again, Resiliparse confirming
+        body += _confirmed(_trafilatura_default(page_html, page_url), "\n".join(body), title or "", third)
+    text = "\n".join(p for p in _without_title(body, title or "") if not is_boilerplate_line(p)) or None
     if text is not None:
         text = strip_walls(text, page_html)
-    return PageArticle(page_canonical(page_html, page_url), text, title, published_date(page_html) or day,
-                       (author or "")[:MAX_AUTHOR_CHARS] or None)
+    return PageArticle(page_canonical(page_html, page_url), text, title, published_date(page_html),
+                       page_author(page_html))
+
+
+def _without_title(paragraphs: list[str], title: str) -> list[str]:
+    """The body without the headline an extractor kept at its top: the title is the article's own field."""
+    heads = {_norm(title), _norm(_TITLE_SITE.sub("", title))} - {""}
+    if not heads:
+        return paragraphs
+    return [p for i, p in enumerate(paragraphs) if i >= _TITLE_LINES or _norm(p) not in heads]
+
+
+def page_title(page_html: str) -> str | None:
+    """The headline the page declares: og:title / twitter:title, else <title>."""
+    head = page_html[:_HEAD_CHARS]
+    for tag in _TITLE_META.finditer(head):
+        m = _META_CONTENT.search(tag.group())
+        if m and (title := " ".join(html_lib.unescape(m.group(1) or m.group(2)).split())):
+            return title[:MAX_TITLE_CHARS]
+    m = _TITLE_TAG.search(head)
+    title = " ".join(html_lib.unescape(m.group(1)).split()) if m else ""
+    return title[:MAX_TITLE_CHARS] or None
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def is_boilerplate_line(paragraph: str) -> bool:
+    """A short line that is the page's furniture, not the article: a copyright notice, "Post a comment",
+    "Share", "Click to enlarge", "Related stories:", a navigation row of links split by bars."""
+    words = len(paragraph.split())
+    if words > _BOILER_WORDS:
+        return False
+    if _BOILER_LINE.search(paragraph) or _BOILER_ANYWHERE.search(paragraph):
+        return True
+    bars = paragraph.count("|")
+    return bars >= 2 and words <= 3 * (bars + 1)
 
 
 def is_wall(text: str) -> bool:
@@ -111,7 +195,7 @@ def strip_walls(text: str, page_html: str) -> str | None:
     return body if walls else text
 
 
-def _trafilatura(page_html: str, url: str) -> tuple[str | None, str | None, str | None, datetime | None]:
+def _trafilatura(page_html: str, url: str) -> str | None:
     import trafilatura
 
     # deduplicate=False: trafilatura's deduplication remembers paragraphs across calls (a process-wide
@@ -119,12 +203,23 @@ def _trafilatura(page_html: str, url: str) -> tuple[str | None, str | None, str 
     # pipeline's stories to find, not the extractor's to drop
     # fast=True: no fallback extractors inside trafilatura; the vote below is the fallback (better, and
     # faster than trafilatura's own: `newswatch bench extract`)
-    doc = trafilatura.bare_extraction(page_html, url=url, with_metadata=True, include_comments=False,
+    # with_metadata=False: trafilatura's metadata pass (htmldate's search of the whole text for a date, the
+    # byline heuristics, categories and tags) cost as much as the extraction itself; the title, byline and
+    # date are read from the page's markup here (`page_title`, `page_author`, `published_date`), and the
+    # feed has its own
+    doc = trafilatura.bare_extraction(page_html, url=url, with_metadata=False, include_comments=False,
                                       include_tables=False, favor_precision=True, deduplicate=False, fast=True)
     if doc is None or isinstance(doc, dict):  # a Document with fast=True; a dict only with as_dict=True
-        return None, None, None, None
-    text = (doc.text or "").strip() or None
-    return text, (doc.title or None), (doc.author or None), _parse_date(doc.date or "")
+        return None
+    return (doc.text or "").strip() or None
+
+
+def _trafilatura_default(page_html: str, url: str) -> str:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(page_html, url=url, with_metadata=False, include_comments=False,
+                                      include_tables=False, deduplicate=False, fast=True)
+    return "" if doc is None or isinstance(doc, dict) else (doc.text or "")
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -141,21 +236,27 @@ def _covered(paragraph: str, pairs: set[tuple[str, ...]]) -> bool:
     return bool(own) and sum(p in pairs for p in own) / len(own) >= _VOTE_COVER
 
 
-def _confirmed_paragraphs(page_html: str, primary: str, title: str) -> list[str]:
+def _confirmed_paragraphs(page_html: str, primary: str, title: str, third: str) -> list[str]:
     """Readability's paragraphs that the primary text (and the title: it is not body) lacks and
-    Resiliparse confirms (two of three). Resiliparse is cheap and asked first: when every paragraph of
-    its own that could be body is in the primary text already, readability (the costly one) is not run."""
-    third = _resiliparse(page_html)
+    Resiliparse (`third`) confirms (two of three). Resiliparse is cheap and asked first: when (nearly)
+    every paragraph of its own that could be body is in the primary text already, readability (the costly
+    one) is not run."""
     if not third:
         return []
     have = _pairs(primary) | _pairs(title)
-    if not any(len(p.split()) >= _CANDIDATE_WORDS and not _covered(p, have) for p in _paragraphs(third)):
+    missing = sum(len(p.split()) for p in _paragraphs(third) if len(p.split()) >= _CANDIDATE_WORDS
+                  and not _covered(p, have))
+    if missing < _MISSING_WORDS:
         return []
-    second = _readability(page_html)
-    if not second:
+    return _confirmed(_readability(page_html), primary, title, third)
+
+
+def _confirmed(candidate: str, primary: str, title: str, third: str) -> list[str]:
+    """The candidate's paragraphs the primary text and the title lack and Resiliparse's text has."""
+    if not candidate or not third:
         return []
-    confirm = _pairs(third)
-    return [p for p in _paragraphs(second) if not _covered(p, have) and _covered(p, confirm)]
+    have, confirm = _pairs(primary) | _pairs(title), _pairs(third)
+    return [p for p in _paragraphs(candidate) if not _covered(p, have) and _covered(p, confirm)]
 
 
 def _readability(page_html: str) -> str:
@@ -163,7 +264,9 @@ def _readability(page_html: str) -> str:
         from lxml import html as lxml_html
         from readability import Document
 
-        return str(lxml_html.fromstring(Document(page_html).summary()).text_content())
+        # readability drops scripts and styles after parsing them; a modern page's inline scripts are
+        # often most of its bytes, so they go before the parse
+        return str(lxml_html.fromstring(Document(_SCRIPT.sub("", page_html)).summary()).text_content())
     except Exception as exc:  # noqa: BLE001 - a page readability cannot read leaves the primary text alone
         log.debug("readability: %s: %s", type(exc).__name__, exc)
         return ""
@@ -178,6 +281,26 @@ def _resiliparse(page_html: str) -> str:
     except Exception as exc:  # noqa: BLE001 - as above
         log.debug("resiliparse: %s: %s", type(exc).__name__, exc)
         return ""
+
+
+def page_author(page_html: str) -> str | None:
+    """The byline the page's metadata declares (meta tags, then JSON-LD), for when trafilatura finds none."""
+    head = page_html[:_HEAD_CHARS]
+    for tag in _AUTHOR_META.finditer(head):
+        m = _META_CONTENT.search(tag.group())
+        if m and (name := _clean_author(html_lib.unescape(m.group(1) or m.group(2)))):
+            return name
+    for m in _JSONLD_AUTHOR.finditer(head):
+        if name := _clean_author(m.group(1) or m.group(2)):
+            return name
+    return None
+
+
+def _clean_author(value: str) -> str | None:
+    name = _BY.sub("", " ".join(value.split()))
+    if not name or "://" in name or name.startswith("www.") or not any(c.isalpha() for c in name):
+        return None
+    return name[:MAX_AUTHOR_CHARS]
 
 
 def published_date(page_html: str) -> datetime | None:

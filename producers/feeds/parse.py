@@ -58,8 +58,9 @@ def _item(e: Any, link: str) -> FeedItem:
     summary = _text(content) if len(_text(content)) > len(_text(e.get("summary", ""))) else _text(e.get("summary", ""))
     t = e.get("published_parsed") or e.get("updated_parsed")
     published = datetime.fromtimestamp(calendar.timegm(t), tz=timezone.utc) if t else None
+    author = " ".join(_text(e.get("author", "")).split())[:256] or None
     return FeedItem(link=link, guid=e.get("id") or None, title=_text(e.get("title", "")), summary=summary,
-                    published_at=published)
+                    published_at=published, author=author)
 
 
 def page_canonical(page_html: str, page_url: str) -> str:

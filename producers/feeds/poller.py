@@ -189,12 +189,12 @@ class Poller:
             url = canonical_url(item.link)
         except ValueError as exc:
             return SourceRecord(origin, error=f"invalid item link: {exc}", raw=item.model_dump_json())
-        body = title = published = None
+        body = title = published = author = None
         assert self._fetcher is not None
         try:
             page = await self._fetcher.get(item.link)
             found = await asyncio.to_thread(extract, page.text(), page.url)
-            url, body, title, published = found.url, found.text, found.title, found.published_at
+            url, body, title, published, author = found.url, found.text, found.title, found.published_at, found.author
         except FetchError as exc:
             log.debug("page %s: %s; using the feed's text", item.link, exc)
         except Exception as exc:  # noqa: BLE001 - a page the extractor chokes on costs its text, not the item
@@ -206,6 +206,7 @@ class Poller:
             "url": url,
             "source": feed.name or urlsplit(feed.url).hostname,
             "published_at": when.isoformat() if when else None,
+            "author": item.author or author,
         }
         return SourceRecord(origin, payload, raw=json.dumps(payload))
 

@@ -31,3 +31,10 @@ def test_gold_conventions(tmp_path: Path) -> None:
     (tmp_path / "GoldStandard" / "bbc.co.uk_news_01.txt").write_text("x")
     (tmp_path / "input" / "orphan.html").write_text("<p>y</p>")
     assert [p.name for p in load_pages(tmp_path)] == ["bbc.co.uk_news_01"]
+
+
+def test_l3s_gold_is_the_full_text_spans_only() -> None:
+    annotated = ('<html><body><span class="x-nc-sel1">Headline</span><div><span class="x-nc-sel2">First part'
+                 '<span class="x-nc-sel2"> nested</span></span> <span class="x-nc-sel3">caption</span>'
+                 '<span class="x-nc-sel2">second part</span></div><span class="x-nc-sel5">comment</span></body></html>')
+    assert clean_gold(annotated).split() == ["First", "part", "nested", "second", "part"]

@@ -1,0 +1,99 @@
+"""Page extraction on local pages (no network): walls are no bodies, the byline and the date come from the
+page's metadata, furniture lines go, and the byline travels with the article."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from producers.feeds.extract import extract, is_boilerplate_line, page_author
+from producers.feeds.parse import parse_feed
+from schemas.article import RawArticle
+
+URL = "http://news.example/2024/03/05/harbour"
+PARAS = [
+    "The harbour authority approved a plan on Tuesday to deepen the main channel, a project that port "
+    "officials say will let the largest container ships call at the city for the first time since 2019.",
+    "Work is due to start in the spring and last two years, with dredging limited to the winter months to "
+    "protect the spawning grounds that fishermen and conservation groups had campaigned to keep.",
+    "The regional government will pay two thirds of the cost, the authority said, while the rest will come "
+    "from a levy on cargo that shipping lines agreed to after months of negotiation with the port.",
+    "Residents near the docks have asked for limits on night work, and the council said it would publish "
+    "a schedule of the noisiest stages before the first dredger arrives at the entrance of the harbour.",
+]
+
+
+def _page(head: str = "", article: str = "", after: str = "") -> str:
+    body = article or "".join(f"<p>{p}</p>" for p in PARAS)
+    return (f"<html><head><title>Harbour channel to be deepened</title>{head}</head><body>"
+            "<header><nav><a href='/'>Home</a> | <a href='/world'>World</a> | <a href='/sport'>Sport</a></nav>"
+            f"</header><main><article><h1>Harbour channel to be deepened</h1>{body}</article>{after}</main>"
+            "<footer><p>© 2024 Example News. All rights reserved.</p></footer></body></html>")
+
+
+def test_a_paywall_teaser_is_not_a_body() -> None:
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+          '"isAccessibleForFree": false, "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": false, '
+          '"cssSelector": ".paywall"}}</script>')
+    teaser = (f"<p>{PARAS[0]}</p><div class='paywall'><h3>This article is for subscribers only</h3>"
+              "<p>Subscribe now to read the full story. Already a subscriber? Sign in.</p>"
+              "<a href='/subscribe'>Start your free trial</a></div>")
+    assert extract(_page(ld, teaser), URL).text is None
+    # the same notice without schema.org's markup: the notice alone tells it is a teaser
+    assert extract(_page("", teaser), URL).text is None
+    # the whole article with a newsletter box under it is an article
+    full = extract(_page("", "", "<div class='promo'><p>Sign up for our newsletter</p></div>"), URL).text
+    assert full is not None and "spawning grounds" in full and "newsletter" not in full
+
+
+def test_a_cookie_wall_is_not_a_body() -> None:
+    wall = ("<html><head><title>Before you continue</title></head><body><div id='consent' class='cmp'>"
+            "<h2>We value your privacy</h2><p>We and our 842 partners store and access information on your device, "
+            "such as cookies, and process personal data for personalised ads and content, measurement and "
+            "product development.</p><p>You can accept all, or manage your preferences, including your right to "
+            "object where legitimate interest is used.</p><button>Accept all</button><button>Manage options"
+            "</button></div></body></html>")
+    assert extract(wall, URL).text is None
+
+
+def test_byline_and_date_from_json_ld() -> None:
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+          '"headline": "Harbour channel to be deepened", "datePublished": "2024-03-05T08:30:00+01:00", '
+          '"author": [{"@type": "Person", "name": "Ada Reporter", "url": "https://news.example/ada"}]}'
+          '</script>')
+    page = extract(_page(ld), URL)
+    assert page.author == "Ada Reporter"
+    assert page.published_at == datetime(2024, 3, 5, 7, 30, tzinfo=timezone.utc)
+    assert page.text is not None and "Harbour channel to be deepened" not in page.text  # the title is not body
+
+
+def test_byline_and_date_from_meta_tags() -> None:
+    head = ('<meta property="article:author" content="https://www.facebook.com/examplenews">'
+            '<meta name="author" content="By Bo Writer &amp; Cy Editor">'
+            '<meta property="article:published_time" content="2024-03-05T08:30:00Z">')
+    page = extract(_page(head), URL)
+    # "By" dropped, the profile URL is no name (trafilatura joins two names with "; ")
+    assert page.author is not None and page.author.startswith("Bo Writer") and page.author.endswith("Cy Editor")
+    assert page.published_at == datetime(2024, 3, 5, 8, 30, tzinfo=timezone.utc)
+    assert page_author(_page()) is None  # no byline anywhere: none made up
+
+
+def test_furniture_lines_are_not_body() -> None:
+    for line in ("© 2024 Example News. All rights reserved.", "Post a comment", "Share this", "12 comments",
+                 "Click to enlarge", "Related stories:", "Home | World | Business | Sport"):
+        assert is_boilerplate_line(line), line
+    for line in (PARAS[0], "The ship was 400 metres long.", "Related talks are planned for May."):
+        assert not is_boilerplate_line(line), line
+    text = extract(_page(), URL).text or ""
+    assert all(p.split()[0] in text for p in PARAS) and "All rights reserved" not in text
+
+
+def test_the_byline_travels_from_feed_and_page_into_the_article() -> None:
+    rss = ("<?xml version='1.0'?><rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/'><channel>"
+           "<title>x</title><item><title>Harbour</title><link>http://news.example/1</link>"
+           "<dc:creator>Ada Reporter</dc:creator></item><item><title>Other</title>"
+           "<link>http://news.example/2</link></item></channel></rss>")
+    items = parse_feed(rss.encode(), "http://news.example/feed")
+    assert [i.author for i in items] == ["Ada Reporter", None]
+    raw = RawArticle.from_payload({"title": "Harbour", "body": "Text.", "author": "  Ada   Reporter "})
+    assert raw.author == "Ada Reporter"
+    assert RawArticle.from_payload({"title": "Harbour", "body": "Text.", "author": " "}).author is None
