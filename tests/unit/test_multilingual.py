@@ -359,14 +359,25 @@ def test_a_name_beats_the_adjective_it_shares_a_word_with() -> None:
     assert _demonyms("pl", "polska gospodarka i rosyjski gaz") == [("PL", "polska"), ("RU", "rosyjski")]
 
 
-def test_a_demonym_counts_in_the_title_or_not_at_all() -> None:
-    """As in English: an adjective says less than a name; in the title it makes the country the story's."""
+def test_a_demonym_adds_its_country_only_where_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An adjective says less than a name: outside English (DEMONYM_COUNTRY_LANGUAGES, by measurement)
+    it is an entity and weighs for a country the text names, but adds none; switched on for a language,
+    it counts as in English: from the title, not in passing."""
+    import importlib
+
+    enricher = importlib.import_module("pipeline.enrich.enricher")  # the module: the package names a function so
+
     body = "Rząd ogłosił w poniedziałek nowe przepisy podatkowe, które wejdą w życie w styczniu."
-    titled, passing = enrich_articles([
-        RawArticle(title="Ukraiński rząd zapowiada reformy podatkowe", body=body),
-        RawArticle(title="Rząd zapowiada reformy podatkowe", body="Ukraiński ekspert ocenił przepisy. " + body),
-    ])
+    articles = [RawArticle(title="Ukraiński rząd zapowiada reformy podatkowe", body=body),
+                RawArticle(title="Rząd zapowiada reformy podatkowe", body="Ukraiński ekspert ocenił przepisy. " + body),
+                RawArticle(title="Ukraiński rząd zapowiada reformy", body="Rozmowy w Polsce i na Ukrainie. " + body)]
+    titled, passing, named = enrich_articles(articles)
     assert titled.language == passing.language == "pl"
+    assert titled.countries == [] and passing.countries == []
+    assert ("Ukrainian", "NORP") in {(e.name, e.type) for e in titled.entities}
+    assert named.countries == ["UA", "PL"]  # the title's adjective ranks Ukraine first
+    monkeypatch.setattr(enricher, "DEMONYM_COUNTRY_LANGUAGES", enricher.DEMONYM_COUNTRY_LANGUAGES | {"pl"})
+    titled, passing, named = enrich_articles(articles)
     assert titled.countries == ["UA"]
     assert passing.countries == []
     assert "UA" not in {p.country for p in titled.places}  # an adjective is no place mention
