@@ -193,7 +193,7 @@ class LocalNames:
                 i += n
                 continue
             # a demonym adjective, in lower case as most languages write it: a NORP, as the English NER's
-            adjective = self.demonyms.get(norm(words[i].group())) if self.demonyms else None
+            adjective = self.demonyms.get(keys[i][0]) if self.demonyms else None  # keys[i][0]: the word normalised
             if adjective is not None:
                 out.append(Mention(adjective, "NORP", words[i].start(), words[i].end()))
             i += 1
