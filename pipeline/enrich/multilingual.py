@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from pipeline.enrich.gazetteer import Gazetteer, _tsv, load
 from pipeline.enrich.inflections import forms
+from pipeline.enrich.local_demonyms import forms as demonym_forms
 from pipeline.enrich.ner import Mention
 
 MAX_SCAN_CHARS = 50_000  # names come from the title and the first pages; bounded like everything else
@@ -35,6 +36,7 @@ _VOWELS = frozenset("aeiouyαεηιουωάέήίόύώϊϋΐΰ")
 MIN_STEM = 4
 MAX_CUT = 2
 _ARABIC_PROCLITICS = "وفبلك"
+_HEBREW_PROCLITICS = "והבלמשכ"  # "and", "the", "in", "to", "from", "that", "as": written onto the next word
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
                               **{chr(c): None for c in range(0x064B, 0x0653)}})  # harakat
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -62,6 +64,10 @@ def _is_arabic(w: str) -> bool:
     return "\u0600" <= w[:1] <= "\u06ff"
 
 
+def _is_hebrew(w: str) -> bool:
+    return "\u0590" <= w[:1] <= "\u05ff"
+
+
 def _ends_in_vowel(w: str) -> bool:
     return w[-1:] in _VOWELS
 
@@ -85,6 +91,9 @@ def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None) -> li
         forms |= {"ا" + f for f in forms if f.startswith("ل") and len(f) > 3}  # "للصين" is ل + الصين
         keys += sorted(forms | {f[2:] for f in forms if f.startswith("ال") and len(f) > 4})
     elif w.isalpha() and not _is_unspaced(w):
+        if _is_hebrew(w):  # "בישראל", "ובירושלים": up to two proclitics, then as any other alphabet
+            bare = [w[n:] for n in (1, 2) if len(w) - n >= 3 and all(c in _HEBREW_PROCLITICS for c in w[:n])]
+            keys += [k for b in bare for k in (b, "~" + b) if len(b) >= MIN_STEM or not k.startswith("~")]
         # any other alphabet: a case ending of one or two letters ("Iraku", "Sloveniji", "Russlands",
         # "Ελλάδας"); longer endings come from the listed inflections, which know the language
         keys += ["~" + w[: len(w) - cut] for cut in range(MAX_CUT + 1) if len(w) - cut >= MIN_STEM]
@@ -116,10 +125,12 @@ def name_key(word: str) -> str:
 class LocalNames:
     """One language's names: word-keyed for alphabets, character-keyed for Chinese and Japanese."""
 
-    def __init__(self, lang: str, pairs: list[tuple[str, str]], exact: Sequence[tuple[str, str]] = ()) -> None:
+    def __init__(self, lang: str, pairs: list[tuple[str, str]], exact: Sequence[tuple[str, str]] = (),
+                 demonyms: dict[str, str] | None = None) -> None:
         """`pairs`: the language's own names, matched with their inflections; `exact`: English names
         as such text also writes them ("Brisbane", "Australia"), matched only as written: their stems
-        are other words there (Slovene "Franci" is no "France", German "Austritt" no "Australia")."""
+        are other words there (Slovene "Franci" is no "France", German "Austritt" no "Australia");
+        `demonyms`: a demonym adjective's forms ("ukraińskiego") -> the English one ("Ukrainian")."""
         self.lang = lang
         self.unspaced = lang in UNSPACED
         self.index: dict[tuple[str, ...] | str, str] = {}
@@ -153,6 +164,8 @@ class LocalNames:
             keys = tuple(dict.fromkeys(k for k in map(name_key, name_words) if k in words_of))
             if keys and norm(form) not in blocked:
                 self.lemmas[norm(form)] = keys
+        # asked only where no name matches: "Polska" is Poland, "polska" (lower case) the adjective
+        self.demonyms = {f: adj for f, adj in ((norm(f), adj) for f, adj in (demonyms or {}).items()) if f not in blocked}
 
     def find(self, text: str) -> list[Mention]:
         text = text[:MAX_SCAN_CHARS]
@@ -178,8 +191,12 @@ class LocalNames:
                 n, hit = longest
                 out.append(Mention(hit, "GPE", words[i].start(), words[i + n - 1].end()))
                 i += n
-            else:
-                i += 1
+                continue
+            # a demonym adjective, in lower case as most languages write it: a NORP, as the English NER's
+            adjective = self.demonyms.get(keys[i][0]) if self.demonyms else None  # keys[i][0]: the word normalised
+            if adjective is not None:
+                out.append(Mention(adjective, "NORP", words[i].start(), words[i].end()))
+            i += 1
         return out
 
     def _find_unspaced(self, text: str) -> list[Mention]:
@@ -203,7 +220,8 @@ class LocalNames:
 @lru_cache(maxsize=64)
 def names_for(lang: str) -> LocalNames:
     g = load()
-    return LocalNames(lang, _pairs(lang, g), _english_pairs(lang, g))
+    demonyms = {form: g.adjectives[code] for form, code in demonym_forms(lang).items() if code in g.adjectives}
+    return LocalNames(lang, _pairs(lang, g), _english_pairs(lang, g), demonyms)
 
 
 @lru_cache(maxsize=1)

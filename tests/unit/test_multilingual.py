@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.enrich import enrich_articles
+from pipeline.enrich.gazetteer import load
 from pipeline.enrich.language import detect
 from pipeline.enrich.multilingual import names_for
 from schemas import RawArticle
@@ -14,7 +15,14 @@ SET = Path(__file__).parents[1] / "data" / "multilingual.jsonl"
 
 
 def _found(lang: str, text: str) -> list[tuple[str, str]]:
-    return [(m.text, text[m.start:m.end]) for m in names_for(lang).find(text)]
+    """Places found: (English name, as written)."""
+    return [(m.text, text[m.start:m.end]) for m in names_for(lang).find(text) if m.label == "GPE"]
+
+
+def _demonyms(lang: str, text: str) -> list[tuple[str, str]]:
+    """Demonym adjectives found: (ISO code of the country, as written)."""
+    g = load()
+    return [(g.demonym(m.text) or "?", text[m.start:m.end]) for m in names_for(lang).find(text) if m.label == "NORP"]
 
 
 def test_the_text_decides_the_language_not_the_producer() -> None:
@@ -33,7 +41,8 @@ def test_russian_case_endings_and_short_forms() -> None:
     text = "Делегации России и Украины встретились в Киеве. США и Соединенных Штатов."
     assert _found("ru", text) == [("Russia", "России"), ("Ukraine", "Украины"), ("Kyiv", "Киеве"),
                                   ("United States", "США"), ("United States", "Соединенных Штатов")]
-    assert _found("ru", "малый бизнес и российские компании") == []  # no stem of a name
+    assert _found("ru", "малый бизнес и российские компании") == []  # no stem of a name: an adjective
+    assert _demonyms("ru", "малый бизнес и российские компании") == [("RU", "российские")]
 
 
 def test_arabic_clitics_and_chinese_longest_first() -> None:
@@ -195,6 +204,58 @@ INFLECTED: dict[str, list[tuple[str, str, str]]] = {
         ('el', 'Ιαπωνίας', 'Japan'), ('el', 'Πολωνίας', 'Poland'), ('el', 'Βουλγαρίας', 'Bulgaria'),
         ('el', 'Ρώμη', 'Rome'), ('el', 'Κωνσταντινούπολη', 'Istanbul'),
     ],
+    "Germanic (German, Dutch, Swedish, Danish, Norwegian, Icelandic)": [
+        ('de', 'Deutschlands', 'Germany'), ('de', 'Russlands', 'Russia'), ('de', 'Frankreichs', 'France'),
+        ('de', 'Chinas', 'China'), ('de', 'Polens', 'Poland'), ('de', 'Österreichs', 'Austria'),
+        ('de', 'Vereinigten Staaten', 'United States'), ('de', 'Großbritanniens', 'United Kingdom'),
+        ('de', 'Italiens', 'Italy'), ('de', 'Spaniens', 'Spain'), ('de', 'Berlins', 'Berlin'),
+        ('de', 'Moskau', 'Moscow'), ('de', 'Kiew', 'Kyiv'), ('de', 'Wien', 'Vienna'), ('de', 'Warschau', 'Warsaw'),
+        ('de', 'Schweiz', 'Switzerland'), ('de', 'Türkei', 'Türkiye'), ('de', 'Ungarns', 'Hungary'),
+        ('nl', 'Nederland', 'Netherlands'), ('nl', 'Duitsland', 'Germany'), ('nl', 'Rusland', 'Russia'),
+        ('nl', 'Frankrijk', 'France'), ('nl', 'Verenigde Staten', 'United States'), ('nl', 'Brussel', 'Brussels'),
+        ('nl', 'Parijs', 'Paris'), ('nl', 'Moskou', 'Moscow'), ('nl', 'Londen', 'London'),
+        ('sv', 'Sveriges', 'Sweden'), ('sv', 'Rysslands', 'Russia'), ('sv', 'Tysklands', 'Germany'),
+        ('sv', 'Finlands', 'Finland'), ('sv', 'Norges', 'Norway'), ('sv', 'Stockholms', 'Stockholm'),
+        ('sv', 'Moskva', 'Moscow'), ('sv', 'Köpenhamn', 'Copenhagen'), ('da', 'Danmarks', 'Denmark'),
+        ('da', 'Tysklands', 'Germany'), ('da', 'Ruslands', 'Russia'), ('da', 'Sveriges', 'Sweden'),
+        ('da', 'København', 'Copenhagen'), ('nb', 'Norges', 'Norway'), ('nb', 'Russlands', 'Russia'),
+        ('nb', 'Oslo', 'Oslo'), ('is', 'Íslandi', 'Iceland'), ('is', 'Rússlands', 'Russia'),
+        ('is', 'Þýskalandi', 'Germany'), ('is', 'Noregi', 'Norway'), ('is', 'Danmörku', 'Denmark'),
+        ('is', 'Reykjavík', 'Reykjavik'),
+    ],
+    "Romance (French, Spanish, Italian, Portuguese, Romanian, Catalan)": [
+        ('fr', 'Allemagne', 'Germany'), ('fr', 'Russie', 'Russia'), ('fr', 'Ukraine', 'Ukraine'),
+        ('fr', 'États-Unis', 'United States'), ('fr', 'Chine', 'China'), ('fr', 'Royaume-Uni', 'United Kingdom'),
+        ('fr', 'Espagne', 'Spain'), ('fr', 'Pologne', 'Poland'), ('fr', 'Londres', 'London'),
+        ('fr', 'Moscou', 'Moscow'), ('fr', 'Pékin', 'Beijing'), ('fr', 'Varsovie', 'Warsaw'),
+        ('fr', 'Vienne', 'Vienna'), ('es', 'Alemania', 'Germany'), ('es', 'Rusia', 'Russia'),
+        ('es', 'Ucrania', 'Ukraine'), ('es', 'Estados Unidos', 'United States'), ('es', 'EE. UU.', 'United States'),
+        ('es', 'Francia', 'France'), ('es', 'Reino Unido', 'United Kingdom'), ('es', 'Londres', 'London'),
+        ('es', 'Moscú', 'Moscow'), ('es', 'Pekín', 'Beijing'), ('es', 'Nueva York', 'New York'),
+        ('it', 'Germania', 'Germany'), ('it', 'Russia', 'Russia'), ('it', 'Stati Uniti', 'United States'),
+        ('it', 'Francia', 'France'), ('it', 'Cina', 'China'), ('it', 'Mosca', 'Moscow'), ('it', 'Londra', 'London'),
+        ('it', 'Parigi', 'Paris'), ('pt', 'Alemanha', 'Germany'), ('pt', 'Rússia', 'Russia'),
+        ('pt', 'Ucrânia', 'Ukraine'), ('pt', 'Estados Unidos', 'United States'), ('pt', 'França', 'France'),
+        ('pt', 'Espanha', 'Spain'), ('pt', 'Londres', 'London'), ('pt', 'Moscou', 'Moscow'),
+        ('ro', 'Germaniei', 'Germany'), ('ro', 'Rusiei', 'Russia'), ('ro', 'Ucrainei', 'Ukraine'),
+        ('ro', 'Franței', 'France'), ('ro', 'României', 'Romania'), ('ro', 'Bucureşti', 'Bucharest'),
+        ('ro', 'Moscova', 'Moscow'), ('ca', 'Alemanya', 'Germany'), ('ca', 'Rússia', 'Russia'),
+        ('ca', 'Estats Units', 'United States'), ('ca', 'França', 'France'), ('ca', 'Londres', 'London'),
+    ],
+    "Semitic (Arabic, Hebrew: proclitics)": [
+        ('ar', 'روسيا', 'Russia'), ('ar', 'وروسيا', 'Russia'), ('ar', 'أوكرانيا', 'Ukraine'),
+        ('ar', 'لأوكرانيا', 'Ukraine'), ('ar', 'الصين', 'China'), ('ar', 'بالصين', 'China'),
+        ('ar', 'فرنسا', 'France'), ('ar', 'ألمانيا', 'Germany'), ('ar', 'مصر', 'Egypt'), ('ar', 'بمصر', 'Egypt'),
+        ('ar', 'إيران', 'Iran'), ('ar', 'العراق', 'Iraq'), ('ar', 'بالعراق', 'Iraq'), ('ar', 'سوريا', 'Syria'),
+        ('ar', 'لبنان', 'Lebanon'), ('ar', 'القاهرة', 'Cairo'), ('ar', 'بالقاهرة', 'Cairo'),
+        ('ar', 'موسكو', 'Moscow'), ('ar', 'بيروت', 'Beirut'), ('ar', 'وبيروت', 'Beirut'), ('ar', 'دمشق', 'Damascus'),
+        ('ar', 'بغداد', 'Baghdad'), ('ar', 'الرياض', 'Riyadh'), ('ar', 'باريس', 'Paris'), ('ar', 'لندن', 'London'),
+        ('he', 'ישראל', 'Israel'), ('he', 'בישראל', 'Israel'), ('he', 'מישראל', 'Israel'), ('he', 'רוסיה', 'Russia'),
+        ('he', 'ברוסיה', 'Russia'), ('he', 'אוקראינה', 'Ukraine'), ('he', 'באוקראינה', 'Ukraine'),
+        ('he', 'מצרים', 'Egypt'), ('he', 'ובמצרים', 'Egypt'), ('he', 'איראן', 'Iran'), ('he', 'לאיראן', 'Iran'),
+        ('he', 'ירושלים', 'Jerusalem'), ('he', 'בירושלים', 'Jerusalem'), ('he', 'לונדון', 'London'),
+        ('he', 'בלונדון', 'London'), ('he', 'פריז', 'Paris'), ('he', 'מוסקבה', 'Moscow'), ('he', 'במוסקבה', 'Moscow'),
+    ],
 }
 
 
@@ -204,7 +265,7 @@ def test_inflected_country_and_city_names_per_language_family(family: str) -> No
     assert len(cases) >= 20  # the issue's floor: at least 20 country and city names per family
     for lang, form, english in cases:
         text = f"Wiadomości: {form} i {form}."  # a word before it: the name is not the sentence's first word
-        assert [m.text for m in names_for(lang).find(text)] == [english, english], (lang, form)
+        assert [m.text for m in names_for(lang).find(text) if m.label == "GPE"] == [english, english], (lang, form)
 
 
 def test_inflection_keeps_the_capitalisation_guard_and_common_words_out() -> None:
@@ -246,3 +307,77 @@ def test_plain_english_is_decided_without_the_statistics(monkeypatch: pytest.Mon
     # other languages' text carries few English function words and still goes to lingua
     assert detect("Premier powiedział w poniedziałek, że rozmowy z sąsiadami były konstruktywne, a umowa "
                   "zostanie podpisana po szczycie, który odbył się w stolicy kraju.") == "pl"
+
+
+# Demonym adjectives in their inflected forms, per language family: (language, form, ISO code). Drawn
+# from CLDR's language names and simplemma's adjectives (local_demonyms.py), none typed by hand.
+DEMONYMS: dict[str, list[tuple[str, str, str]]] = {
+    "Germanic": [
+        ("de", "ukrainische", "UA"), ("de", "russischen", "RU"), ("de", "Polnische", "PL"), ("de", "chinesischen", "CN"),
+        ("de", "französische", "FR"), ("de", "israelischen", "IL"), ("de", "iranischen", "IR"), ("de", "türkischen", "TR"),
+        ("nl", "Russische", "RU"), ("nl", "Oekraïense", "UA"), ("sv", "ryska", "RU"), ("sv", "ukrainska", "UA"),
+        ("da", "russiske", "RU"), ("nb", "russiske", "RU"), ("is", "rússneska", "RU"),
+    ],
+    "Romance": [
+        ("fr", "ukrainien", "UA"), ("fr", "ukrainiennes", "UA"), ("fr", "russe", "RU"), ("fr", "allemands", "DE"),
+        ("fr", "chinoise", "CN"), ("fr", "iranien", "IR"), ("fr", "israélienne", "IL"), ("es", "ucraniano", "UA"),
+        ("es", "ucraniana", "UA"), ("es", "ucranianos", "UA"), ("es", "ucranianas", "UA"), ("es", "rusos", "RU"),
+        ("es", "chino", "CN"), ("es", "alemán", "DE"), ("it", "ucraino", "UA"), ("it", "ucraini", "UA"),
+        ("it", "russa", "RU"), ("it", "tedesco", "DE"), ("it", "cinese", "CN"), ("pt", "ucraniano", "UA"),
+        ("pt", "russos", "RU"), ("pt", "alemã", "DE"), ("pt", "chinês", "CN"), ("ro", "ucrainean", "UA"), ("ro", "rusă", "RU"),
+    ],
+    "Slavic": [
+        ("pl", "ukraiński", "UA"), ("pl", "ukraińskiego", "UA"), ("pl", "rosyjskich", "RU"), ("pl", "niemiecki", "DE"),
+        ("pl", "chińskie", "CN"), ("pl", "polskiego", "PL"), ("pl", "izraelskiej", "IL"), ("cs", "ukrajinské", "UA"),
+        ("cs", "ruského", "RU"), ("cs", "německý", "DE"), ("sk", "ukrajinskej", "UA"), ("sk", "ruských", "RU"),
+        ("sl", "ukrajinski", "UA"), ("hr", "ukrajinske", "UA"), ("hr", "ruskog", "RU"), ("sr", "руске", "RU"),
+        ("bg", "украински", "UA"), ("bg", "руските", "RU"), ("ru", "украинский", "UA"), ("ru", "российского", "RU"),
+        ("ru", "российские", "RU"), ("ru", "немецкий", "DE"), ("ru", "китайской", "CN"), ("uk", "український", "UA"),
+        ("uk", "російської", "RU"), ("uk", "української", "UA"), ("uk", "польських", "PL"),
+    ],
+    "Baltic, Finnic and Ugric": [
+        ("lt", "ukrainiečių", "UA"), ("lt", "rusų", "RU"), ("lv", "ukraiņu", "UA"), ("lv", "krievu", "RU"),
+        ("fi", "ukrainalainen", "UA"), ("fi", "ukrainalaiset", "UA"), ("fi", "ukrainalaisten", "UA"), ("fi", "saksalainen", "DE"),
+        ("hu", "ukrán", "UA"), ("hu", "orosz", "RU"), ("hu", "német", "DE"), ("et", "vene", "RU"),
+    ],
+    "Turkish, Greek and Semitic": [
+        ("tr", "Rus", "RU"), ("tr", "Alman", "DE"), ("tr", "İngiliz", "GB"), ("el", "ουκρανικός", "UA"),
+        ("ar", "الأوكرانية", "UA"), ("ar", "الروسي", "RU"), ("ar", "الروسية", "RU"), ("ar", "روسيين", "RU"),
+        ("he", "האוקראיני", "UA"), ("he", "הרוסי", "RU"), ("he", "רוסים", "RU"),
+    ],
+}
+
+
+@pytest.mark.parametrize("family", sorted(DEMONYMS))
+def test_demonym_adjectives_per_language_family(family: str) -> None:
+    for lang, form, code in DEMONYMS[family]:
+        assert _demonyms(lang, f"xx {form} yy") == [(code, form)], (lang, form)
+
+
+def test_a_name_beats_the_adjective_it_shares_a_word_with() -> None:
+    assert _found("pl", "Polska i Rosja") == [("Poland", "Polska"), ("Russia", "Rosja")]
+    assert _demonyms("pl", "polska gospodarka i rosyjski gaz") == [("PL", "polska"), ("RU", "rosyjski")]
+
+
+def test_a_demonym_adds_its_country_only_where_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An adjective says less than a name: outside English (DEMONYM_COUNTRY_LANGUAGES, by measurement)
+    it is an entity and weighs for a country the text names, but adds none; switched on for a language,
+    it counts as in English: from the title, not in passing."""
+    import importlib
+
+    enricher = importlib.import_module("pipeline.enrich.enricher")  # the module: the package names a function so
+
+    body = "Rząd ogłosił w poniedziałek nowe przepisy podatkowe, które wejdą w życie w styczniu."
+    articles = [RawArticle(title="Ukraiński rząd zapowiada reformy podatkowe", body=body),
+                RawArticle(title="Rząd zapowiada reformy podatkowe", body="Ukraiński ekspert ocenił przepisy. " + body),
+                RawArticle(title="Ukraiński rząd zapowiada reformy", body="Rozmowy w Polsce i na Ukrainie. " + body)]
+    titled, passing, named = enrich_articles(articles)
+    assert titled.language == passing.language == "pl"
+    assert titled.countries == [] and passing.countries == []
+    assert ("Ukrainian", "NORP") in {(e.name, e.type) for e in titled.entities}
+    assert named.countries == ["UA", "PL"]  # the title's adjective ranks Ukraine first
+    monkeypatch.setattr(enricher, "DEMONYM_COUNTRY_LANGUAGES", enricher.DEMONYM_COUNTRY_LANGUAGES | {"pl"})
+    titled, passing, named = enrich_articles(articles)
+    assert titled.countries == ["UA"]
+    assert passing.countries == []
+    assert "UA" not in {p.country for p in titled.places}  # an adjective is no place mention
