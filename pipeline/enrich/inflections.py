@@ -100,12 +100,16 @@ def build() -> list[tuple[str, str, str]]:
     return rows
 
 
-def main() -> None:
-    rows = build()
+def write_table(rows: list[tuple[str, str, str]], path: Path) -> None:
+    """A generated table as gzipped TSV; mtime 0, so the same rows give the same bytes each build."""
     text = "".join("\t".join(row) + "\n" for row in rows).encode("utf-8")
-    with gzip.GzipFile(DATA, "wb", compresslevel=9, mtime=0) as fh:  # mtime 0: the same bytes each build
+    with gzip.GzipFile(path, "wb", compresslevel=9, mtime=0) as fh:
         fh.write(text)
-    print(f"{len(rows)} forms -> {DATA}", file=sys.stderr)  # noqa: T201 - a build tool's summary
+    print(f"{len(rows)} forms -> {path}", file=sys.stderr)  # noqa: T201 - a build tool's summary
+
+
+def main() -> None:
+    write_table(build(), DATA)
 
 
 if __name__ == "__main__":

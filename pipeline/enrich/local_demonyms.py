@@ -205,11 +205,9 @@ def build() -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    rows = build()
-    text = "".join("\t".join(row) + "\n" for row in rows).encode("utf-8")
-    with gzip.GzipFile(DATA, "wb", compresslevel=9, mtime=0) as fh:  # mtime 0: the same bytes each build
-        fh.write(text)
-    print(f"{len(rows)} forms -> {DATA}", file=sys.stderr)  # noqa: T201 - a build tool's summary
+    from pipeline.enrich.inflections import write_table
+
+    write_table(build(), DATA)
 
 
 if __name__ == "__main__":

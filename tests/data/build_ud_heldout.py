@@ -10,11 +10,10 @@ split, which nothing was tuned on. Not committed as data: build it when measurin
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-from tests.data.build_ud_news import MAX_DOCS, MAX_SENTENCES, country_names, documents, gold
+from tests.data.build_ud_news import records
 
 SOURCES: dict[str, tuple[str, str]] = {
     "pl": ("UniversalDependencies+UD_Polish-PDB", "pl_pdb-ud-dev.conllu"),
@@ -33,20 +32,8 @@ SOURCES: dict[str, tuple[str, str]] = {
 
 
 def main(mirrors: Path) -> None:
-    for lang, (repo, path) in SOURCES.items():
-        git_dir = mirrors / repo / "repo"
-        text = subprocess.run(["git", "-C", str(git_dir), "show", f"HEAD:{path}"],  # noqa: S607 - a dev-time builder
-                              capture_output=True, text=True, check=True).stdout
-        names = country_names(lang)
-        docs = documents(text)
-        if len(docs) < MAX_DOCS:  # a few long documents (CAC, ISDT): cut into pieces as unmarked text is
-            docs = documents("\n".join(line for line in text.splitlines() if not line.startswith("# newdoc")))
-        for n, doc in enumerate(docs[:MAX_DOCS]):
-            doc = doc[:MAX_SENTENCES]
-            title, body = doc[0][0], " ".join(s for s, _ in doc[1:]) or doc[0][0]
-            rec = {"id": f"udh-{lang}-{n:03d}", "title": title[:300], "body": body, "gold_language": lang,
-                   "gold_countries": gold(doc, names), "source": f"{repo.split('+')[1]} ({path})"}
-            print(json.dumps(rec, ensure_ascii=False))
+    for rec in records(SOURCES, mirrors, "udh", cut_long=True):  # a few long documents (CAC, ISDT): cut
+        print(json.dumps(rec, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
-from typing import cast
+from collections.abc import Iterator
+from typing import Any, cast
 
 # language -> (mirror folder, file in it, documents kept)
 SOURCES: dict[str, tuple[str, str]] = {
@@ -120,18 +121,28 @@ def gold(sentences: list[tuple[str, list[tuple[str, str, str]]]], names: dict[tu
     return found
 
 
-def main(mirrors: Path) -> None:
-    for lang, (repo, path) in SOURCES.items():
+def records(sources: dict[str, tuple[str, str]], mirrors: Path, prefix: str, *,
+            cut_long: bool = False) -> Iterator[dict[str, Any]]:
+    """One record per document of each treebank (at most MAX_DOCS); `cut_long`: a treebank of a few long
+    documents is cut into pieces, as unmarked text is."""
+    for lang, (repo, path) in sources.items():
         git_dir = mirrors / repo / "repo"
         text = subprocess.run(["git", "-C", str(git_dir), "show", f"HEAD:{path}"],  # noqa: S607 - a dev-time builder
                               capture_output=True, text=True, check=True).stdout
         names = country_names(lang)
-        for n, doc in enumerate(documents(text)[:MAX_DOCS]):
+        docs = documents(text)
+        if cut_long and len(docs) < MAX_DOCS:
+            docs = documents("\n".join(line for line in text.splitlines() if not line.startswith("# newdoc")))
+        for n, doc in enumerate(docs[:MAX_DOCS]):
             doc = doc[:MAX_SENTENCES]
             title, body = doc[0][0], " ".join(s for s, _ in doc[1:]) or doc[0][0]
-            rec = {"id": f"ud-{lang}-{n:03d}", "title": title[:300], "body": body, "gold_language": lang,
+            yield {"id": f"{prefix}-{lang}-{n:03d}", "title": title[:300], "body": body, "gold_language": lang,
                    "gold_countries": gold(doc, names), "source": f"{repo.split('+')[1]} ({path})"}
-            print(json.dumps(rec, ensure_ascii=False))
+
+
+def main(mirrors: Path) -> None:
+    for rec in records(SOURCES, mirrors, "ud"):
+        print(json.dumps(rec, ensure_ascii=False))
 
 
 if __name__ == "__main__":
