@@ -79,7 +79,6 @@ class _Memo:
     def __init__(self, size: int = 2048) -> None:
         self.size = size
         self._found: OrderedDict[bytes, tuple[tuple[str, str, int, int], ...]] = OrderedDict()
-        self.hits = self.misses = 0
 
     @staticmethod
     def key(lang: str, piece: str) -> bytes:
@@ -87,11 +86,8 @@ class _Memo:
 
     def get(self, key: bytes) -> tuple[tuple[str, str, int, int], ...] | None:
         found = self._found.get(key)
-        if found is None:
-            self.misses += 1
-            return None
-        self._found.move_to_end(key)
-        self.hits += 1
+        if found is not None:
+            self._found.move_to_end(key)
         return found
 
     def clear(self) -> None:

@@ -78,6 +78,15 @@ def _start_console(procs: Callable[..., Proc], env: dict[str, str], port: int) -
     return console
 
 
+def _open_console(procs: Callable[..., Proc], env: dict[str, str], tmp_path: Path, browser: Any) -> tuple[Proc, Page]:
+    """A console of the test's own on a free port, and a page on it that screenshots into the test's folder."""
+    port = free_port()
+    console = _start_console(procs, env, port)
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    return console, Page(browser, f"http://127.0.0.1:{port}", shots)
+
+
 def _get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310 - our own loopback console
@@ -327,11 +336,7 @@ def test_console_syntax_error_and_elasticsearch_outage(
 ) -> None:
     proxy = Proxy(("127.0.0.1", 9200))
     env = {**env, "NEWSWATCH_ES_URL": f"http://127.0.0.1:{proxy.port}", "NEWSWATCH_CONSOLE_ES_TIMEOUT_S": "3"}
-    port = free_port()
-    console = _start_console(procs, env, port)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    p = Page(browser, f"http://127.0.0.1:{port}", shots)
+    console, p = _open_console(procs, env, tmp_path, browser)
     p.go("/search?q=Kharkiv+AND+(missiles+OR")
     err = p.page.locator(".notice.syntax")
     assert "position" in err.inner_text()
@@ -441,11 +446,7 @@ def test_console_health_replays_a_dead_letter_to_the_raw_topic(
     producer.close()
     assert _raw_records(env, "replayprobe") == []  # not on the raw topic before the replay
 
-    port = free_port()
-    console = _start_console(procs, env, port)
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    p = Page(browser, f"http://127.0.0.1:{port}", shots)
+    console, p = _open_console(procs, env, tmp_path, browser)
     p.go("/health")
     row = p.page.locator("table.dlq tbody tr", has_text="replayprobe")
     assert row.count() == 1
