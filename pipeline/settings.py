@@ -74,9 +74,10 @@ class Settings(BaseSettings):
     enrich_batch_window: float = Field(0.05, gt=0)  # seconds a batch waits to fill: latency at low rates
     stall_reseek_s: float = Field(30.0, ge=5)  # records waiting behind a commit this still: read them again
     story_window_days: int = Field(7, ge=1, le=365)  # a near-duplicate this much later starts a story of its own
-    # Articles the worker keeps in memory for stories and events (about 14 KB each); older ones are found in
-    # Elasticsearch, which every batch asks. The memory stays bounded however long the worker runs.
-    story_memory_articles: int = Field(10_000, ge=100)
+    # Articles the worker keeps in memory for stories and events (about 14 KB each, under 30 MB in all);
+    # older ones are found in Elasticsearch, which every batch asks: memory covers the seconds before an
+    # article is searchable and a storm's recent copies. Full within minutes at 10/s, then flat for weeks.
+    story_memory_articles: int = Field(2_000, ge=100)
     enrich_timeout_s: float = Field(60.0, gt=0)  # per article: over it, the article is dead-lettered
 
     # --- Worker / indexer ----------------------------------------------------------------------------

@@ -146,11 +146,19 @@ class AlertDeliverer:
         unknown = [a.fired_at for a in unique.values() if a.rule not in self.rules]
         if unknown:
             self.refresh_rules(fired_at=max(unknown))
-        records = self._records(list(unique))
+        # A rule with no channel and no throttle needs only its record: created, a redelivered one refused
+        # as a conflict. Only the rest are read back first (what a crash left half-done), so a rule set
+        # that fires dozens of watch rules per article costs one write per alert, not a read and a write.
+        quiet = {k: a for k, a in unique.items() if self._quiet(a)}
+        loud = {k: a for k, a in unique.items() if k not in quiet}
+        records = self._records(list(loud))
         now = time.time()
-        fresh = [a for k, a in unique.items() if k not in records]
+        fresh = [a for k, a in loud.items() if k not in records]
         jobs: list[_Job] = []
         new_docs: list[dict[str, Any]] = []
+        for a in quiet.values():
+            self.echo(a)
+            new_docs.append(self._doc(a, [], "delivered"))
         for a in fresh:
             self.echo(a)
             rule = self.rules.get(a.rule)
@@ -166,13 +174,18 @@ class AlertDeliverer:
                 done = set(doc.get("deliveries") or {})
                 todo = [c for c in channels.of(rule) if c.key not in done]
                 jobs.append(_Job(rule.name, [unique[k]], False, todo))
-        self._record_new(new_docs)
+        created = self._record_new(new_docs)
         for name, held_alerts in self.throttle.due(self.rules, now):
             rule = self.rules.get(name)
             if rule is not None:
                 jobs.append(_Job(name, held_alerts, True, self._digest_todo(rule, held_alerts)))
         self._run(jobs)
-        return len(fresh)
+        return created
+
+    def _quiet(self, a: AlertEvent) -> bool:
+        """Recorded, never sent: its rule (if still there) has no channel and holds nothing back."""
+        rule = self.rules.get(a.rule)
+        return rule is None or (not rule.throttle_s and not channels.of(rule))
 
     def _run(self, jobs: list[_Job]) -> None:
         """Channels concurrently, each through its lane, each success recorded as soon as it returns: a
@@ -240,17 +253,20 @@ class AlertDeliverer:
         resp = self.es.mget(index=self.s.es_alerts_alias, ids=ids, source_includes=["status", "deliveries"])
         return {d["_id"]: d.get("_source") or {} for d in resp["docs"] if d.get("found")}
 
-    def _record_new(self, docs: list[dict[str, Any]]) -> None:
+    def _record_new(self, docs: list[dict[str, Any]]) -> int:
+        """Create the records; returns how many were new (a conflict: recorded before a redelivery)."""
         if not docs:
-            return
+            return 0
         ops: list[dict[str, Any]] = []
         for d in docs:
             ops += [{"create": {"_index": self.s.es_alerts_alias, "_id": f"{d['rule']}:{d['article_id']}"}}, d]
         # no refresh wait: the check above is a real-time mget, which sees unrefreshed writes
-        resp = self.es.bulk(operations=ops)
-        bad = [i for i in resp["items"] if i["create"].get("status", 500) >= 300 and i["create"].get("status") != 409]
+        resp = self.es.bulk(operations=ops, filter_path="errors,items.*.status,items.*.error")
+        items = resp.get("items") or []
+        bad = [i for i in items if i["create"].get("status", 500) >= 300 and i["create"].get("status") != 409]
         if bad:
             raise RetryableError(f"news-alerts rejected {len(bad)} record(s): {bad[0]['create'].get('error')}")
+        return sum(1 for i in items if i["create"].get("status") != 409)
 
     def _record(self, alerts: list[AlertEvent], update: dict[str, Any]) -> None:
         self._record_all([(a, update) for a in alerts])

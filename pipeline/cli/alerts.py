@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
+from collections.abc import Callable
 
 import typer
 
@@ -24,6 +27,40 @@ def _show(a: object, as_json: bool) -> None:
               f"      {', '.join(a.countries) or '-'}  {safe(a.url or '')}\n      {snippet}")
 
 
+class Echo:
+    """The deliverer's terminal: every alert as JSON lines for scripts; for people at most `per_s` a
+    second, the rest counted in one line every `summary_s` (a rule set firing a thousand alerts a second
+    would otherwise spend the deliverer's time drawing a screen nobody can read). Every alert is in the
+    news-alerts index whatever is shown."""
+
+    def __init__(self, as_json: bool, per_s: float = 10.0, summary_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.as_json, self.per_s, self.summary_s, self.clock = as_json, per_s, summary_s, clock
+        self.tokens, self.refilled = per_s, clock()
+        self.hidden: Counter[str] = Counter()
+        self.since = self.refilled
+
+    def __call__(self, a: object) -> None:
+        if self.as_json:
+            _show(a, True)
+            return
+        now = self.clock()
+        self.tokens = min(self.per_s, self.tokens + (now - self.refilled) * self.per_s)
+        self.refilled = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            _show(a, False)
+        else:
+            self.hidden[getattr(a, "rule", "?")] += 1
+        if self.hidden and now - self.since >= self.summary_s:
+            n = sum(self.hidden.values())
+            out.print(f"[dim]… {n:,} more alert(s) from {len(self.hidden):,} rule(s) in the last "
+                      f"{now - self.since:.0f} s, recorded but not shown (the console's Alerts page lists them)[/dim]")
+            self.hidden.clear()
+        if not self.hidden:
+            self.since = now
+
+
 @app.command()
 def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON lines")) -> None:
     """Deliver alerts to each rule's channels and record them in the news-alerts index."""
@@ -39,7 +76,7 @@ def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON li
     stop = stop_on_signals()
     consumer = make_consumer(s, s.topic_alerts, group_id=s.alerts_group)
     producer = make_producer(s, client_id="newswatch-alerts")
-    deliverer = AlertDeliverer(s, make_es(s), producer, rules=lambda: load_rules(s), echo=lambda a: _show(a, json_))
+    deliverer = AlertDeliverer(s, make_es(s), producer, rules=lambda: load_rules(s), echo=Echo(json_))
     metrics.serve(s.metrics_port_alerts, "alerts", s)
     metrics.export_lag(s, s.alerts_group, [s.topic_alerts])
     try:

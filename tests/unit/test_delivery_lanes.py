@@ -23,7 +23,7 @@ class _FakeES:
     def mget(self, **_: Any) -> dict[str, Any]:
         return {"docs": []}
 
-    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
+    def bulk(self, operations: list[dict[str, Any]], **_: Any) -> dict[str, Any]:
         with self.lock:
             for op, body in zip(operations[::2], operations[1::2], strict=True):
                 if "update" in op:
