@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -71,20 +72,27 @@ def segments(text: str, size: int = SEGMENT_CHARS) -> list[tuple[int, str]]:
     return out
 
 
+Found = tuple[tuple[str, str, int, int], ...]  # (text, label, start, end), offsets relative to the piece
+
+
 class _Memo:
     """The mentions of the pieces read lately, by a digest of (model, piece): a wire story republished by
     hundreds of sites is read by the model once, not once per copy (NER is most of enrichment's cost).
-    Bounded, least recently used first out; offsets are kept relative to the piece."""
+    Beside each piece, its sentences (`units`): another outlet's copy that trims paragraphs, adds its own
+    boilerplate or runs the paragraphs together is assembled from sentences read before, when every one
+    of them was. A piece with any sentence not read before is read whole, as a first copy is, so text that
+    repeats nothing gets exactly the model's answer. Bounded, least recently used first out (a storm's
+    sentences stay while its copies keep coming); offsets are kept relative to the piece or sentence."""
 
-    def __init__(self, size: int = 2048) -> None:
+    def __init__(self, size: int = 32_768) -> None:
         self.size = size
-        self._found: OrderedDict[bytes, tuple[tuple[str, str, int, int], ...]] = OrderedDict()
+        self._found: OrderedDict[bytes, Found] = OrderedDict()
 
     @staticmethod
     def key(lang: str, piece: str) -> bytes:
         return hashlib.blake2b(f"{lang}\0{piece}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
-    def get(self, key: bytes) -> tuple[tuple[str, str, int, int], ...] | None:
+    def get(self, key: bytes) -> Found | None:
         found = self._found.get(key)
         if found is not None:
             self._found.move_to_end(key)
@@ -94,11 +102,72 @@ class _Memo:
         """Forget everything (a benchmark's timed pass must read as a first pass does)."""
         self._found.clear()
 
-    def put(self, key: bytes, found: tuple[tuple[str, str, int, int], ...]) -> None:
+    def put(self, key: bytes, found: Found) -> None:
         self._found[key] = found
         self._found.move_to_end(key)
         while len(self._found) > self.size:
             self._found.popitem(last=False)
+
+
+    def assemble(self, lang: str, piece: str) -> Found | None:
+        """The piece's mentions from sentences read before, or None when one of them was not."""
+        spans = _sentences(piece)
+        if len(spans) < 2:
+            return None  # one sentence: the piece itself, looked up already
+        out: list[tuple[str, str, int, int]] = []
+        i = 0
+        while i < len(spans):
+            for n in range(1, MAX_UNIT_SENTENCES + 1):  # a mention across a sentence break joins them
+                if i + n > len(spans):
+                    return None
+                start, end = spans[i][0], spans[i + n - 1][1]
+                got = self.get(self.key(lang, piece[start:end]))
+                if got is not None:
+                    out += [(t, label, start + a, start + b) for t, label, a, b in got]
+                    i += n
+                    break
+            else:
+                return None
+        return tuple(out)
+
+    def put_units(self, lang: str, piece: str, found: Found) -> None:
+        """Remember the piece's sentences with their mentions; sentences a mention runs across as one."""
+        spans = _sentences(piece)
+        if len(spans) < 2:
+            return
+        units: list[list[int]] = [[spans[0][0], spans[0][1]]]
+        for start, end in spans[1:]:
+            if any(a < units[-1][1] and b > start for _, _, a, b in found):
+                units[-1][1] = end
+            else:
+                units.append([start, end])
+        for start, end in units:
+            if sum(1 for a, b in spans if start <= a and b <= end) > MAX_UNIT_SENTENCES:
+                continue  # `assemble` would not try so long a run
+            self.put(self.key(lang, piece[start:end]),
+                     tuple((t, label, a - start, b - start) for t, label, a, b in found if start <= a and b <= end))
+
+
+MAX_UNIT_SENTENCES = 3
+# a sentence ends at . ! ? or … (with closing quotes or brackets) before white space, or at a line break
+_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]*(?=\s)|(?=\n)")
+
+
+def _sentences(piece: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, white space between them left out: the same sentence in another
+    copy, whatever its paragraphs, has the same text."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(piece):
+        end = m.end()
+        if piece[start:end].strip():
+            a = start + len(piece[start:end]) - len(piece[start:end].lstrip())
+            out.append((a, end))
+        start = end
+    if piece[start:].strip():
+        a = start + len(piece[start:]) - len(piece[start:].lstrip())
+        out.append((a, len(piece.rstrip())))
+    return out
 
 
 MEMO = _Memo()
@@ -122,7 +191,7 @@ def mentions(texts: Iterable[str], *, batch_size: int = 16, lang: str = "en",
     each text's title ends (`compose`), read as a piece of its own."""
     labels = OTHER_MODELS[lang][1] if lang in OTHER_MODELS else {k: k for k in KEPT_LABELS}
     pieces: list[tuple[int, int, bytes]] = []  # (text number, offset, memo key)
-    known: dict[bytes, tuple[tuple[str, str, int, int], ...]] = {}  # this call's pieces, read or remembered
+    known: dict[bytes, Found] = {}  # this call's pieces, read or remembered
     unread: dict[bytes, str] = {}  # pieces the model has to read, each once however often it repeats
     n = 0
     head_of = iter(heads) if heads is not None else None
@@ -131,13 +200,16 @@ def mentions(texts: Iterable[str], *, batch_size: int = 16, lang: str = "en",
             key = MEMO.key(lang, piece)
             pieces.append((n - 1, off, key))
             if key not in known and key not in unread:
-                if (got := MEMO.get(key)) is None:
+                if (got := MEMO.get(key)) is None and (got := MEMO.assemble(lang, piece)) is not None:
+                    MEMO.put(key, got)
+                if got is None:
                     unread[key] = piece
                 else:
                     known[key] = got
-    for key, doc in zip(unread, model(lang).pipe(unread.values(), batch_size=batch_size), strict=True):
+    for (key, piece), doc in zip(unread.items(), model(lang).pipe(unread.values(), batch_size=batch_size), strict=True):
         known[key] = tuple((e.text, labels[e.label_], e.start_char, e.end_char) for e in doc.ents if e.label_ in labels)
         MEMO.put(key, known[key])
+        MEMO.put_units(lang, piece, known[key])
     found: list[list[Mention]] = [[] for _ in range(n)]
     for i, off, key in pieces:
         found[i] += [Mention(text, label, off + start, off + end) for text, label, start, end in known[key]]

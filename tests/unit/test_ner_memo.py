@@ -101,3 +101,53 @@ def test_a_title_with_no_break_after_it_is_not_split() -> None:
     assert ner.split_head("Title runs on into the body", 5) == [(0, "Title runs on into the body")]
     assert ner.split_head("Title.\n\n", 5) == [(0, "Title.\n\n")]  # nothing after it
     assert ner.split_head("Body only", 0) == [(0, "Body only")]
+
+
+@pytest.fixture()
+def roomy_memo(fake_model: _Model, monkeypatch: pytest.MonkeyPatch) -> _Model:
+    monkeypatch.setattr(ner, "MEMO", ner._Memo(size=1024))
+    return fake_model
+
+
+def test_a_rewrite_of_read_sentences_is_assembled_without_the_model(roomy_memo: _Model) -> None:
+    wire = ("Shelling hit Kharkiv overnight.\n\nOfficials in Tokyo condemned it.\n\n"
+            "Aid arrived in Kharkiv by noon.\n\nMarkets in Tokyo fell.")
+    boiler = "Follow us for more."
+    list(ner.mentions([wire, f"{boiler} Shelling hit Kharkiv overnight."]))
+    roomy_memo.read.clear()
+    # another outlet: its own boilerplate first, one paragraph trimmed, the rest run together on one line
+    copy = f"{boiler} Shelling hit Kharkiv overnight. Officials in Tokyo condemned it. Markets in Tokyo fell."
+    [found] = list(ner.mentions([copy]))
+    assert roomy_memo.read == []
+    assert [(m.text, copy[m.start:m.end]) for m in found] == [("Kharkiv", "Kharkiv"), ("Tokyo", "Tokyo"), ("Tokyo", "Tokyo")]
+
+
+def test_a_copy_with_one_new_sentence_is_read_whole(roomy_memo: _Model) -> None:
+    wire = "Shelling hit Kharkiv overnight. Officials in Tokyo condemned it."
+    list(ner.mentions([wire]))
+    copy = "Shelling hit Kharkiv overnight. A new line from Tokyo. Officials in Tokyo condemned it."
+    [found] = list(ner.mentions([copy]))
+    assert roomy_memo.read == [wire, copy]  # nothing assembled from a partial match: the model's own answer
+    assert [m.start for m in found] == [m.start() for m in re.finditer("Kharkiv|Tokyo", copy)]
+
+
+def test_a_mention_across_a_sentence_break_keeps_its_sentences_together(roomy_memo: _Model,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    class _SpanningDoc:
+        def __init__(self, text: str) -> None:
+            self.ents = [_Ent(m.group(), "GPE", m.start(), m.end()) for m in re.finditer(r"St\. Louis|Tokyo", text)]
+
+    class _SpanningModel:
+        def pipe(self, texts: Iterable[str], batch_size: int = 16) -> Iterator[_SpanningDoc]:
+            for t in texts:
+                roomy_memo.read.append(t)
+                yield _SpanningDoc(t)
+
+    monkeypatch.setattr(ner, "model", lambda lang="en": _SpanningModel())
+    wire = "Floods hit St. Louis today. Tokyo sent help."
+    list(ner.mentions([wire]))
+    roomy_memo.read.clear()
+    copy = "Tokyo sent help. Floods hit St. Louis today."
+    [found] = list(ner.mentions([copy]))
+    assert roomy_memo.read == []
+    assert sorted(copy[m.start:m.end] for m in found) == ["St. Louis", "Tokyo"]
