@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import sys
@@ -28,16 +29,42 @@ def seed_raw() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Any]:
+def stack(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The local stack, started unless it runs. Under xdist every worker process asks: a lock lets one
+    start it and the others find it up; the controller stops it after the last worker (`pytest_sessionfinish`)."""
     from deploy.local.stack import LocalStack
     from pipeline.settings import Settings
 
     st = LocalStack(Settings(), log=lambda m: print(f"[stack] {m}", file=sys.stderr))
-    started = not (st.kafka_healthy() and st.es_healthy())
-    st.up()
+    st.root.mkdir(parents=True, exist_ok=True)
+    with open(st.root / "tests-stack.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = not (st.kafka_healthy() and st.es_healthy())
+        st.up()
+    workeroutput = getattr(request.config, "workeroutput", None)
+    if workeroutput is not None and started:
+        workeroutput["started_stack"] = True  # the controller stops it (pytest_testnodedown)
     yield st
-    if started:
+    if started and workeroutput is None:
         st.down()
+
+
+_STARTED_BY_A_WORKER: list[bool] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist, in the controller: a worker that started the stack says so when it ends."""
+    if getattr(node, "workeroutput", {}).get("started_stack"):
+        _STARTED_BY_A_WORKER.append(True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _STARTED_BY_A_WORKER and not hasattr(session.config, "workerinput"):
+        from deploy.local.stack import LocalStack
+        from pipeline.settings import Settings
+
+        LocalStack(Settings(), log=lambda m: print(f"[stack] {m}", file=sys.stderr)).down()
 
 
 @pytest.fixture()
@@ -63,6 +90,10 @@ def env(stack: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
         "NEWSWATCH_ES_ALIAS": f"t{sfx}-news-articles",
         "NEWSWATCH_ES_INDEX": f"t{sfx}-news-articles-v1",
         "NEWSWATCH_SESSION_TIMEOUT_S": "6",
+        # no fixed ports: tests run side by side (xdist) and beside `make run`'s pipeline; a test that
+        # reads a metrics endpoint or opens the console picks a free port of its own
+        **{f"NEWSWATCH_METRICS_PORT_{p}": "0" for p in ("WORKER", "INDEXER", "ALERTS", "FEEDS")},
+        "NEWSWATCH_CONSOLE_PORT": "0",
         # one enrichment process per worker (each loads the ~450 MB model): on a 2-core machine a second one
         # only competes with the first and with the other processes; the tests that need two say so
         "NEWSWATCH_ENRICH_PROCESSES": "1",
@@ -121,3 +152,28 @@ def site() -> Iterator[Any]:
     s = FeedSite()
     yield s
     s.close()
+
+
+# --- scheduling under xdist (`make test`: -n 3 --dist loadgroup) -------------------------------------
+
+# the folders in the order their tests are handed out: the longest first, the short ones fill the gaps
+_FOLDER_ORDER = ("cluster", "e2e", "integration", "unit")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heaviest first: the cluster's tests (one group, minutes of servers), then the modules holding a test
+    marked `slow`, then by folder; a module's tests stay together (its module-scoped fixtures are built
+    once). A module marked `group_module` (a module-scoped fixture too costly to build in two workers)
+    becomes one xdist group."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def order(item: pytest.Item) -> tuple[bool, bool, int]:
+        folder = item.path.parent.name
+        return (folder != "cluster", item.path not in slow,
+                _FOLDER_ORDER.index(folder) if folder in _FOLDER_ORDER else len(_FOLDER_ORDER))
+
+    items.sort(key=order)  # stable: collection order within each rank
+    for item in items:
+        if item.get_closest_marker("group_module") and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
