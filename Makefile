@@ -52,7 +52,7 @@ test: install
 	$(MAKE) --no-print-directory lint; lint=$$?; \
 	wait $$up; up_rc=$$?; cat .newswatch/stack-up.log; \
 	if [ $$lint != 0 ] || [ $$up_rc != 0 ]; then [ -n "$$was_up" ] || $(NW) stack down; exit 1; fi; \
-	$(BIN)/pytest -ra --durations=25 -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder tests; rc=$$?; \
+	$(BIN)/pytest -ra --durations=25 -n $(TEST_WORKERS) tests; rc=$$?; \
 	[ -n "$$was_up" ] || $(NW) stack down; \
 	exit $$rc
 

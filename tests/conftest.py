@@ -154,18 +154,16 @@ def site() -> Iterator[Any]:
     s.close()
 
 
-# --- scheduling under xdist (`make test`: -n 3 --dist loadgroup) -------------------------------------
+# --- scheduling under xdist (`make test`: -n N) ------------------------------------------------------
 
 # the folders in the order their tests are handed out: the longest first, the short ones fill the gaps
 _FOLDER_ORDER = ("cluster", "e2e", "integration", "unit")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Heaviest first: the cluster's tests (one group, minutes of servers), then the modules holding a test
-    marked `slow`, then by folder; a module's tests stay together (its module-scoped fixtures are built
-    once). A module marked `group_module` (a module-scoped fixture too costly to build in two workers)
-    becomes one xdist group."""
+    """Heaviest first: the cluster's tests (minutes of servers), then the modules holding a test marked
+    `slow`, then by folder; a module's tests stay together (its module-scoped fixtures are built once)."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
 
     def order(item: pytest.Item) -> tuple[bool, bool, int]:
@@ -174,6 +172,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 _FOLDER_ORDER.index(folder) if folder in _FOLDER_ORDER else len(_FOLDER_ORDER))
 
     items.sort(key=order)  # stable: collection order within each rank
-    for item in items:
-        if item.get_closest_marker("group_module") and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist, in the controller: e2e tests are handed out one by one (each is a minute of processes and
+    waiting); every other module goes to one worker whole, so its module-scoped fixtures (the cluster, the
+    query-index corpora) are built once. In the order collected: no reordering by size."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleButE2e(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module.startswith("tests/e2e/") else module
+
+        def _reschedule(self, node: Any) -> None:
+            """More work only when the worker is on its last test (xdist's default keeps two queued): a
+            test queued behind the cluster's minutes would wait there while other workers go idle."""
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) <= 1:
+                self._assign_work_unit(node)
+
+    config.option.loadscopereorder = False
+    return ByModuleButE2e(config, log)

@@ -19,8 +19,8 @@ from deploy.local.stack import LocalStack
 from pipeline.settings import Settings
 from tests.support import ROOT, PacedProducer, Proc, poll
 
-# one xdist group: the module's cluster is built once, on one worker, beside the rest of the suite
-pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
+# under xdist the module runs in one worker, beside the rest of the suite (tests/conftest.py)
+pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")

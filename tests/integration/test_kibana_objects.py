@@ -23,7 +23,7 @@ from schemas.alerts import AlertEvent, AlertRule
 from tests.integration.test_query_differential import HARD_QUERIES, _corpus, _queries
 from tests.support.kibana import NEEDS, embedded, fields_used, view_of
 
-pytestmark = [pytest.mark.integration, pytest.mark.group_module]  # one xdist worker builds the module's index
+pytestmark = pytest.mark.integration
 
 # what Kibana sends for a Lucene query: `query:queryString:options` defaults to {"analyze_wildcard": true}
 KIBANA_OPTIONS: list[dict[str, Any]] = [{"analyze_wildcard": True}, {}]

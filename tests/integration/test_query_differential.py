@@ -21,7 +21,7 @@ from schemas import ValidationLimits
 from schemas.mapping import index_template
 from tests.support import SEED
 
-pytestmark = [pytest.mark.integration, pytest.mark.group_module]  # one xdist worker builds the module's index
+pytestmark = pytest.mark.integration
 
 EXTRA = [
     "The U.S. State Department said Washington would not comment.",
