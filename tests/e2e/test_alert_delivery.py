@@ -142,8 +142,9 @@ def own_es(stack: Any, tmp_path: Path) -> Iterator[Any]:
     port = free_port()
     while port_open(port + 100):  # its transport port, beside the HTTP one
         port = free_port()
-    st = LocalStack(Settings(state_dir=tmp_path / "own-es", stack_cache_dir=stack.cache, stack_es_port=port),
-                    log=lambda m: print(f"[own-es] {m}"))
+    # C1 only (see settings.py): it is started twice and carries a few alerts
+    st = LocalStack(Settings(state_dir=tmp_path / "own-es", stack_cache_dir=stack.cache, stack_es_port=port,
+                             stack_java_opts="-XX:TieredStopAtLevel=1"), log=lambda m: print(f"[own-es] {m}"))
     st.up(kafka=False)
     yield st
     st.down()
