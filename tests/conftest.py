@@ -156,22 +156,26 @@ def site() -> Iterator[Any]:
 
 # --- scheduling under xdist (`make test`: -n N) ------------------------------------------------------
 
-# the folders in the order their tests are handed out: the longest first, the short ones fill the gaps
-_FOLDER_ORDER = ("cluster", "e2e", "integration", "unit")
+# the folders in the order their tests are handed out: the cluster first (minutes of servers), then the
+# integration modules (handed out whole: a minute each for the query corpora), then the e2e tests one by
+# one, the unit modules last: the short ones fill the gaps at the end
+_FOLDER_ORDER = ("cluster", "integration", "e2e", "unit")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Heaviest first: the cluster's tests (minutes of servers), then the modules holding a test marked
-    `slow`, then by folder; a module's tests stay together (its module-scoped fixtures are built once)."""
+    """Heaviest first: the cluster's tests, then the modules holding a test marked `slow` (those tests
+    first), then by folder (`_FOLDER_ORDER`); a module's tests stay together (its module-scoped fixtures
+    are built once)."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
 
-    def order(item: pytest.Item) -> tuple[bool, bool, int]:
+    def order(item: pytest.Item) -> tuple[bool, bool, int, str, bool]:
         folder = item.path.parent.name
         return (folder != "cluster", item.path not in slow,
-                _FOLDER_ORDER.index(folder) if folder in _FOLDER_ORDER else len(_FOLDER_ORDER))
+                _FOLDER_ORDER.index(folder) if folder in _FOLDER_ORDER else len(_FOLDER_ORDER),
+                str(item.path), not item.get_closest_marker("slow"))  # in a module: its slow tests first
 
-    items.sort(key=order)  # stable: collection order within each rank
+    items.sort(key=order)  # stable: collection order within each module otherwise
 
 
 @pytest.hookimpl(optionalhook=True)
