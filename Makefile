@@ -39,15 +39,20 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Lint first, then: starts what the tests need (unless it already ran), runs the whole suite, stops what it started.
-test: install lint
+# Lint (while the stack starts), then: the whole suite in TEST_WORKERS processes (pytest-xdist; the cluster's
+# tests in one of them, beside the rest: see tests/conftest.py), and stops what it started.
+TEST_WORKERS ?= 4
+test: install
 	@# the console's browser tests drive Debian's headless Chromium (CI is a fresh machine, as root)
 	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else echo "chromium is missing: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 	@was_up=""; $(NW) stack status >/dev/null 2>&1 && was_up=1; \
-	$(NW) stack up || { [ -n "$$was_up" ] || $(NW) stack down; exit 1; }; \
-	$(BIN)/pytest -ra --durations=25 tests; rc=$$?; \
+	mkdir -p .newswatch; $(NW) stack up >.newswatch/stack-up.log 2>&1 & up=$$!; \
+	$(MAKE) --no-print-directory lint; lint=$$?; \
+	wait $$up; up_rc=$$?; cat .newswatch/stack-up.log; \
+	if [ $$lint != 0 ] || [ $$up_rc != 0 ]; then [ -n "$$was_up" ] || $(NW) stack down; exit 1; fi; \
+	$(BIN)/pytest -ra --durations=25 -n $(TEST_WORKERS) tests; rc=$$?; \
 	[ -n "$$was_up" ] || $(NW) stack down; \
 	exit $$rc
 

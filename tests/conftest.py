@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import sys
@@ -28,16 +29,42 @@ def seed_raw() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Any]:
+def stack(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The local stack, started unless it runs. Under xdist every worker process asks: a lock lets one
+    start it and the others find it up; the controller stops it after the last worker (`pytest_sessionfinish`)."""
     from deploy.local.stack import LocalStack
     from pipeline.settings import Settings
 
     st = LocalStack(Settings(), log=lambda m: print(f"[stack] {m}", file=sys.stderr))
-    started = not (st.kafka_healthy() and st.es_healthy())
-    st.up()
+    st.root.mkdir(parents=True, exist_ok=True)
+    with open(st.root / "tests-stack.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = not (st.kafka_healthy() and st.es_healthy())
+        st.up()
+    workeroutput = getattr(request.config, "workeroutput", None)
+    if workeroutput is not None and started:
+        workeroutput["started_stack"] = True  # the controller stops it (pytest_testnodedown)
     yield st
-    if started:
+    if started and workeroutput is None:
         st.down()
+
+
+_STARTED_BY_A_WORKER: list[bool] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist, in the controller: a worker that started the stack says so when it ends."""
+    if getattr(node, "workeroutput", {}).get("started_stack"):
+        _STARTED_BY_A_WORKER.append(True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _STARTED_BY_A_WORKER and not hasattr(session.config, "workerinput"):
+        from deploy.local.stack import LocalStack
+        from pipeline.settings import Settings
+
+        LocalStack(Settings(), log=lambda m: print(f"[stack] {m}", file=sys.stderr)).down()
 
 
 @pytest.fixture()
@@ -63,6 +90,10 @@ def env(stack: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
         "NEWSWATCH_ES_ALIAS": f"t{sfx}-news-articles",
         "NEWSWATCH_ES_INDEX": f"t{sfx}-news-articles-v1",
         "NEWSWATCH_SESSION_TIMEOUT_S": "6",
+        # no fixed ports: tests run side by side (xdist) and beside `make run`'s pipeline; a test that
+        # reads a metrics endpoint or opens the console picks a free port of its own
+        **{f"NEWSWATCH_METRICS_PORT_{p}": "0" for p in ("WORKER", "INDEXER", "ALERTS", "FEEDS")},
+        "NEWSWATCH_CONSOLE_PORT": "0",
         # one enrichment process per worker (each loads the ~450 MB model): on a 2-core machine a second one
         # only competes with the first and with the other processes; the tests that need two say so
         "NEWSWATCH_ENRICH_PROCESSES": "1",
@@ -121,3 +152,54 @@ def site() -> Iterator[Any]:
     s = FeedSite()
     yield s
     s.close()
+
+
+# --- scheduling under xdist (`make test`: -n N) ------------------------------------------------------
+
+# the folders in the order their tests are handed out: the cluster first (minutes of servers), then the
+# integration modules (handed out whole: a minute each for the query corpora), then the e2e tests one by
+# one, the unit modules last: the short ones fill the gaps at the end
+_FOLDER_ORDER = ("cluster", "integration", "e2e", "unit")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Heaviest first: the cluster's tests, then the modules holding a test marked `slow` (those tests
+    first), then by folder (`_FOLDER_ORDER`); a module's tests stay together (its module-scoped fixtures
+    are built once)."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def order(item: pytest.Item) -> tuple[bool, bool, int, str, bool]:
+        folder = item.path.parent.name
+        return (folder != "cluster", item.path not in slow,
+                _FOLDER_ORDER.index(folder) if folder in _FOLDER_ORDER else len(_FOLDER_ORDER),
+                str(item.path), not item.get_closest_marker("slow"))  # in a module: its slow tests first
+
+    items.sort(key=order)  # stable: collection order within each module otherwise
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist, in the controller: e2e tests are handed out one by one (each is a minute of processes and
+    waiting); every other module goes to one worker whole, so its module-scoped fixtures (the cluster, the
+    query-index corpora) are built once. In the order collected: no reordering by size."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleButE2e(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module.startswith("tests/e2e/") else module
+
+        def _reschedule(self, node: Any) -> None:
+            """More work only when the worker is on its last test (xdist's default keeps two queued): a
+            test queued behind the cluster's minutes would wait there while other workers go idle."""
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) <= 1:
+                self._assign_work_unit(node)
+
+    config.option.loadscopereorder = False
+    return ByModuleButE2e(config, log)

@@ -252,7 +252,7 @@ class LocalStack:
         log4j.write_text((HERE / "log4j2.properties.template").read_text().format(log_file=server.log_file))
         base = [
             str(java.bin), f"-Xms{self.s.stack_kafka_heap}", f"-Xmx{self.s.stack_kafka_heap}",
-            "-XX:+UseG1GC", f"-Djava.io.tmpdir={tmp}", f"-Dlog4j2.configurationFile={log4j}",
+            "-XX:+UseG1GC", *self.s.stack_java_opts.split(), f"-Djava.io.tmpdir={tmp}", f"-Dlog4j2.configurationFile={log4j}",
             "-cp", f"{libs}/*",
         ]
         if not (data / "meta.properties").exists():
@@ -314,7 +314,7 @@ class LocalStack:
             "ES_JAVA_HOME": str(java.home),
             "ES_PATH_CONF": str(conf),
             "ES_TMPDIR": str(tmp),
-            "ES_JAVA_OPTS": f"-Xms{self.s.stack_es_heap} -Xmx{self.s.stack_es_heap}",
+            "ES_JAVA_OPTS": f"-Xms{self.s.stack_es_heap} -Xmx{self.s.stack_es_heap} {self.s.stack_java_opts}".strip(),
         }
         pid = server.start([str(home / "bin" / "elasticsearch")], env=env, cwd=node_dir, user=self.as_user)
         self.log(f"{server.name} {self.s.es_version} starting (pid {pid}, java {java.major}) on "
@@ -333,15 +333,17 @@ class LocalStack:
         """Idempotent: starts what is not running and waits until both answer."""
         kafka_ok = kafka and self.kafka_healthy()
         es_ok = elasticsearch and self.es_healthy()
-        if kafka and not kafka_ok:
-            java = find_java(self.s, min_major=17, log=self.log)
-            for i in range(1, len(self.kafka_nodes) + 1):
-                self.start_kafka(java, i)
+        # Elasticsearch first: it takes the longest to answer, and starting each broker runs a JVM or two
+        # in turn (the storage format), which it need not wait for
         if elasticsearch and not es_ok:
             major = int(self.s.es_version.split(".")[0])
             java = find_java(self.s, min_major=21 if major >= 9 else 17, log=self.log)
             for i in range(1, len(self.es_nodes) + 1):
                 self.start_es(java, i)
+        if kafka and not kafka_ok:
+            java = find_java(self.s, min_major=17, log=self.log)
+            for i in range(1, len(self.kafka_nodes) + 1):
+                self.start_kafka(java, i)
         timeout = self.s.stack_start_timeout_s
         if kafka and not kafka_ok:
             wait_until("kafka", self.kafka_healthy, timeout=timeout, server=self.kafka)

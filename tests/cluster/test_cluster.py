@@ -5,6 +5,7 @@ added and one killed. Every article ends up searchable exactly once."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import uuid
 from collections.abc import Iterator
@@ -13,11 +14,12 @@ from typing import Any, Callable
 import pytest
 
 from deploy.local.java import find_java
-from deploy.local.processes import port_open
+from deploy.local.processes import group_alive, port_open
 from deploy.local.stack import LocalStack
 from pipeline.settings import Settings
 from tests.support import ROOT, PacedProducer, Proc, poll
 
+# under xdist the module runs in one worker, beside the rest of the suite (tests/conftest.py)
 pytestmark = pytest.mark.cluster
 
 
@@ -25,11 +27,43 @@ pytestmark = pytest.mark.cluster
 def cluster(stack: Any) -> Iterator[LocalStack]:
     s = Settings(state_dir=ROOT / ".newswatch-cluster", stack_cache_dir=stack.cache, stack_kafka_brokers=3,
                  stack_es_nodes=3, stack_kafka_port=19092, stack_kafka_controller_port=19093, stack_es_port=19200,
-                 stack_start_timeout_s=300)
+                 stack_start_timeout_s=300,
+                 # C1 only: six JVMs start at once on two cores, then carry a light load (see settings.py)
+                 stack_java_opts="-XX:TieredStopAtLevel=1")
     st = LocalStack(s, log=lambda m: print(f"[cluster] {m}"))
     st.up()
     yield st
-    st.down()
+    _kill_and_clear(st)
+
+
+def _kill_and_clear(st: LocalStack) -> None:
+    """The cluster's end: nothing in it needs a clean stop (each test deleted its topics and indices), so
+    every server is SIGKILLed at once, not stopped one after another (over a minute), and its data
+    cleared: the next run starts from empty folders, as a fresh clone does. The logs stay."""
+    servers = [*st.kafka_nodes, *st.es_nodes]
+    pids = [pid for srv in servers if (pid := srv.pid()) is not None]
+    for pid in pids:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def gone() -> bool:
+        for pid in pids:
+            try:
+                os.waitpid(pid, os.WNOHANG)  # ours (started by this process): reap, or it stays a zombie
+            except ChildProcessError:
+                pass
+        return not any(group_alive(pid) for pid in pids)
+
+    poll(gone, timeout=60, what="the cluster's servers to exit")
+    for srv in servers:
+        srv.pid_file.unlink(missing_ok=True)
+    for i in range(1, len(st.kafka_nodes) + 1):
+        shutil.rmtree(st._kafka_dir(i), ignore_errors=True)
+    for i in range(1, len(st.es_nodes) + 1):
+        shutil.rmtree(st._es_dir(i), ignore_errors=True)
+    (st.root / "kafka-cluster-id").unlink(missing_ok=True)
 
 
 @pytest.fixture()

@@ -4,6 +4,7 @@ deliverer as a process killed with SIGKILL, real Kafka and Elasticsearch."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.support import Proc, newswatch, poll, read_topic, settings_for
+from deploy.local.processes import port_open
+from tests.support import Proc, free_port, newswatch, poll, read_topic, settings_for
 from tests.support.webhook import Hook
 
 pytestmark = pytest.mark.e2e
@@ -130,20 +132,41 @@ def test_five_sigkills_during_a_slow_webhook_lose_nothing_and_repeat_little(
     assert all(len(v) == 1 for v in file_ids.values())
 
 
-def test_elasticsearch_restarted_while_alerts_flow(env: dict[str, str], procs: Callable[..., Proc], stack: Any) -> None:
+@pytest.fixture()
+def own_es(stack: Any, tmp_path: Path) -> Iterator[Any]:
+    """A one-node Elasticsearch of the test's own, for a test that restarts it: the shared one serves the
+    tests running beside it (xdist) and `make run`'s pipeline, and must never go away under them."""
+    from deploy.local.stack import LocalStack
+    from pipeline.settings import Settings
+
+    port = free_port()
+    while port_open(port + 100):  # its transport port, beside the HTTP one
+        port = free_port()
+    # C1 only (see settings.py): it is started twice and carries a few alerts
+    st = LocalStack(Settings(state_dir=tmp_path / "own-es", stack_cache_dir=stack.cache, stack_es_port=port,
+                             stack_java_opts="-XX:TieredStopAtLevel=1"), log=lambda m: print(f"[own-es] {m}"))
+    st.up(kafka=False)
+    yield st
+    st.down()
+    # its data: in /var/tmp when tmp_path is private to root (Elasticsearch runs as a user of its own)
+    shutil.rmtree(st.es_base if st.es_base != st.root else st.es_dir, ignore_errors=True)
+
+
+def test_elasticsearch_restarted_while_alerts_flow(env: dict[str, str], procs: Callable[..., Proc], own_es: Any) -> None:
+    env = {**env, "NEWSWATCH_ES_URL": own_es.es_urls}
     hook = Hook()
     try:
         _rule(env, "steady", "anything", "--webhook", hook.url)
         deliverer = procs(["alerts", "run"], env)
         _fire(env, "steady", range(5))
         poll(lambda: deliverer.alive() and len(hook.alerts()) == 5, timeout=60, what="the first alerts")
-        stack.es.stop()
+        own_es.es.stop()
         try:
             _fire(env, "steady", range(5, 15))  # while Elasticsearch is away
             poll(lambda: "retrying in" in deliverer.log(), timeout=60, what="the deliverer to notice the outage")
             assert deliverer.alive()
         finally:
-            stack.up(kafka=False)
+            own_es.up(kafka=False)
         poll(lambda: deliverer.alive() and {a["article_id"] for a in hook.alerts()} >= {f"a{i:03d}" for i in range(15)},
              timeout=180, what="every alert delivered after Elasticsearch came back")
         assert "Traceback" not in deliverer.log()

@@ -59,6 +59,7 @@ def _indexed(es: Any, alias: str, ids: set[str | None]) -> set[str]:
     return {d["_id"] for d in resp["docs"] if d.get("found")}
 
 
+@pytest.mark.slow
 def test_every_hostile_record_costs_only_itself(env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path) -> None:
     from pipeline.clients.elasticsearch import make_es
     from pipeline.clients.kafka import ensure_topics, make_producer

@@ -104,6 +104,7 @@ def _articles(n: int) -> list[dict[str, str]]:
     return out
 
 
+@pytest.mark.slow
 def test_sigkill_of_the_worker_loses_and_doubles_nothing(
     env: dict[str, str], procs: Callable[..., Proc], tmp_path: Path
 ) -> None:
@@ -134,6 +135,7 @@ def test_sigkill_of_the_worker_loses_and_doubles_nothing(
     assert ids == set(sent["ids"])
 
 
+@pytest.mark.slow
 def test_a_worker_started_while_articles_arrive_loses_none_and_commits_every_partition(
     env: dict[str, str], procs: Callable[..., Proc]
 ) -> None:
