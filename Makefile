@@ -41,7 +41,7 @@ lint: install
 
 # Lint (while the stack starts), then: the whole suite in TEST_WORKERS processes (pytest-xdist; the cluster's
 # tests in one of them, beside the rest: see tests/conftest.py), and stops what it started.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 test: install
 	@# the console's browser tests drive Debian's headless Chromium (CI is a fresh machine, as root)
 	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \

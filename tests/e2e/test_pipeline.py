@@ -128,7 +128,7 @@ def test_sigkill_of_the_worker_loses_and_doubles_nothing(
     assert at_kill < total, "the worker finished before it could be killed: the test proves nothing"
 
     restarted = procs(["worker"], env)
-    poll(lambda: restarted.alive() and indexer.alive() and _count(es, alias) >= total, timeout=300,
+    poll(lambda: restarted.alive() and indexer.alive() and _count(es, alias) >= total, timeout=600,
          what=f"all {total} articles after the restart")
     assert _count(es, alias) == total
     ids = {h["_id"] for h in es.search(index=alias, size=total + 10, query={"match_all": {}}, _source=False)["hits"]["hits"]}  # type: ignore[call-arg]  # the client maps _source
@@ -161,7 +161,7 @@ def test_a_worker_started_while_articles_arrive_loses_none_and_commits_every_par
     poll(load.done, timeout=120, what="every article sent")
     assert load.publisher.summary.sent == total
     total += 100
-    poll(lambda: worker.alive() and indexer.alive() and _count(es, alias) >= total, timeout=300,
+    poll(lambda: worker.alive() and indexer.alive() and _count(es, alias) >= total, timeout=600,
          what=f"all {total} articles indexed")
     poll(lambda: not any(group_lag(s, s.worker_group, [s.topic_raw]).values()), timeout=60,
          what="the worker committed every partition to its end")

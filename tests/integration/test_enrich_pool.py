@@ -42,7 +42,7 @@ def test_an_article_over_its_budget_costs_only_itself() -> None:
             pool.close()
 
     first, stuck, last = asyncio.run(main())
-    assert first[1] is not None and last[1] is not None
+    assert first[1] is not None and last[1] is not None, (first[2], last[2])  # the reason, if refused
     assert b"Nairobi" in first[1] and b"KE" in first[1]
     # serialised once: the story fields are the desk's to append, the sketch travels beside the document
     assert b'"story_id"' not in first[1] and json.loads(first[1]).get("story_sketch") == first[3]
