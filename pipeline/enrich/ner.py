@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -108,12 +109,11 @@ class _Memo:
         while len(self._found) > self.size:
             self._found.popitem(last=False)
 
-
     def assemble(self, lang: str, piece: str) -> Found | None:
         """The piece's mentions from sentences read before, or None when one of them was not."""
         spans = _sentences(piece)
-        if len(spans) < 2:
-            return None  # one sentence: the piece itself, looked up already
+        if not 2 <= len(spans) <= MAX_PIECE_SENTENCES:
+            return None  # one sentence: the piece itself, looked up already; too many: never kept
         out: list[tuple[str, str, int, int]] = []
         i = 0
         while i < len(spans):
@@ -131,24 +131,38 @@ class _Memo:
         return tuple(out)
 
     def put_units(self, lang: str, piece: str, found: Found) -> None:
-        """Remember the piece's sentences with their mentions; sentences a mention runs across as one."""
+        """Remember the piece's sentences with their mentions; sentences a mention runs across as one.
+        Linear in sentences and mentions (the model's mentions come in order and never overlap)."""
         spans = _sentences(piece)
-        if len(spans) < 2:
+        if not 2 <= len(spans) <= MAX_PIECE_SENTENCES:
             return
-        units: list[list[int]] = [[spans[0][0], spans[0][1]]]
-        for start, end in spans[1:]:
-            if any(a < units[-1][1] and b > start for _, _, a, b in found):
-                units[-1][1] = end
+        starts = [a for a, _ in spans]
+        joined = [False] * len(spans)  # sentence j belongs to the unit of sentence j - 1
+        first_of: list[int] = []  # each mention's first sentence
+        for _, _, a, b in found:
+            first, last = max(0, bisect_right(starts, a) - 1), max(0, bisect_right(starts, b - 1) - 1)
+            first_of.append(first)
+            for j in range(first + 1, last + 1):
+                joined[j] = True
+        unit_of: list[int] = []  # sentence -> its unit
+        units: list[list[int]] = []  # [start, end, sentences]
+        for j, (start, end) in enumerate(spans):
+            if joined[j]:
+                units[-1][1:] = [end, units[-1][2] + 1]
             else:
-                units.append([start, end])
-        for start, end in units:
-            if sum(1 for a, b in spans if start <= a and b <= end) > MAX_UNIT_SENTENCES:
-                continue  # `assemble` would not try so long a run
-            self.put(self.key(lang, piece[start:end]),
-                     tuple((t, label, a - start, b - start) for t, label, a, b in found if start <= a and b <= end))
+                units.append([start, end, 1])
+            unit_of.append(len(units) - 1)
+        inside: list[list[tuple[str, str, int, int]]] = [[] for _ in units]
+        for (t, label, a, b), first in zip(found, first_of, strict=True):
+            start = units[unit_of[first]][0]
+            inside[unit_of[first]].append((t, label, a - start, b - start))
+        for (start, end, count), mine in zip(units, inside, strict=True):
+            if count <= MAX_UNIT_SENTENCES:  # `assemble` tries no longer run
+                self.put(self.key(lang, piece[start:end]), tuple(mine))
 
 
 MAX_UNIT_SENTENCES = 3
+MAX_PIECE_SENTENCES = 512  # a piece of more (hostile, or a list of fragments) is read whole, never kept by sentence
 # a sentence ends at . ! ? or … (with closing quotes or brackets) before white space, or at a line break
 _SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)\]]*(?=\s)|(?=\n)")
 
