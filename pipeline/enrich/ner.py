@@ -109,9 +109,9 @@ class _Memo:
         while len(self._found) > self.size:
             self._found.popitem(last=False)
 
-    def assemble(self, lang: str, piece: str) -> Found | None:
-        """The piece's mentions from sentences read before, or None when one of them was not."""
-        spans = _sentences(piece)
+    def assemble(self, lang: str, piece: str, spans: list[tuple[int, int]]) -> Found | None:
+        """The piece's mentions from sentences read before (`spans`: its `_sentences`), or None when one of
+        them was not."""
         if not 2 <= len(spans) <= MAX_PIECE_SENTENCES:
             return None  # one sentence: the piece itself, looked up already; too many: never kept
         out: list[tuple[str, str, int, int]] = []
@@ -130,10 +130,9 @@ class _Memo:
                 return None
         return tuple(out)
 
-    def put_units(self, lang: str, piece: str, found: Found) -> None:
-        """Remember the piece's sentences with their mentions; sentences a mention runs across as one.
-        Linear in sentences and mentions (the model's mentions come in order and never overlap)."""
-        spans = _sentences(piece)
+    def put_units(self, lang: str, piece: str, spans: list[tuple[int, int]], found: Found) -> None:
+        """Remember the piece's sentences (`spans`) with their mentions; sentences a mention runs across as
+        one. Linear in sentences and mentions (the model's mentions come in order and never overlap)."""
         if not 2 <= len(spans) <= MAX_PIECE_SENTENCES:
             return
         starts = [a for a, _ in spans]
@@ -206,7 +205,8 @@ def mentions(texts: Iterable[str], *, batch_size: int = 16, lang: str = "en",
     labels = OTHER_MODELS[lang][1] if lang in OTHER_MODELS else {k: k for k in KEPT_LABELS}
     pieces: list[tuple[int, int, bytes]] = []  # (text number, offset, memo key)
     known: dict[bytes, Found] = {}  # this call's pieces, read or remembered
-    unread: dict[bytes, str] = {}  # pieces the model has to read, each once however often it repeats
+    unread: dict[bytes, tuple[str, list[tuple[int, int]]]] = {}  # pieces the model has to read (once each
+    # however often they repeat), with their sentences
     n = 0
     head_of = iter(heads) if heads is not None else None
     for n, text in enumerate(texts, 1):
@@ -214,16 +214,18 @@ def mentions(texts: Iterable[str], *, batch_size: int = 16, lang: str = "en",
             key = MEMO.key(lang, piece)
             pieces.append((n - 1, off, key))
             if key not in known and key not in unread:
-                if (got := MEMO.get(key)) is None and (got := MEMO.assemble(lang, piece)) is not None:
-                    MEMO.put(key, got)
-                if got is None:
-                    unread[key] = piece
-                else:
+                if (got := MEMO.get(key)) is not None:
                     known[key] = got
-    for (key, piece), doc in zip(unread.items(), model(lang).pipe(unread.values(), batch_size=batch_size), strict=True):
+                elif (got := MEMO.assemble(lang, piece, spans := _sentences(piece))) is not None:
+                    known[key] = got
+                    MEMO.put(key, got)
+                else:
+                    unread[key] = (piece, spans)
+    texts_read = (piece for piece, _ in unread.values())
+    for (key, (piece, spans)), doc in zip(unread.items(), model(lang).pipe(texts_read, batch_size=batch_size), strict=True):
         known[key] = tuple((e.text, labels[e.label_], e.start_char, e.end_char) for e in doc.ents if e.label_ in labels)
         MEMO.put(key, known[key])
-        MEMO.put_units(lang, piece, known[key])
+        MEMO.put_units(lang, piece, spans, known[key])
     found: list[list[Mention]] = [[] for _ in range(n)]
     for i, off, key in pieces:
         found[i] += [Mention(text, label, off + start, off + end) for text, label, start, end in known[key]]

@@ -157,7 +157,7 @@ def test_a_piece_of_too_many_sentences_is_kept_whole_only(roomy_memo: _Model) ->
     many = "Kharkiv. " * (ner.MAX_PIECE_SENTENCES + 1)
     list(ner.mentions([many]))
     assert len(ner.MEMO._found) == 1  # the piece itself: no sentence entries for a hostile run of fragments
-    assert ner.MEMO.assemble("en", many) is None
+    assert ner.MEMO.assemble("en", many, ner._sentences(many)) is None
     enough = "Kharkiv. " * ner.MAX_PIECE_SENTENCES
     list(ner.mentions([enough]))
     assert len(ner.MEMO._found) == 3  # and this piece, and its one distinct sentence
