@@ -93,6 +93,7 @@ class AlertDeliverer:
         # the requests themselves: bounded per channel by its lane, and in all by this pool
         self.requests = ThreadPoolExecutor(max_workers=max(16, 2 * s.alert_channel_concurrency),
                                            thread_name_prefix="deliver-request")
+        self.recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver-record")  # quiet records
         self.lanes: dict[str, Lane] = {}
         self.produced: dict[str, float] = {}  # alert id -> its article's produce time, until first delivered
 
@@ -127,6 +128,7 @@ class AlertDeliverer:
         return n
 
     def close(self) -> None:
+        self.recorder.shutdown(wait=True)
         self.pool.shutdown(wait=True)
         self.requests.shutdown(wait=True)
         self.dead.producer.flush()
@@ -147,19 +149,32 @@ class AlertDeliverer:
         if unknown:
             self.refresh_rules(fired_at=max(unknown))
         # A rule with no channel and no throttle needs only its record: created, a redelivered one refused
-        # as a conflict. Only the rest are read back first (what a crash left half-done), so a rule set
-        # that fires dozens of watch rules per article costs one write per alert, not a read and a write.
+        # as a conflict, never read back first, so a rule set that fires dozens of watch rules per article
+        # costs one write per alert. Those records are written beside the notifications, not before them:
+        # hundreds of watch-rule alerts in a batch no longer delay the one someone is waiting for. Both are
+        # done before the batch is committed, so a crash redelivers whatever was not.
         quiet = {k: a for k, a in unique.items() if self._quiet(a)}
-        loud = {k: a for k, a in unique.items() if k not in quiet}
-        records = self._records(list(loud))
-        now = time.time()
-        fresh = [a for k, a in loud.items() if k not in records]
-        jobs: list[_Job] = []
-        new_docs: list[dict[str, Any]] = []
         for a in quiet.values():
             self.echo(a)
-            new_docs.append(self._doc(a, [], "delivered"))
-        for a in fresh:
+        docs = [self._doc(a, [], "delivered") for a in quiet.values()]
+        recording = self.recorder.submit(self._record_new, docs) if docs else None
+        try:
+            created = self._deliver_loud({k: a for k, a in unique.items() if k not in quiet})
+            return created + (recording.result() if recording else 0)
+        finally:
+            if recording is not None:
+                wait([recording])
+
+    def _deliver_loud(self, loud: dict[str, AlertEvent]) -> int:
+        """Alerts with channels or a throttle, and the digests now due: read back first (what a crash left
+        half-done), recorded, then sent; returns how many records were new."""
+        records = self._records(list(loud))
+        now = time.time()
+        jobs: list[_Job] = []
+        new_docs: list[dict[str, Any]] = []
+        for k, a in loud.items():
+            if k in records:
+                continue
             self.echo(a)
             rule = self.rules.get(a.rule)
             chans = channels.of(rule) if rule else []
@@ -169,11 +184,11 @@ class AlertDeliverer:
                 jobs.append(_Job(a.rule, [a], False, chans))
         # redelivered alerts whose record says some channels are still to do (a crash mid-delivery)
         for k, doc in records.items():
-            rule = self.rules.get(unique[k].rule)
+            rule = self.rules.get(loud[k].rule)
             if doc.get("status") == "pending" and rule is not None:
                 done = set(doc.get("deliveries") or {})
                 todo = [c for c in channels.of(rule) if c.key not in done]
-                jobs.append(_Job(rule.name, [unique[k]], False, todo))
+                jobs.append(_Job(rule.name, [loud[k]], False, todo))
         created = self._record_new(new_docs)
         for name, held_alerts in self.throttle.due(self.rules, now):
             rule = self.rules.get(name)

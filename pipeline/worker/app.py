@@ -103,6 +103,7 @@ class Worker:
         self.raw, self.enriched, self.dlq, self.alerts, self.hits = (
             app.topic(x.name, partitions=x.partitions) for x in (t.raw, t.enriched, t.dlq, t.alerts, t.rule_hits))
         self.rule_hit = t.rule_hits.payload
+        self.alerts_name, self.hits_name = t.alerts.name, t.rule_hits.name
         # One pool for every enrichment actor; its processes start on first use (warm-up in `start_pool`).
         self.pool = EnrichPool(s.enrich_processes, s.max_article_bytes, s.enrich_timeout_s)
         self.pool_ready = asyncio.Event()
@@ -219,11 +220,18 @@ class Worker:
         """A plain rule's alert to `alerts`; a counted or once-per-story rule's match to its owner on `hits`."""
         rule = self.rules.rules.get(alert.rule)
         if rule is not None and (rule.kind != "match" or rule.once_per_story):  # decided by its owner (`count`)
-            return await self.hits.send(key=alert.rule.encode(), value=alert.model_dump_json().encode(),
-                                        timestamp=timestamp, force=True)
+            return await self._produce(self.hits_name, alert.rule, alert.model_dump_json(), timestamp)
         metrics.ALERTS_FIRED.labels("match").inc()
-        return await self.alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
-                                      timestamp=timestamp, force=True)
+        return await self._produce(self.alerts_name, alert.id, alert.model_dump_json(), timestamp)
+
+    async def _produce(self, topic: str, key: str, value: str, timestamp: float | None) -> Any:
+        """One record straight to Faust's producer; the future of its write.
+
+        A big rule set fires dozens of alerts an article, hundreds a second. Faust's `Topic.send` wraps each in
+        a pending message, a buffer and per-message sensors: a third of the worker's time in a profile of
+        `bench alerts --mixed --rules 5000`. The producer below it batches, partitions by key and compresses
+        the same way, and awaiting the futures before the next batch keeps at-least-once as before."""
+        return await self.app.producer.send(topic, key.encode(), value.encode(), None, timestamp, None)
 
     async def count(self, stream: faust.StreamT) -> None:
         async for ev in stream.events():
@@ -240,8 +248,7 @@ class Worker:
             if alert is None:
                 continue
             metrics.ALERTS_FIRED.labels(rule.kind).inc()
-            await self.alerts.send(key=alert.id.encode(), value=alert.model_dump_json().encode(),
-                                   timestamp=ev.message.timestamp, force=True)
+            await (await self._produce(self.alerts_name, alert.id, alert.model_dump_json(), ev.message.timestamp))
             if rule.kind == "match":
                 log.info("rule %s fired, once for story %s", rule.name, alert.story_id)
             else:

@@ -2,9 +2,9 @@
 leaves the worker (called from StoryDesk.assign).
 
 This worker's recent events are in memory (`EventIndex`); what other workers and earlier runs placed is
-in Elasticsearch, read for each batch by one `terms` query on the batch's features (`event_terms`) within
-the event window, no more_like_this needed (the core distribution has it, but a terms filter is cheaper and
-bounded). An article already indexed keeps its recorded event, so a redelivered article never moves.
+in Elasticsearch, read for each batch by one scored query on the batch's features (`event_terms`) within
+the event window: the recent articles sharing most with the batch, a bounded number per article, no
+more_like_this needed. An article already indexed keeps its recorded event, so a redelivered article never moves.
 Elasticsearch away: the desk decides from memory alone and says so in the log.
 """
 
@@ -16,11 +16,15 @@ import time
 from datetime import datetime
 from typing import Any
 
-from pipeline.enrich.events import WINDOW_S, EventIndex, Remote, features
+from pipeline.enrich.events import MIN_SHARED_TERMS, WINDOW_S, EventIndex, Remote, features
 from pipeline.settings import Settings
 
 log = logging.getLogger("newswatch.worker")
-MAX_REMOTE = 1_000  # candidates read back per batch: bounded, the batch's own ids first
+MAX_REMOTE = 1_000  # candidates read back per batch at most
+CANDIDATES_PER_ARTICLE = 16  # the best-sharing recent articles per article (the memory keeps as many)
+TERMS_PER_ARTICLE = 16  # an article's strongest words and names asked for
+MAX_TERMS = 1_024
+READ_PER_EVENT = 2  # an event this worker does not hold: its best-sharing members read back
 
 
 def _epoch(doc: dict[str, Any], default: float) -> float:
@@ -85,31 +89,49 @@ class EventDesk:
                 for aid, tf, at, lang in hints]
 
     def _lookup(self, hints: list[EventHint]) -> tuple[dict[str, str], list[Remote]]:
-        """Events already given to these articles, and recent articles sharing a feature with any of them."""
+        """Events already given to these articles, and recent articles sharing features with them."""
         assert self.es is not None
         ids = [h[0] for h in hints]
-        terms = sorted({t for h in hints for t in h[1] if t[0] != "w"}
-                       | {t for h in hints for t in list(h[1])[:12]})[:4_096]
+        # what the memory posts (words and names, not countries: alone they link every article about a
+        # country), each article's strongest first; candidates share MIN_SHARED_TERMS of them and come
+        # ranked by what they share, as in `EventIndex._linked`. A `terms` query scores every match
+        # alike: its first thousand were an arbitrary (the oldest) slice of everything naming a country,
+        # and reading their stored fields was most of Elasticsearch's work in a busy stream.
+        terms = sorted({t for h in hints for t in [x for x in h[1] if x[0] != "c"][:TERMS_PER_ARTICLE]})[:MAX_TERMS]
         days = max(1, int(WINDOW_S // 86400))
-        should: list[dict[str, Any]] = [{"constant_score": {"filter": {"ids": {"values": ids}}, "boost": 1000.0}}]
+        where = {"index": self.s.es_alias, "ignore_unavailable": True, "allow_no_indices": True}
+        fields = {"_source": False, "docvalue_fields": ["id", "event_id", "story_id"]}
+        searches: list[dict[str, Any]] = [where, {"size": len(ids), "query": {"ids": {"values": ids}}, **fields}]
         if terms:
-            should.append({"bool": {"should": [{"terms": {"event_terms": terms}}], "filter": [
-                {"range": {"@timestamp": {"gte": f"now-{days}d"}}}]}})
-        # ids and events first: in a storm most candidates are this worker's own articles, whose features
-        # it holds already; only the others' features are read (a second, smaller request)
-        res = self.es.search(index=self.s.es_alias, size=MAX_REMOTE, query={"bool": {"should": should}},
-                             source=["id", "event_id", "story_id"], ignore_unavailable=True, allow_no_indices=True)
+            searches += [where, {
+                "size": min(MAX_REMOTE, CANDIDATES_PER_ARTICLE * len(hints)), "track_total_hits": False, **fields,
+                "query": {"bool": {"should": [{"term": {"event_terms": t}} for t in terms],
+                                   "minimum_should_match": MIN_SHARED_TERMS,
+                                   "filter": [{"range": {"@timestamp": {"gte": f"now-{days}d"}}}],
+                                   "must_not": [{"ids": {"values": ids}}]}}}]
+        responses = self.es.msearch(searches=searches)["responses"]
+        for r in responses:
+            if "error" in r:
+                raise RuntimeError(f"event lookup refused: {str(r['error'])[:200]}")
         known: dict[str, str] = {}
         unread: list[dict[str, str]] = []
-        wanted = set(ids)
-        for hit in res["hits"]["hits"]:
-            src = hit.get("_source") or {}
-            aid, eid = src.get("id"), src.get("event_id") or src.get("story_id")
-            if not aid or not eid:
-                continue
-            if aid in wanted:
-                known[aid] = eid
-            elif aid not in self.index.articles:
+        per_event: dict[str, int] = {}
+        for i, r in enumerate(responses):
+            for hit in r["hits"]["hits"]:
+                f = hit.get("fields") or {}
+                aid = (f.get("id") or [None])[0]
+                eid = (f.get("event_id") or f.get("story_id") or [None])[0]
+                if not aid or not eid:
+                    continue
+                if i == 0:
+                    known[aid] = eid
+                    continue
+                # this worker's own articles, and events it holds, are in memory already; of the others, a
+                # few members each (an event's centroid is what links)
+                event = self.index.resolve(eid)
+                if aid in self.index.articles or event in self.index.events or per_event.get(event, 0) >= READ_PER_EVENT:
+                    continue
+                per_event[event] = per_event.get(event, 0) + 1
                 unread.append({"_index": hit["_index"], "_id": hit["_id"]})
         remote: list[Remote] = []
         if not unread:

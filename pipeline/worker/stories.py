@@ -18,7 +18,7 @@ import json
 import logging
 from typing import Any
 
-from pipeline.enrich.stories import MAX_REPRESENTATIVES, Member, Sketch, Story, StoryIndex
+from pipeline.enrich.stories import Member, Sketch, Story, StoryIndex
 from pipeline.settings import Settings
 from pipeline.worker.events import EventDesk, EventHint
 
@@ -27,7 +27,7 @@ Result = tuple[str | None, bytes | None, str | None]  # (article id, document, r
 # from the pool: (article id, document without its story fields, rejection reason, encoded sketch, what
 # the event desk needs)
 Enriched = tuple[str | None, bytes | None, str | None, str | None, EventHint | None]
-MAX_REMOTE = 2_000
+MAX_STORIES = 250  # stories sharing a band with a batch, read back at most (their first member each)
 STORY_FIELDS = ("story_id", "duplicate_of", "event_id")  # left out by the pool, appended here
 
 
@@ -82,38 +82,50 @@ class StoryDesk:
         ids = [aid for _, aid, _, _ in docs]
         bands = sorted({b for _, _, sk, _ in docs if sk is not None for b in sk.bands})
         # two searches in one request: the stories recorded for the batch's own articles (a redelivered
-        # article keeps its story, whatever the candidates), and the stories sharing a band, collapsed so
-        # each brings at most its first MAX_REPRESENTATIVES members (StoryIndex.of): a storm of thousands
-        # of copies costs Elasticsearch and this worker a handful of documents, not MAX_REMOTE
+        # article keeps its story, whatever the candidates), and the stories sharing a band, one hit each:
+        # its first member (doc values only, no stored text read)
         where = {"index": self.s.es_alias, "ignore_unavailable": True, "allow_no_indices": True}
         searches: list[dict[str, Any]] = [
             where, {"size": len(ids), "query": {"ids": {"values": ids}}, "_source": ["id", "story_id", "duplicate_of"]}]
         if bands:
             searches += [where, {
-                "size": MAX_REMOTE // MAX_REPRESENTATIVES, "_source": False, "sort": [{"@timestamp": "asc"}],
-                "query": {"bool": {"filter": [{"terms": {"story_bands": bands}},
-                                              {"range": {"@timestamp": {"gte": f"now-{self.s.story_window_days}d"}}}],
-                                   "must_not": [{"ids": {"values": ids}}]}},
-                "collapse": {"field": "story_id", "inner_hits": {
-                    "name": "first", "size": MAX_REPRESENTATIVES, "sort": [{"@timestamp": "asc"}],
-                    "_source": ["id", "story_sketch"]}}}]
-        responses = self.es.msearch(searches=searches)["responses"]
-        for r in responses:
-            if "error" in r:
-                raise RuntimeError(f"story lookup refused: {str(r['error'])[:200]}")
+                "size": MAX_STORIES, "_source": False, "sort": [{"@timestamp": "asc"}],
+                "docvalue_fields": ["id"], "query": self._sharing(bands, ids), "collapse": {"field": "story_id"}}]
+        responses = self._msearch(searches)
         known: dict[str, Story] = {}
         for hit in responses[0]["hits"]["hits"]:
             src = hit.get("_source") or {}
             if src.get("id") and src.get("story_id"):
                 known[src["id"]] = Story(src["story_id"], src.get("duplicate_of"))
-        elsewhere: list[Member] = []
+        # Each story's first member: compared with the batch unless this worker holds it (it has then
+        # followed the story from the start, and its representatives are in memory). One read of the
+        # others' sketches, not a search per story: inner hits re-ran the band query for each story and
+        # read the stored text, most of Elasticsearch's work in a busy stream.
+        heads: list[dict[str, str]] = []
         for group in responses[1]["hits"]["hits"] if bands else []:
-            story_id = (group.get("fields") or {}).get("story_id", [None])[0]
-            for hit in ((group.get("inner_hits") or {}).get("first") or {}).get("hits", {}).get("hits", []):
-                src = hit.get("_source") or {}
-                if not src.get("id") or self.index.get(src["id"]) is not None:
-                    continue  # this worker's own: in memory already (a storm's first copies mostly are)
-                sk = Sketch.decode(src.get("story_sketch") or "")
-                if story_id and sk is not None:
-                    elsewhere.append(Member(src["id"], story_id, sk, 0.0))
+            head = ((group.get("fields") or {}).get("id") or [None])[0]
+            if head and self.index.get(head) is None:
+                heads.append({"_index": group["_index"], "_id": group["_id"]})
+        if not heads:
+            return known, []
+        elsewhere: list[Member] = []
+        for doc in self.es.mget(docs=heads, source=["id", "story_id", "story_sketch"])["docs"]:
+            src = doc.get("_source") or {}
+            sk = Sketch.decode(src.get("story_sketch") or "")
+            if src.get("id") and src.get("story_id") and sk is not None:
+                elsewhere.append(Member(src["id"], src["story_id"], sk, 0.0))
         return known, elsewhere
+
+    def _sharing(self, bands: list[str], ids: list[str]) -> dict[str, Any]:
+        """Recent articles, not the batch's own, sharing a band."""
+        return {"bool": {"filter": [{"terms": {"story_bands": bands}},
+                                    {"range": {"@timestamp": {"gte": f"now-{self.s.story_window_days}d"}}}],
+                         "must_not": [{"ids": {"values": ids}}]}}
+
+    def _msearch(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self.es is not None
+        responses: list[dict[str, Any]] = self.es.msearch(searches=searches)["responses"]
+        for r in responses:
+            if "error" in r:
+                raise RuntimeError(f"story lookup refused: {str(r['error'])[:200]}")
+        return responses

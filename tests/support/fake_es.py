@@ -7,8 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 
-def _only(doc: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
-    return dict(doc) if fields is None else {k: v for k, v in doc.items() if k in fields}
+def _only(doc: dict[str, Any], fields: list[str] | None | bool) -> dict[str, Any]:
+    if fields is False:
+        return {}
+    return dict(doc) if fields is None or fields is True else {k: v for k, v in doc.items() if k in fields}
+
+
+def _hit(doc: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A hit as Elasticsearch returns it: the `_source` fields asked for, `docvalue_fields` under `fields`."""
+    hit: dict[str, Any] = {"_index": "news", "_id": doc.get("id"), "_source": _only(doc, body.get("_source"))}
+    if body.get("docvalue_fields"):
+        hit["fields"] = {f: [doc[f]] for f in body["docvalue_fields"] if doc.get(f) is not None}
+    return hit
 
 
 class FakeES:
@@ -25,8 +35,9 @@ class FakeES:
                                   for h in self.hits]}}
 
     def msearch(self, *, searches: list[dict[str, Any]]) -> dict[str, Any]:
-        """Each (header, body) pair: an `ids` query, or a filter whose hits are collapsed by `story_id`
-        with their first `inner_hits.size` (the story desk's two searches)."""
+        """Each (header, body) pair: an `ids` query; the event desk's scored query (the documents sharing
+        `minimum_should_match` of its `term`s on `event_terms`); or a filter whose hits are collapsed by
+        `story_id` with their first `inner_hits.size` (the story desk's)."""
         if self.fail:
             raise ConnectionError("connection refused")
         out = []
@@ -34,16 +45,26 @@ class FakeES:
             self.queries.append(body)
             q = body["query"]
             if "ids" in q:
-                hits = [{"_index": "news", "_id": h.get("id"), "_source": _only(h, body.get("_source"))}
-                        for h in self.hits if h.get("id") in q["ids"]["values"]]
-                out.append({"hits": {"hits": hits}})
+                out.append({"hits": {"hits": [_hit(h, body) for h in self.hits if h.get("id") in q["ids"]["values"]]}})
                 continue
             skip = {i for c in q["bool"].get("must_not", []) for i in c.get("ids", {}).get("values", [])}
-            inner = body["collapse"]["inner_hits"]
+            if "collapse" not in body:
+                wanted = {c["term"]["event_terms"] for c in q["bool"]["should"]}
+                need = q["bool"].get("minimum_should_match", 1)
+                shared = [h for h in self.hits if h.get("id") not in skip
+                          and len(wanted & set(h.get("event_terms") or [])) >= need]
+                out.append({"hits": {"hits": [_hit(h, body) for h in shared[: body["size"]]]}})
+                continue
+            stories = {s for c in q["bool"]["filter"] for s in c.get("terms", {}).get("story_id", [])}
             groups: dict[str, list[dict[str, Any]]] = {}
             for h in self.hits:
-                if h.get("id") not in skip and h.get("story_id"):
+                if h.get("id") not in skip and h.get("story_id") and (not stories or h["story_id"] in stories):
                     groups.setdefault(h["story_id"], []).append(h)
+            inner = body["collapse"].get("inner_hits")
+            if inner is None:  # one hit a story: its first member
+                out.append({"hits": {"hits": [_hit(members[0], body) | {"fields": {
+                    "story_id": [sid], **_hit(members[0], body).get("fields", {})}} for sid, members in groups.items()]}})
+                continue
             out.append({"hits": {"hits": [
                 {"fields": {"story_id": [sid]}, "inner_hits": {inner["name"]: {"hits": {"hits": [
                     {"_index": "news", "_id": h.get("id"), "_source": _only(h, inner.get("_source"))}

@@ -44,6 +44,11 @@ def _deliverer(es: _RecordingES, rules: dict[str, AlertRule]) -> AlertDeliverer:
     return d
 
 
+def _stop(d: AlertDeliverer) -> None:
+    for pool in (d.recorder, d.pool, d.requests):
+        pool.shutdown(wait=True)
+
+
 def test_channel_less_alerts_are_created_without_a_read_and_a_redelivery_counts_none(monkeypatch: pytest.MonkeyPatch) -> None:
     sent: list[str] = []
     monkeypatch.setattr(channels, "deliver", lambda ch, rule, alerts, digest, s: sent.extend(a.id for a in alerts))
@@ -61,8 +66,38 @@ def test_channel_less_alerts_are_created_without_a_read_and_a_redelivery_counts_
         assert d.deliver(batch) == 0
         assert sent == ["paged:a0", "paged:a1", "paged:a2"]
     finally:
-        d.pool.shutdown(wait=True)
-        d.requests.shutdown(wait=True)
+        _stop(d)
+
+
+def test_the_watch_rules_records_do_not_hold_up_a_notification(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The webhook is called while the batch's channel-less records are still being written; the batch
+    returns only once they are written (it is committed after)."""
+    import threading
+
+    release, sent = threading.Event(), threading.Event()
+    es = _RecordingES()
+    bulk = es.bulk
+
+    def slow_bulk(operations: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
+        if any(op.get("create", {}).get("_id", "").startswith("watch:") for op in operations[::2]):
+            assert release.wait(10), "the notification never went out while the records were written"
+        return bulk(operations, **kw)
+
+    def deliver(ch: Any, rule: Any, alerts: Any, digest: Any, s: Any) -> None:
+        sent.set()
+        release.set()
+
+    es.bulk = slow_bulk  # type: ignore[method-assign]
+    monkeypatch.setattr(channels, "deliver", deliver)
+    rules = {"watch": AlertRule(name="watch", query="flood"),
+             "paged": AlertRule(name="paged", query="flood", webhooks=["https://hooks.example.org/a"])}
+    d = _deliverer(es, rules)
+    try:
+        batch = [AlertEvent(rule="watch", article_id=f"a{i}", title="Flood") for i in range(200)]
+        assert d.deliver([*batch, AlertEvent(rule="paged", article_id="a0", title="Flood")]) == 201
+        assert sent.is_set() and len([i for i in es.docs if i.startswith("watch:")]) == 200
+    finally:
+        _stop(d)
 
 
 def test_a_throttled_rule_without_channels_is_still_read_back() -> None:
@@ -72,8 +107,7 @@ def test_a_throttled_rule_without_channels_is_still_read_back() -> None:
         d.deliver([AlertEvent(rule="calm", article_id="a1", title="Flood")])
         assert es.gets == [["calm:a1"]]
     finally:
-        d.pool.shutdown(wait=True)
-        d.requests.shutdown(wait=True)
+        _stop(d)
 
 
 def test_the_terminal_shows_a_bounded_share_and_counts_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:

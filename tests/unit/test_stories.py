@@ -191,3 +191,27 @@ def test_the_desks_memory_is_bounded_by_the_setting() -> None:
         asyncio.run(desk.assign([_enriched(f"a{batch}-{n}", " ".join(rng.sample(words, len(words))))
                                  for n in range(60)]))
     assert 0 < len(desk.index) <= 100 and 0 < len(desk.events.index.articles) <= 100
+
+
+def test_a_storm_this_worker_follows_costs_one_collapsed_search() -> None:
+    """Its first member is in memory: no sketch is read back. A story first seen elsewhere: its first
+    member's sketch, in one read for the batch (inner hits, a search per story over the stored text, were
+    most of Elasticsearch's work in a busy stream)."""
+    sk = sketch(BODY)
+    assert sk is not None
+    es = FakeES([])
+    desk = StoryDesk(Settings(), es)
+    asyncio.run(desk.assign([_enriched("first", BODY)]))
+    es.hits.append({"id": "first", "story_id": "first", "story_sketch": sk.encode()})
+    es.hits.append({"id": "other-worker", "story_id": "first", "duplicate_of": "first", "story_sketch": sk.encode()})
+    asked = len(es.queries)
+    _, copy = rewrite("t", BODY, random.Random(3))
+    out = asyncio.run(desk.assign([_enriched("copy", copy)]))
+    assert json.loads(out[0][1] or b"{}")["story_id"] == "first"
+    story_searches = [q for q in es.queries[asked:] if "collapse" in q]
+    assert len(story_searches) == 1 and "inner_hits" not in story_searches[0]["collapse"]
+    assert es.gets == []
+    es.hits[0] = {"id": "elsewhere-first", "story_id": "st-e", "story_sketch": sk.encode()}  # not this worker's
+    out = asyncio.run(desk.assign([_enriched("copy-2", copy)]))
+    assert es.gets == [["elsewhere-first", "other-worker"]]  # each story first seen elsewhere: its first member
+    assert json.loads(out[0][1] or b"{}")["story_id"] in ("st-e", "first")
