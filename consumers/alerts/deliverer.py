@@ -153,10 +153,12 @@ class AlertDeliverer:
         # costs one write per alert. Those records are written beside the notifications, not before them:
         # hundreds of watch-rule alerts in a batch no longer delay the one someone is waiting for. Both are
         # done before the batch is committed, so a crash redelivers whatever was not.
-        quiet = {k: a for k, a in unique.items() if self._quiet(a)}
+        quiet_rules = {a.rule: self._quiet(a) for a in {a.rule: a for a in unique.values()}.values()}  # once a rule
+        quiet = {k: a for k, a in unique.items() if quiet_rules[a.rule]}
         for a in quiet.values():
             self.echo(a)
-        docs = [self._doc(a, [], "delivered") for a in quiet.values()]
+        at = _now_iso()
+        docs = [self._doc(a, [], "delivered", at) for a in quiet.values()]
         recording = self.recorder.submit(self._record_new, docs) if docs else None
         try:
             created = self._deliver_loud({k: a for k, a in unique.items() if k not in quiet})
@@ -258,9 +260,9 @@ class AlertDeliverer:
 
     # --- the record in news-alerts ---------------------------------------------------------------------
 
-    def _doc(self, a: AlertEvent, chans: list[Channel], status: str) -> dict[str, Any]:
+    def _doc(self, a: AlertEvent, chans: list[Channel], status: str, at: str | None = None) -> dict[str, Any]:
         return a.model_dump(mode="json") | {"status": status, "digest": False, "channels": [c.label for c in chans],
-                                            "deliveries": {}, **({"delivered_at": _now_iso()} if status == "delivered" else {})}
+                                            "deliveries": {}, **({"delivered_at": at or _now_iso()} if status == "delivered" else {})}
 
     def _records(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         if not ids:
