@@ -99,8 +99,10 @@ def build() -> list[tuple[str, str, str]]:
         for lang in langs:
             single: set[str] = set()  # one-word names: their forms must be a proper noun's (capitalised lemma)
             multi: set[str] = set()
-            exonyms = {local for local, _ in exonym_pairs(lang)}
-            for local, _english in [*_pairs(lang, g), *exonym_pairs(lang)]:
+            named = _pairs(lang, g)
+            extra = exonym_pairs(lang, named)
+            exonyms = {local for local, _ in extra}
+            for local, _english in [*named, *extra]:
                 words = _WORD.findall(local)
                 if len(words) > 1 and local in exonyms:
                     continue  # GeoNames' longer names ("Dai Dou"): their words' paradigms would be common words'

@@ -52,8 +52,13 @@ NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 def norm(s: str) -> str:
     """Case folded; Latin accents folded ("México" is "mexico"), other scripts' letters kept whole."""
+    s = s.casefold()
+    if s.isascii():
+        return s
+    if max(s) < "\u0250":  # Latin only (most names): one decomposition for the word, not one per letter
+        return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
     out = []
-    for ch in s.casefold():
+    for ch in s:
         if ord(ch) < 0x250:
             out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
         else:
@@ -249,8 +254,8 @@ def _in_name(text: str, words: list[re.Match[str]], i: int) -> bool:
 def names_for(lang: str) -> LocalNames:
     g = load()
     demonyms = {form: g.adjectives[code] for form, code in demonym_forms(lang).items() if code in g.adjectives}
-    return LocalNames(lang, _pairs(lang, g), [*_english_pairs(lang, g), *exonym_pairs(lang)], demonyms,
-                      first_names(lang))
+    pairs = _pairs(lang, g)
+    return LocalNames(lang, pairs, [*_english_pairs(lang, g), *exonym_pairs(lang, pairs)], demonyms, first_names(lang))
 
 
 @lru_cache(maxsize=1)
@@ -286,11 +291,14 @@ def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
     return pairs
 
 
-def exonym_pairs(lang: str) -> list[tuple[str, str]]:
+def exonym_pairs(lang: str, named: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Big cities CLDR names in no language ("Pechino", "Pequim"), in each script the language is written
     in: matched as written and in their listed inflections, never by a stem (GeoNames' "Stadi" for
-    Helsinki is no "Stadt")."""
-    return [pair for variant in (lang, *_SCRIPT_VARIANTS.get(lang, ())) for pair in exonym_forms(variant)]
+    Helsinki is no "Stadt"). Only for cities `named` (the language's own names, `_pairs`) lacks: where
+    CLDR names one, its other names there are other things (Slovak "Dunaj" is the Danube, Vienna "Viedeň")."""
+    have = {english for _, english in named}
+    return [(local, english) for variant in (lang, *_SCRIPT_VARIANTS.get(lang, ()))
+            for local, english in exonym_forms(variant) if english not in have]
 
 
 def _english_pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
