@@ -34,6 +34,35 @@ def _script(ch: str) -> str:
     return unicodedata.name(ch, "?").split()[0]
 
 
+# our language code -> Faker's person locales' language, where they differ
+_FAKER = {"nb": "no", "nn": "no", "bs": "hr", "sr": "hr", "mk": "bg"}
+
+
+@lru_cache(maxsize=64)
+def given_names(lang: str) -> frozenset[str]:
+    """People's first names in `lang` (Faker's person providers, every locale of the language: pt_PT
+    and pt_BR), so a build never takes a person for a place: "Catarina" is no form of Portuguese
+    "catarino" (Qatari) there, whatever a list says. Empty where Faker (a build dependency) is absent."""
+    import importlib
+    import pkgutil
+
+    try:
+        import faker.providers.person as person
+    except ImportError:
+        return frozenset()
+    want = _FAKER.get(lang, lang)
+    names: set[str] = set()
+    for mod in pkgutil.iter_modules(person.__path__):
+        if mod.name.split("_")[0] != want:
+            continue
+        provider = importlib.import_module(f"{person.__name__}.{mod.name}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            found = getattr(provider, attr, ())
+            if isinstance(found, (tuple, list, dict)):  # a weighted dict's keys; a computed property: skipped
+                names.update(n for n in found if isinstance(n, str))
+    return frozenset(names)
+
+
 @lru_cache(maxsize=64)
 def forms(lang: str) -> dict[str, tuple[str, ...]]:
     """Inflected form (as written) -> the name words (as CLDR writes them) it is a form of, for `lang`."""
@@ -53,7 +82,7 @@ def build() -> list[tuple[str, str, str]]:
     from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES, _load_dictionary_from_disk
 
     from pipeline.enrich.gazetteer import load
-    from pipeline.enrich.multilingual import _WORD, _pairs
+    from pipeline.enrich.multilingual import _WORD, _pairs, exonym_pairs
 
     g = load()
     ours: dict[str, list[str]] = defaultdict(list)
@@ -70,8 +99,13 @@ def build() -> list[tuple[str, str, str]]:
         for lang in langs:
             single: set[str] = set()  # one-word names: their forms must be a proper noun's (capitalised lemma)
             multi: set[str] = set()
-            for local, _english in _pairs(lang, g):
+            named = _pairs(lang, g)
+            extra = exonym_pairs(lang, named)
+            exonyms = {local for local, _ in extra}
+            for local, _english in [*named, *extra]:
                 words = _WORD.findall(local)
+                if len(words) > 1 and local in exonyms:
+                    continue  # GeoNames' longer names ("Dai Dou"): their words' paradigms would be common words'
                 if len(words) == 1:
                     single.update(w for w in words if w[:1].isupper())
                 else:  # "Spojené státy": every word of a longer name, in whatever case it is written
@@ -93,9 +127,10 @@ def build() -> list[tuple[str, str, str]]:
                     for w in names:
                         if form[:1] and _script(form[0]) == _script(w[0]):  # not "Niméččyna" for "Німеччина"
                             found[w].add(form[0].upper() + form[1:])
+            people = given_names(lang)
             for w, fs in sorted(found.items()):
                 if len(fs) <= (MAX_FORMS_PER_WORD if w in single else MAX_FORMS_IN_NAME):
-                    rows += [(lang, f, w) for f in sorted(fs) if f != w]
+                    rows += [(lang, f, w) for f in sorted(fs) if f != w and f not in people]
         del d
     return rows
 

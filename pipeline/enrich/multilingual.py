@@ -17,8 +17,10 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from pipeline.enrich.exonyms import forms as exonym_forms
 from pipeline.enrich.gazetteer import Gazetteer, _tsv, load
 from pipeline.enrich.inflections import forms
+from pipeline.enrich.local_demonyms import first_names
 from pipeline.enrich.local_demonyms import forms as demonym_forms
 from pipeline.enrich.ner import Mention
 
@@ -43,12 +45,20 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _QUALIFIER = re.compile(r"\s+[(–-]\s*|\s+\(")
 # a language news writes in two scripts: CLDR's names in both (Serbian in Cyrillic and in Latin)
 _SCRIPT_VARIANTS = {"sr": ("sr_Latn",), "bs": ("bs_Cyrl",)}
+# Languages that capitalise every noun: there a capitalised word beside another says nothing of a name
+# ("Polnische Botschaft"); elsewhere a lower-case adjective written so is part of one ("Santa Catarina")
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 
 def norm(s: str) -> str:
     """Case folded; Latin accents folded ("México" is "mexico"), other scripts' letters kept whole."""
+    s = s.casefold()
+    if s.isascii():
+        return s
+    if max(s) < "\u0250":  # Latin only (most names): one decomposition for the word, not one per letter
+        return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
     out = []
-    for ch in s.casefold():
+    for ch in s:
         if ord(ch) < 0x250:
             out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
         else:
@@ -126,11 +136,13 @@ class LocalNames:
     """One language's names: word-keyed for alphabets, character-keyed for Chinese and Japanese."""
 
     def __init__(self, lang: str, pairs: list[tuple[str, str]], exact: Sequence[tuple[str, str]] = (),
-                 demonyms: dict[str, str] | None = None) -> None:
+                 demonyms: dict[str, str] | None = None, people: frozenset[str] = frozenset()) -> None:
         """`pairs`: the language's own names, matched with their inflections; `exact`: English names
-        as such text also writes them ("Brisbane", "Australia"), matched only as written: their stems
-        are other words there (Slovene "Franci" is no "France", German "Austritt" no "Australia");
-        `demonyms`: a demonym adjective's forms ("ukraińskiego") -> the English one ("Ukrainian")."""
+        as such text also writes them ("Brisbane", "Australia") and GeoNames' exonyms, matched as
+        written and in their listed inflections: their stems are other words there (Slovene "Franci" is
+        no "France", German "Austritt" no "Australia");
+        `demonyms`: a demonym adjective's forms ("ukraińskiego") -> the English one ("Ukrainian");
+        `people`: those forms that are first names too, a person's when capitalised ("Catarina")."""
         self.lang = lang
         self.unspaced = lang in UNSPACED
         self.index: dict[tuple[str, ...] | str, str] = {}
@@ -154,6 +166,8 @@ class LocalNames:
             words = _WORD.findall(local)
             if not words or len(words) > MAX_NAME_WORDS or norm(local) in blocked or len(norm(words[0])) < 3:
                 continue
+            if self.index.get(tuple(name_key(w) for w in words), english) != english:
+                continue  # the language's own name says otherwise ("Nueva York" is New York, not New York City)
             k = tuple(norm(w) for w in words)
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
@@ -161,11 +175,17 @@ class LocalNames:
         words_of = {key for k in self.prefixes for key in k}
         self.lemmas: dict[str, tuple[str, ...]] = {}
         for form, name_words in ({} if self.unspaced else forms(lang)).items():
-            keys = tuple(dict.fromkeys(k for k in map(name_key, name_words) if k in words_of))
+            # a stemmed name's key, or an exact one's ("Pekinie" is a form of the exonym "Pekin")
+            keys = tuple(dict.fromkeys(k for w in name_words for k in (name_key(w), norm(w)) if k in words_of))
             if keys and norm(form) not in blocked:
                 self.lemmas[norm(form)] = keys
         # asked only where no name matches: "Polska" is Poland, "polska" (lower case) the adjective
         self.demonyms = {f: adj for f, adj in ((norm(f), adj) for f, adj in (demonyms or {}).items()) if f not in blocked}
+        # forms the language writes in lower case ("catarina", a form of "catarino", Qatari): capitalised
+        # beside another capitalised word they are a name's ("Santa Catarina", "Catarina Silva")
+        self.lower_demonyms = frozenset(norm(f) for f in (demonyms or {}) if f[:1].islower()) \
+            if lang not in NOUNS_CAPITALISED else frozenset()
+        self.people = frozenset(norm(f) for f in people)
 
     def find(self, text: str) -> list[Mention]:
         text = text[:MAX_SCAN_CHARS]
@@ -194,7 +214,8 @@ class LocalNames:
                 continue
             # a demonym adjective, in lower case as most languages write it: a NORP, as the English NER's
             adjective = self.demonyms.get(keys[i][0]) if self.demonyms else None  # keys[i][0]: the word normalised
-            if adjective is not None:
+            if adjective is not None and not (first.isupper() and (keys[i][0] in self.people or (
+                    keys[i][0] in self.lower_demonyms and _in_name(text, words, i)))):
                 out.append(Mention(adjective, "NORP", words[i].start(), words[i].end()))
             i += 1
         return out
@@ -217,11 +238,24 @@ class LocalNames:
         return out
 
 
+def _capitalised(m: re.Match[str]) -> bool:
+    return m.group()[:1].isupper()
+
+
+def _in_name(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether word `i` stands in a run of capitalised words, with only spaces between them: a name
+    ("Santa Catarina", "Catarina Silva"), not a sentence's first word before lower case."""
+    before = i > 0 and _capitalised(words[i - 1]) and not text[words[i - 1].end() : words[i].start()].strip()
+    after = i + 1 < len(words) and _capitalised(words[i + 1]) and not text[words[i].end() : words[i + 1].start()].strip()
+    return bool(before or after)
+
+
 @lru_cache(maxsize=64)
 def names_for(lang: str) -> LocalNames:
     g = load()
     demonyms = {form: g.adjectives[code] for form, code in demonym_forms(lang).items() if code in g.adjectives}
-    return LocalNames(lang, _pairs(lang, g), _english_pairs(lang, g), demonyms)
+    pairs = _pairs(lang, g)
+    return LocalNames(lang, pairs, [*_english_pairs(lang, g), *exonym_pairs(lang, pairs)], demonyms, first_names(lang))
 
 
 @lru_cache(maxsize=1)
@@ -255,6 +289,16 @@ def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
         if cities and (max(c.population for c in cities) >= MIN_CITY_POPULATION or english in capitals()):
             pairs += [((lo.time_zones.get(tz) or {}).get("city") or english, english) for lo in locales]
     return pairs
+
+
+def exonym_pairs(lang: str, named: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Big cities CLDR names in no language ("Pechino", "Pequim"), in each script the language is written
+    in: matched as written and in their listed inflections, never by a stem (GeoNames' "Stadi" for
+    Helsinki is no "Stadt"). Only for cities `named` (the language's own names, `_pairs`) lacks: where
+    CLDR names one, its other names there are other things (Slovak "Dunaj" is the Danube, Vienna "Viedeň")."""
+    have = {english for _, english in named}
+    return [(local, english) for variant in (lang, *_SCRIPT_VARIANTS.get(lang, ()))
+            for local, english in exonym_forms(variant) if english not in have]
 
 
 def _english_pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
