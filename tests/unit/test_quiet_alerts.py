@@ -3,6 +3,7 @@ no read-back, and the terminal shows a bounded share of them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ class _RecordingES:
             if "create" in op:
                 i = op["create"]["_id"]
                 items.append({"create": {"status": 409 if i in self.docs else 201}})
-                self.docs.setdefault(i, body)
+                self.docs.setdefault(i, json.loads(body) if isinstance(body, str) else body)
             else:
                 self.docs.setdefault(op["update"]["_id"], {}).update(body["doc"])
                 items.append({"update": {"status": 200}})
