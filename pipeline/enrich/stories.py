@@ -15,6 +15,7 @@ earlier copy (see `StoryIndex`).
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import time
 from collections import OrderedDict
@@ -71,22 +72,32 @@ def shingles(body: str) -> list[bytes]:
 
 
 def sketch(body: str) -> Sketch | None:
-    """The body's MinHash signature; None when it is too short to say what else repeats it."""
-    from datasketch import MinHash
+    """The body's MinHash signature; None when it is too short to say what else repeats it.
 
+    datasketch 2.0's MinHash (seed 1, its "affine32" scheme), value for value: the sketches stored in
+    Elasticsearch were made with it (tests/unit/test_stories.py compares the two). Written out here
+    because importing datasketch imports SciPy, 0.7 s of CPU at every enrichment process's start."""
     sh = shingles(body)
     if len(set(sh)) < MIN_SHINGLES:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=1, permutations=_permutations(), scheme="affine32")
-    m.update_batch(sh)
-    return Sketch(m.hashvalues.astype(np.uint32))
+    a, b = _permutations()
+    hv = np.fromiter((int.from_bytes(hashlib.sha1(x).digest()[:4], "little") for x in sh),  # noqa: S324 - a hash, not a secret
+                     dtype=np.uint32, count=len(sh)).reshape(-1, 1)
+    hv ^= hv >> np.uint32(16)  # MurmurHash3's 32-bit finalizer
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> np.uint32(13)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> np.uint32(16)
+    return Sketch((hv * a + b).min(axis=0))  # uint32 arithmetic: the wrap-around is the modulo 2**32
 
 
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations  # drawing them costs more than hashing a body
+    """datasketch's affine32 permutations for seed 1: h -> a * h + b mod 2**32, `a` odd (a bijection)."""
+    gen = np.random.RandomState(1)  # the legacy generator: the one datasketch draws them from
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ summarised ("... and 4,209 more like it in the last 12 s"), clients' retry trace
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import sys
@@ -47,6 +48,7 @@ class Repeats(logging.Filter):
         self._seen: dict[tuple[str, str], list[Any]] = {}  # key -> [start, count, last]
         self._handlers: list[logging.Handler] = []
         self._timer: threading.Thread | None = None
+        self._stopped = threading.Event()
 
     def attach(self, handler: logging.Handler) -> None:
         handler.addFilter(self)
@@ -54,10 +56,18 @@ class Repeats(logging.Filter):
         if self._timer is None:
             self._timer = threading.Thread(target=self._flush_forever, name="log-repeats", daemon=True)
             self._timer.start()
+            atexit.register(self.close)  # before logging's own shutdown (atexit runs last-registered first)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING or getattr(record, "_summary", False):
             return True
+        decided = getattr(record, "_repeats", None)  # decided once per record, whichever handler asks first:
+        if decided is not None:  # a second handler asking again would count the record as its own repeat
+            return bool(decided)
+        record.__dict__["_repeats"] = passed = self._decide(record)
+        return passed
+
+    def _decide(self, record: logging.LogRecord) -> bool:
         key = (record.name, str(record.msg))
         now = time.monotonic()
         with self._lock:
@@ -77,23 +87,41 @@ class Repeats(logging.Filter):
         summary = logging.makeLogRecord({**last.__dict__, "_summary": True, "exc_info": None, "exc_text": None,
                                          "args": None, "created": time.time()})
         summary.msg = f"{last.getMessage()} (and {int(entry[1]):,} more like it in the last {now - float(entry[0]):.0f} s)"
+        self._handlers = [h for h in self._handlers if _open(h, self)]
         for h in self._handlers:
             h.handle(summary)
 
-    def flush(self) -> None:
-        """Summarise the windows that have ended (a timer calls this, so a burst that stops is reported)."""
+    def flush(self, *, every: bool = False) -> None:
+        """Summarise the windows that have ended (a timer calls this, so a burst that stops is reported);
+        `every`: those still open too (the process is ending)."""
         now = time.monotonic()
         with self._lock:
             for key, entry in list(self._seen.items()):
-                if now - float(entry[0]) >= self.window_s:
+                if every or now - float(entry[0]) >= self.window_s:
                     if int(entry[1]):
                         self._emit_summary(entry, now)
                     del self._seen[key]
 
+    def close(self) -> None:
+        """At exit: the counts still open are summarised while the handlers can write, and the timer
+        writes nothing after (it is a daemon thread: it would otherwise run on into the interpreter's
+        shutdown, after the streams it writes to are closed)."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.flush(every=True)
+
     def _flush_forever(self) -> None:
-        while True:
-            time.sleep(self.window_s / 2)
+        while not self._stopped.wait(self.window_s / 2):
             self.flush()
+
+
+def _open(handler: logging.Handler, repeats: Repeats) -> bool:
+    """Whether a handler still takes summaries: it still has the filter, and its stream (if it writes to
+    one) is open. A handler whose stream was closed under it (a test runner's captured output, a CLI run
+    in-process) is dropped, not written to: each write would print a logging error."""
+    stream = getattr(handler, "stream", None)
+    return repeats in handler.filters and not getattr(stream, "closed", False)
 
 
 def configure(fmt: str = "text", level: int = logging.INFO) -> None:

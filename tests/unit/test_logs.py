@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
+
+import pytest
 
 from pipeline.observe.logs import JsonFormatter, NoLibraryTracebacks, Repeats
 
@@ -62,3 +66,62 @@ def test_library_tracebacks_become_one_line_and_json_is_one_object_per_line() ->
     line = JsonFormatter().format(record)
     data = json.loads(line)
     assert data["level"] == "warning" and data["message"] == "retrying x (ConnectionError: refused)" and "\n" not in line
+
+
+def test_a_handler_whose_stream_was_closed_is_dropped_not_written_to(monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A test runner closes the stream it captured (a CLI run in-process logged to it): the timer's summary
+    must not print a logging error there, nor keep the handler."""
+    import pipeline.observe.logs as logs
+
+    clock = [100.0]
+    monkeypatch.setattr(logs.time, "monotonic", lambda: clock[0])
+    stream = io.StringIO()
+    gone, kept = logging.StreamHandler(stream), Collect()
+    repeats = Repeats(window_s=10)
+    for h in (gone, kept):
+        repeats.attach(h)
+    log = _logger("newswatch.test.closed", gone, kept)
+    try:
+        for _ in range(3):
+            log.warning("Elasticsearch not up yet")
+        stream.close()
+        clock[0] = 111.0
+        repeats.flush()
+    finally:
+        repeats.close()
+        for h in (gone, kept):
+            log.removeHandler(h)
+    assert "Logging error" not in capsys.readouterr().err
+    assert repeats._handlers == [kept]
+    # one decision per record, however many handlers ask: both see the first, neither the repeats
+    assert kept.lines == ["Elasticsearch not up yet", "Elasticsearch not up yet (and 2 more like it in the last 11 s)"]
+    assert stream.closed
+
+
+def test_the_counts_of_open_windows_are_summarised_at_exit_and_the_timer_stops() -> None:
+    handler = Collect()
+    repeats = Repeats(window_s=3600)
+    repeats.attach(handler)
+    log = _logger("newswatch.test.exit", handler)
+    try:
+        for _ in range(5):
+            log.warning("broker unreachable")
+        repeats.close()  # what atexit calls
+    finally:
+        log.removeHandler(handler)
+    assert repeats._timer is not None
+    repeats._timer.join(timeout=5)
+    assert not repeats._timer.is_alive()
+    assert handler.lines[0] == "broker unreachable"
+    assert re.fullmatch(r"broker unreachable \(and 4 more like it in the last \d+ s\)", handler.lines[1])
+    assert len(handler.lines) == 2
+
+
+def _logger(name: str, *handlers: logging.Handler) -> logging.Logger:
+    log = logging.getLogger(name)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    for h in handlers:
+        log.addHandler(h)
+    return log

@@ -161,3 +161,31 @@ def test_a_piece_of_too_many_sentences_is_kept_whole_only(roomy_memo: _Model) ->
     enough = "Kharkiv. " * ner.MAX_PIECE_SENTENCES
     list(ner.mentions([enough]))
     assert len(ner.MEMO._found) == 3  # and this piece, and its one distinct sentence
+
+
+def test_long_runs_without_white_space_reach_the_model_broken_at_their_punctuation(fake_model: _Model) -> None:
+    """spaCy's tokenizer is quadratic in a run's affixes: the model gets the run cut at its punctuation past
+    MAX_RUN characters, at the same length, and the mentions keep the original text and offsets."""
+    run = "(" * 3_000 + "Kharkiv" + ")" * 3_000  # one piece (ner.SEGMENT_CHARS)
+    text = "Officials in Tokyo said. " + run + " " + "x" * 200 + " https://example.org/kharkiv/" + "a-b/" * 20
+    [found] = list(ner.mentions([text]))
+    [read] = fake_model.read
+    assert len(read) == len(text)
+    assert max(len(w) for w in read.split()) <= 200  # only letters and digits run on past MAX_RUN
+    assert "x" * 200 in read and "Officials in Tokyo said." in read  # words and ordinary text untouched
+    assert sorted(_spans(found), key=lambda m: m[1]) == [("Tokyo", 13, 18), ("Kharkiv", 25 + 3_000, 25 + 3_007)]
+    assert all(text[m.start:m.end] == m.text for m in found)
+    assert ner.tamed("Officials in Tokyo said.") == "Officials in Tokyo said."
+    assert ner.tamed("x" * 64 + "'s" * 3) == "x" * 64 + " s s s"
+
+
+def test_a_run_of_ten_thousand_affixes_costs_the_real_model_little() -> None:
+    """Before the runs were broken, each of these cost the English model's tokenizer 13-17 s of CPU."""
+    import time
+
+    ner.model()  # loaded outside the measured time
+    for run in ("(" * 5_000 + "Nairobi" + ")" * 5_000, "🔥" * 10_000, "x" + "'s" * 5_000, "_" * 10_000):
+        ner.MEMO.clear()
+        started = time.process_time()
+        list(ner.mentions([f"Officials in Nairobi said. {run}"]))
+        assert time.process_time() - started < 3.0, run[:20]

@@ -193,6 +193,34 @@ def test_the_desks_memory_is_bounded_by_the_setting() -> None:
     assert 0 < len(desk.index) <= 100 and 0 < len(desk.events.index.articles) <= 100
 
 
+def test_the_sketch_is_datasketchs_minhash_value_for_value() -> None:
+    """`sketch` writes out datasketch 2.0's MinHash (seed 1, affine32) so the worker need not import it
+    (and SciPy): every signature must be the library's, or sketches stored before would stop matching."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from pipeline.enrich.stories import MIN_SHINGLES, NUM_PERM, shingles
+
+    rng = random.Random(11)
+    words = (BODY + " " + OTHER).split() + ["Kyiv", "naïve", "東京", "😀", "ÆØÅ"]
+    bodies = [BODY, OTHER, BODY.upper(), " ".join(rng.choice(words) for _ in range(5_000))]
+    bodies += [" ".join(rng.choice(words) for _ in range(rng.randint(5, 400))) for _ in range(60)]
+    compared = 0
+    for body in bodies:
+        sh = shingles(body)
+        mine = sketch(body)
+        if len(set(sh)) < MIN_SHINGLES:
+            assert mine is None
+            continue
+        ref = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
+        ref.update_batch(sh)
+        assert mine is not None and mine.signature.dtype == np.uint32
+        assert np.array_equal(mine.signature, ref.hashvalues.astype(np.uint32))
+        assert Sketch.decode(mine.encode()) == mine
+        compared += 1
+    assert compared >= 50
+
+
 def test_a_storm_this_worker_follows_costs_one_collapsed_search() -> None:
     """Its first member is in memory: no sketch is read back. A story first seen elsewhere: its first
     member's sketch, in one read for the batch (inner hits, a search per story over the stored text, were
