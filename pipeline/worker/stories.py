@@ -18,7 +18,7 @@ import json
 import logging
 from typing import Any
 
-from pipeline.enrich.stories import Member, Sketch, Story, StoryIndex
+from pipeline.enrich.stories import MAX_REPRESENTATIVES, Member, Sketch, Story, StoryIndex
 from pipeline.settings import Settings
 from pipeline.worker.events import EventDesk, EventHint
 
@@ -97,24 +97,31 @@ class StoryDesk:
             src = hit.get("_source") or {}
             if src.get("id") and src.get("story_id"):
                 known[src["id"]] = Story(src["story_id"], src.get("duplicate_of"))
-        # Each story's first member: compared with the batch unless this worker holds it (it has then
-        # followed the story from the start, and its representatives are in memory). One read of the
-        # others' sketches, not a search per story: inner hits re-ran the band query for each story and
-        # read the stored text, most of Elasticsearch's work in a busy stream.
-        heads: list[dict[str, str]] = []
+        # The stories this worker does not follow (it does follow those whose first member it holds: their
+        # representatives are in memory): their first MAX_REPRESENTATIVES members, in one search for the
+        # batch, each story's first member first, the rest by time. Inner hits re-ran the band query for
+        # each story over the stored text: most of Elasticsearch's work in a busy stream.
+        heads: dict[str, str] = {}
         for group in responses[1]["hits"]["hits"] if bands else []:
-            head = ((group.get("fields") or {}).get("id") or [None])[0]
-            if head and self.index.get(head) is None:
-                heads.append({"_index": group["_index"], "_id": group["_id"]})
+            fields = group.get("fields") or {}
+            story_id, head = (fields.get("story_id") or [None])[0], (fields.get("id") or [None])[0]
+            if story_id and head and self.index.get(head) is None:
+                heads[story_id] = group["_id"]
         if not heads:
             return known, []
+        query = self._sharing(bands, ids)
+        query["bool"]["filter"].append({"terms": {"story_id": sorted(heads)}})
+        query["bool"]["should"] = [{"constant_score": {"filter": {"ids": {"values": sorted(heads.values())}}, "boost": 10.0}}]
+        reps = self._msearch([where, {
+            "size": min(MAX_STORIES, len(heads)) * MAX_REPRESENTATIVES, "query": query,
+            "sort": ["_score", {"@timestamp": "asc"}], "_source": ["id", "story_id", "story_sketch"]}])[0]
         elsewhere: list[Member] = []
-        for doc in self.es.mget(docs=heads, source=["id", "story_id", "story_sketch"])["docs"]:
-            src = doc.get("_source") or {}
+        for hit in reps["hits"]["hits"]:
+            src = hit.get("_source") or {}
             sk = Sketch.decode(src.get("story_sketch") or "")
-            if src.get("id") and src.get("story_id") and sk is not None:
+            if src.get("id") and src.get("story_id") and sk is not None and self.index.get(src["id"]) is None:
                 elsewhere.append(Member(src["id"], src["story_id"], sk, 0.0))
-        return known, elsewhere
+        return known, elsewhere  # StoryIndex.of keeps MAX_REPRESENTATIVES a story
 
     def _sharing(self, bands: list[str], ids: list[str]) -> dict[str, Any]:
         """Recent articles, not the batch's own, sharing a band."""

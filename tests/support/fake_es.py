@@ -36,8 +36,9 @@ class FakeES:
 
     def msearch(self, *, searches: list[dict[str, Any]]) -> dict[str, Any]:
         """Each (header, body) pair: an `ids` query; the event desk's scored query (the documents sharing
-        `minimum_should_match` of its `term`s on `event_terms`); or a filter whose hits are collapsed by
-        `story_id` with their first `inner_hits.size` (the story desk's)."""
+        `minimum_should_match` of its `term`s on `event_terms`); the story desk's filter collapsed by
+        `story_id` (one hit a story, or its first `inner_hits.size`); or its representatives of some
+        stories (`terms` on `story_id`), the `ids` it boosts first."""
         if self.fail:
             raise ConnectionError("connection refused")
         out = []
@@ -48,6 +49,13 @@ class FakeES:
                 out.append({"hits": {"hits": [_hit(h, body) for h in self.hits if h.get("id") in q["ids"]["values"]]}})
                 continue
             skip = {i for c in q["bool"].get("must_not", []) for i in c.get("ids", {}).get("values", [])}
+            stories = {s for c in q["bool"]["filter"] for s in c.get("terms", {}).get("story_id", [])}
+            if "collapse" not in body and stories:  # the story desk's representatives: first members first
+                first = {i for c in q["bool"].get("should", []) for i in c["constant_score"]["filter"]["ids"]["values"]}
+                members = [h for h in self.hits if h.get("story_id") in stories and h.get("id") not in skip]
+                members.sort(key=lambda h: h.get("id") not in first)
+                out.append({"hits": {"hits": [_hit(h, body) for h in members[: body["size"]]]}})
+                continue
             if "collapse" not in body:
                 wanted = {c["term"]["event_terms"] for c in q["bool"]["should"]}
                 need = q["bool"].get("minimum_should_match", 1)
@@ -55,7 +63,6 @@ class FakeES:
                           and len(wanted & set(h.get("event_terms") or [])) >= need]
                 out.append({"hits": {"hits": [_hit(h, body) for h in shared[: body["size"]]]}})
                 continue
-            stories = {s for c in q["bool"]["filter"] for s in c.get("terms", {}).get("story_id", [])}
             groups: dict[str, list[dict[str, Any]]] = {}
             for h in self.hits:
                 if h.get("id") not in skip and h.get("story_id") and (not stories or h["story_id"] in stories):
