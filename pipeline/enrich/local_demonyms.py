@@ -133,12 +133,18 @@ def derived(lemmas: set[str], names: dict[str, str], suffixes: tuple[str, ...], 
         for st, code in by_head.get(folded[:MIN_STEM], ()):
             if not folded.startswith(st) or len(folded) - len(st) > max_infix + len(_fold(suffix)):
                 continue
-            have = best.get(lemma)
-            if have is None or len(st) > have[0]:
-                best[lemma] = (len(st), {code})
-            elif len(st) == have[0]:
-                have[1].add(code)
+            _keep_longest(best, lemma, len(st), code)
     return {lemma: next(iter(codes)) for lemma, (_, codes) in best.items() if len(codes) == 1}
+
+
+def _keep_longest(best: dict[str, tuple[int, set[str]]], lemma: str, stem_len: int, code: str) -> None:
+    """The countries whose stem explains the most of `lemma`: a longer stem wins, a tie is kept (and
+    later dropped as ambiguous)."""
+    have = best.get(lemma)
+    if have is None or stem_len > have[0]:
+        best[lemma] = (stem_len, {code})
+    elif stem_len == have[0]:
+        have[1].add(code)
 
 
 def from_language_names(lang: str) -> dict[str, str]:
@@ -268,11 +274,7 @@ def derived_across(lemmas: set[str], stems: dict[str, str], suffixes: tuple[str,
         for st, code in by_head.get(sk[:MIN_SKELETON_STEM], ()):
             if not sk.startswith(st) or len(sk) - len(st) > max_infix + len(sks):
                 continue
-            have = best.get(lemma)
-            if have is None or len(st) > have[0]:
-                best[lemma] = (len(st), {code})
-            elif len(st) == have[0]:
-                have[1].add(code)
+            _keep_longest(best, lemma, len(st), code)
     return {lemma: next(iter(codes)) for lemma, (_, codes) in best.items()
             if len(codes) == 1 and next(iter(codes)) in wanted}
 
