@@ -100,9 +100,10 @@ class Worker:
     def __init__(self, s: Settings, app: faust.App) -> None:
         self.s, self.app = s, app
         t = topics(s)
-        self.raw, self.enriched, self.dlq, self.alerts, self.hits = (
-            app.topic(x.name, partitions=x.partitions) for x in (t.raw, t.enriched, t.dlq, t.alerts, t.rule_hits))
+        self.raw, self.enriched, self.dlq, self.hits = (
+            app.topic(x.name, partitions=x.partitions) for x in (t.raw, t.enriched, t.dlq, t.rule_hits))
         self.rule_hit = t.rule_hits.payload
+        # alerts and rule hits are written below Faust's topics (`_produce`): by name
         self.alerts_name, self.hits_name = t.alerts.name, t.rule_hits.name
         # One pool for every enrichment actor; its processes start on first use (warm-up in `start_pool`).
         self.pool = EnrichPool(s.enrich_processes, s.max_article_bytes, s.enrich_timeout_s)
