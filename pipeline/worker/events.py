@@ -16,6 +16,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from pipeline.clients.elasticsearch import msearch
 from pipeline.enrich.events import MIN_SHARED_TERMS, WINDOW_S, EventIndex, Remote, features
 from pipeline.settings import Settings
 
@@ -109,10 +110,7 @@ class EventDesk:
                                    "minimum_should_match": MIN_SHARED_TERMS,
                                    "filter": [{"range": {"@timestamp": {"gte": f"now-{days}d"}}}],
                                    "must_not": [{"ids": {"values": ids}}]}}}]
-        responses = self.es.msearch(searches=searches)["responses"]
-        for r in responses:
-            if "error" in r:
-                raise RuntimeError(f"event lookup refused: {str(r['error'])[:200]}")
+        responses = msearch(self.es, searches, "event lookup")
         known: dict[str, str] = {}
         unread: list[dict[str, str]] = []
         per_event: dict[str, int] = {}

@@ -18,6 +18,7 @@ import json
 import logging
 from typing import Any
 
+from pipeline.clients.elasticsearch import msearch
 from pipeline.enrich.stories import MAX_REPRESENTATIVES, Member, Sketch, Story, StoryIndex
 from pipeline.settings import Settings
 from pipeline.worker.events import EventDesk, EventHint
@@ -91,7 +92,7 @@ class StoryDesk:
             searches += [where, {
                 "size": MAX_STORIES, "_source": False, "sort": [{"@timestamp": "asc"}],
                 "docvalue_fields": ["id"], "query": self._sharing(bands, ids), "collapse": {"field": "story_id"}}]
-        responses = self._msearch(searches)
+        responses = msearch(self.es, searches, "story lookup")
         known: dict[str, Story] = {}
         for hit in responses[0]["hits"]["hits"]:
             src = hit.get("_source") or {}
@@ -112,9 +113,9 @@ class StoryDesk:
         query = self._sharing(bands, ids)
         query["bool"]["filter"].append({"terms": {"story_id": sorted(heads)}})
         query["bool"]["should"] = [{"constant_score": {"filter": {"ids": {"values": sorted(heads.values())}}, "boost": 10.0}}]
-        reps = self._msearch([where, {
+        reps = msearch(self.es, [where, {
             "size": min(MAX_STORIES, len(heads)) * MAX_REPRESENTATIVES, "query": query,
-            "sort": ["_score", {"@timestamp": "asc"}], "_source": ["id", "story_id", "story_sketch"]}])[0]
+            "sort": ["_score", {"@timestamp": "asc"}], "_source": ["id", "story_id", "story_sketch"]}], "story lookup")[0]
         elsewhere: list[Member] = []
         for hit in reps["hits"]["hits"]:
             src = hit.get("_source") or {}
@@ -128,11 +129,3 @@ class StoryDesk:
         return {"bool": {"filter": [{"terms": {"story_bands": bands}},
                                     {"range": {"@timestamp": {"gte": f"now-{self.s.story_window_days}d"}}}],
                          "must_not": [{"ids": {"values": ids}}]}}
-
-    def _msearch(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        assert self.es is not None
-        responses: list[dict[str, Any]] = self.es.msearch(searches=searches)["responses"]
-        for r in responses:
-            if "error" in r:
-                raise RuntimeError(f"story lookup refused: {str(r['error'])[:200]}")
-        return responses
