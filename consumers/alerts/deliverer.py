@@ -154,8 +154,8 @@ class AlertDeliverer:
         # costs one write per alert. Those records are written beside the notifications, not before them:
         # hundreds of watch-rule alerts in a batch no longer delay the one someone is waiting for. Both are
         # done before the batch is committed, so a crash redelivers whatever was not.
-        quiet_rules = {a.rule: self._quiet(a) for a in {a.rule: a for a in unique.values()}.values()}  # once a rule
-        quiet = {k: a for k, a in unique.items() if quiet_rules[a.rule]}
+        quiet_rules = {name for name in {a.rule for a in unique.values()} if self._quiet(name)}  # once a rule
+        quiet = {k: a for k, a in unique.items() if a.rule in quiet_rules}
         for a in quiet.values():
             self.echo(a)
         at = _now_iso()
@@ -200,9 +200,9 @@ class AlertDeliverer:
         self._run(jobs)
         return created
 
-    def _quiet(self, a: AlertEvent) -> bool:
-        """Recorded, never sent: its rule (if still there) has no channel and holds nothing back."""
-        rule = self.rules.get(a.rule)
+    def _quiet(self, name: str) -> bool:
+        """Its alerts are recorded, never sent: the rule (if still there) has no channel, holds nothing back."""
+        rule = self.rules.get(name)
         return rule is None or (not rule.throttle_s and not channels.of(rule))
 
     def _run(self, jobs: list[_Job]) -> None:
