@@ -100,22 +100,15 @@ def candidates(lang_script: str, cities: list[tuple[str, str, list[str]]]) -> di
 def build() -> list[tuple[str, str, str]]:
     """(language, name, English name) for every language simplemma lists (its words keep names out)."""
     from babel import Locale, UnknownLocaleError
-    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES, _load_dictionary_from_disk
+    from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
 
-    from pipeline.enrich.inflections import SIMPLEMMA, _script, given_names
+    from pipeline.enrich.inflections import _script, given_names, simplemma_lists
     from pipeline.enrich.multilingual import _SCRIPT_VARIANTS
 
     cities = big_cities()
-    ours: dict[str, list[str]] = {}
-    for lang in sorted(SUPPORTED_LANGUAGES):
-        ours.setdefault(lang, []).append(lang)
-    for lang, theirs in SIMPLEMMA.items():
-        ours.setdefault(theirs, []).append(lang)
     rows: list[tuple[str, str, str]] = []
     by_script: dict[str, dict[str, str]] = {}
-    for theirs, langs in sorted(ours.items()):
-        if theirs not in SUPPORTED_LANGUAGES or theirs == "en":
-            continue
+    for theirs, langs in simplemma_lists():
         print(f"{theirs} -> {', '.join(langs)}", file=sys.stderr)  # noqa: T201 - a build tool's progress
         d = cast("dict[bytes, bytes]", _load_dictionary_from_disk(theirs))
         words = {w.decode("utf-8", "ignore") for pair in d.items() for w in pair}

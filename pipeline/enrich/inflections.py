@@ -77,23 +77,29 @@ def forms(lang: str) -> dict[str, tuple[str, ...]]:
     return {f: tuple(ws) for f, ws in out.items()}
 
 
-def build() -> list[tuple[str, str, str]]:
-    """(language, form, name word) for every name word of every language simplemma lists."""
-    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES, _load_dictionary_from_disk
+def simplemma_lists() -> list[tuple[str, list[str]]]:
+    """(simplemma's list, our languages it serves), English left out: what the table builders read."""
+    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
-    from pipeline.enrich.gazetteer import load
-    from pipeline.enrich.multilingual import _WORD, _pairs, exonym_pairs
-
-    g = load()
     ours: dict[str, list[str]] = defaultdict(list)
     for lang in sorted(SUPPORTED_LANGUAGES):
         ours[lang].append(lang)
     for lang, theirs in SIMPLEMMA.items():
         ours[theirs].append(lang)
+    return [(theirs, langs) for theirs, langs in sorted(ours.items())
+            if theirs in SUPPORTED_LANGUAGES and theirs != "en"]
+
+
+def build() -> list[tuple[str, str, str]]:
+    """(language, form, name word) for every name word of every language simplemma lists."""
+    from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
+
+    from pipeline.enrich.gazetteer import load
+    from pipeline.enrich.multilingual import _WORD, _pairs, exonym_pairs
+
+    g = load()
     rows: list[tuple[str, str, str]] = []
-    for theirs, langs in sorted(ours.items()):
-        if theirs not in SUPPORTED_LANGUAGES or theirs == "en":
-            continue
+    for theirs, langs in simplemma_lists():
         print(f"{theirs} -> {', '.join(langs)}", file=sys.stderr)  # noqa: T201 - a build tool's progress
         d = cast("dict[bytes, bytes]", _load_dictionary_from_disk(theirs))
         for lang in langs:

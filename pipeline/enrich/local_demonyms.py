@@ -33,6 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from pipeline.enrich.inflections import SIMPLEMMA  # our language code -> simplemma's list
+
 if TYPE_CHECKING:
     from pipeline.enrich.gazetteer import Gazetteer
 
@@ -59,8 +61,6 @@ ADJECTIVE_SUFFIXES: dict[str, tuple[str, ...]] = {
     "fi": ("lainen", "läinen"), "et": ("lane",),
     "el": ("ικός", "ιακός"),
 }
-# our language code -> simplemma's list (as inflections.SIMPLEMMA)
-SIMPLEMMA = {"hr": "hbs", "sr": "hbs", "bs": "hbs"}
 LANGUAGES = ("de", "nl", "sv", "da", "nb", "is", "fr", "es", "it", "pt", "ca", "gl", "ro", "pl", "cs", "sk",
              "sl", "hr", "sr", "bs", "bg", "mk", "ru", "uk", "lt", "lv", "fi", "et", "hu", "tr", "el")
 # Slavic adjectives put "ий", "ij" between stem and suffix ("российский", "srbijanski")
