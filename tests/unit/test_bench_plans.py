@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pipeline.enrich.stories import StoryIndex, sketch
 from pipeline.measure.alerts_bench import plan
+from pipeline.measure.match_bench import random_rules
 from pipeline.measure.soak import Sample, Soak
 
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
@@ -22,6 +25,20 @@ def test_the_mixed_plan_sends_storms_at_their_share_and_distinct_articles_otherw
     stories = {idx.assign(str(i), sketch(p.body), now=float(i)).story_id for i, p in enumerate(storms)}
     assert len(stories) == 3  # the copies are rewrites of three stories, and the index says so
     assert plan(5, "one body") == plan(5, "one body") and {p.kind for p in plan(5, "one body")} == {"repeat"}
+
+
+def test_watch_rules_from_bare_bodies_spread_their_country_leaves() -> None:
+    # bodies with no countries (the mixed bench's) once sent every country leaf to one code: 3% of the
+    # rule set was "countries:US" and a US article fired a hundred identical rules
+    def alpha(i: int) -> str:  # the generator draws alphabetic words only
+        return " ".join(w + "".join(chr(97 + int(d)) for d in f"{i}{k}") for k, w in enumerate(WORDS * 5))
+
+    rules = random_rules([{"body": alpha(i)} for i in range(40)], 5000)
+    country_only = Counter(r for r in rules if r.startswith("countries:") and " " not in r)
+    assert len(country_only) > 20
+    assert max(Counter(rules).values()) <= 10
+    with_countries = random_rules([{"body": alpha(i), "countries": ["FR"]} for i in range(40)], 500)
+    assert {r for r in with_countries if r.startswith("countries:") and " " not in r} == {"countries:FR"}
 
 
 def test_the_soak_reports_growth_after_its_first_minutes_and_the_slope() -> None:
