@@ -60,7 +60,10 @@ def topics(s: Settings) -> Topics:
         alerts=Topic(s.topic_alerts, n, {**durable, **keep}, AlertEvent, "alert id"),
         # matches of frequency, spike and once-per-story rules, keyed by rule: one actor owns each rule's count
         rule_hits=Topic(s.topic_rule_hits, n, {**durable, **keep}, AlertEvent, "rule name"),
-        # compacted, one partition: the whole rule set is read by every worker, in order
-        rules=Topic(s.topic_rules, 1, {**durable, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
+        # compacted, one partition: the whole rule set is read by every worker, in order. The log rolls
+        # hourly: compaction never touches the active segment, so without it a week of puts and tombstones
+        # stays for every reader that starts from the beginning
+        rules=Topic(s.topic_rules, 1, {**durable, "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1",
+                                       "segment.ms": "3600000"},
                     AlertRule, "rule name"),
     )

@@ -69,20 +69,22 @@ def run(json_: bool = typer.Option(False, "--json", help="echo alerts as JSON li
     from pipeline.observe import metrics
     from pipeline.clients.elasticsearch import make_es
     from pipeline.clients.kafka import ensure_topics, make_consumer, make_producer
-    from pipeline.clients.rules_store import load_rules
+    from pipeline.clients.rules_store import RuleReader
 
     s = settings()
     ensure_topics(s, timeout=s.kafka_start_retry_s)
     stop = stop_on_signals()
     consumer = make_consumer(s, s.topic_alerts, group_id=s.alerts_group)
     producer = make_producer(s, client_id="newswatch-alerts")
-    deliverer = AlertDeliverer(s, make_es(s), producer, rules=lambda: load_rules(s), echo=Echo(json_))
+    reader = RuleReader(s)  # re-reads take what changed since the last one, not the topic's history
+    deliverer = AlertDeliverer(s, make_es(s), producer, rules=reader.read, echo=Echo(json_))
     metrics.serve(s.metrics_port_alerts, "alerts", s)
     metrics.export_lag(s, s.alerts_group, [s.topic_alerts])
     try:
         sink.run(consumer, deliverer, batch_size=500, window_ms=200, should_stop=stop.is_set)
     finally:
         consumer.close()
+        reader.close()
         producer.close()
 
 

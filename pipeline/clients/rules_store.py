@@ -4,6 +4,7 @@ change reaches every worker within seconds, and the rules survive restarts of ev
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from kafka import TopicPartition
 
@@ -86,33 +87,75 @@ def load_rules(s: Settings, *, timeout: float = 30.0, bad: dict[str, str] | None
     """The current rules: the topic read from the beginning to its end, last value per name. A record
     that is not a rule is skipped (its name and reason go into `bad`, when given) and drops what its key
     held before: the rule as published is not the one that would run."""
-    ensure_topics(s)
-    consumer = make_consumer(s, group_id=None)
+    reader = RuleReader(s)
     try:
-        parts = [TopicPartition(s.topic_rules, p) for p in (consumer.partitions_for_topic(s.topic_rules) or {0})]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        end = consumer.end_offsets(parts)
-        rules: dict[str, AlertRule] = {}
+        rules = reader.read(timeout=timeout)
+    finally:
+        reader.close()
+    if bad is not None:
+        bad.update(reader.bad)
+    return rules
+
+
+class RuleReader:
+    """Follows the rules topic: the first read takes it from the beginning, each later one only what was
+    appended since. A process that re-reads the rules whenever an alert names a new one (the deliverer)
+    then pays for the change, not for the topic's whole history: compaction leaves every put and
+    tombstone of the active segment in place, and a benchmark loads thousands of rules a run."""
+
+    def __init__(self, s: Settings) -> None:
+        self.s = s
+        self.rules: dict[str, AlertRule] = {}
+        self.bad: dict[str, str] = {}  # name -> why its last record is not a rule
+        self._consumer: Any = None
+        self._parts: list[TopicPartition] = []
+
+    def read(self, *, timeout: float = 30.0) -> dict[str, AlertRule]:
+        """The current rules (a copy), once everything written before this call has been read."""
+        consumer = self._open()
+        end = consumer.end_offsets(self._parts)
+        if any(consumer.position(p) > end[p] for p in self._parts):  # the topic was recreated: start again
+            self.rules.clear()
+            self.bad.clear()
+            consumer.seek_to_beginning(*self._parts)
         deadline = time.monotonic() + timeout
-        while any(consumer.position(p) < end[p] for p in parts):
+        while any(consumer.position(p) < end[p] for p in self._parts):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {s.topic_rules} to its end within {timeout:.0f}s")
+                raise TimeoutError(f"could not read {self.s.topic_rules} to its end within {timeout:.0f}s")
             for batch in consumer.poll(timeout_ms=500).values():
                 for rec in batch:
-                    try:
-                        name, rule = decode(rec.key, rec.value)
-                    except BadRule as exc:
-                        rules.pop(exc.name, None)
-                        if bad is not None:
-                            bad[exc.name] = exc.reason
-                        continue
-                    if bad is not None:
-                        bad.pop(name, None)
-                    if rule is None:
-                        rules.pop(name, None)
-                    else:
-                        rules[name] = rule
-        return rules
-    finally:
-        consumer.close()
+                    self._apply(rec.key, rec.value)
+        return dict(self.rules)
+
+    def _apply(self, key: bytes | None, value: bytes | None) -> None:
+        try:
+            name, rule = decode(key, value)
+        except BadRule as exc:
+            self.rules.pop(exc.name, None)
+            self.bad[exc.name] = exc.reason
+            return
+        self.bad.pop(name, None)
+        if rule is None:
+            self.rules.pop(name, None)
+        else:
+            self.rules[name] = rule
+
+    def _open(self) -> Any:
+        if self._consumer is None:
+            ensure_topics(self.s)
+            consumer = make_consumer(self.s, group_id=None)
+            try:
+                self._parts = [TopicPartition(self.s.topic_rules, p)
+                               for p in (consumer.partitions_for_topic(self.s.topic_rules) or {0})]
+                consumer.assign(self._parts)
+                consumer.seek_to_beginning(*self._parts)
+            except Exception:
+                consumer.close()
+                raise
+            self._consumer = consumer
+        return self._consumer
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
