@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
+
+import pytest
 
 from pipeline.enrich.stories import StoryIndex, sketch
 from pipeline.measure.alerts_bench import plan
@@ -47,3 +51,28 @@ def test_the_soak_reports_growth_after_its_first_minutes_and_the_slope() -> None
         soak.samples.append(Sample(float(m), 300, 300, 100.0, 200.0, {"worker": 100.0 + max(0, m - 5) * 2.0}, {}))
     g = soak.growth()["worker"]
     assert (g["from_mb"], g["to_mb"], g["growth_pct"], g["mb_per_min"]) == (100.0, 110.0, 10.0, 2.0)
+
+
+def test_the_enrichment_bench_takes_the_ceilings_and_the_full_passes_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.enrich as enrich
+    from pipeline.enrich import ner
+    from pipeline.measure.enrich_bench import bench_enrich
+
+    order: list[str] = []
+
+    class Model:
+        def pipe(self, texts: Iterable[str], batch_size: int) -> Iterator[str]:  # spaCy's Language, standing in
+            order.append("ceiling")
+            return iter(list(texts))
+
+    def full(payloads: object, limits: object) -> list[SimpleNamespace]:
+        order.append("full")
+        return [SimpleNamespace(article="enriched")]  # the bench only checks each outcome has an article
+
+    monkeypatch.setattr(enrich, "warm_up", lambda: None)
+    monkeypatch.setattr(enrich, "enrich_payloads", full)
+    monkeypatch.setattr(ner, "model", lambda lang="en": Model())
+    b = bench_enrich([{"title": "A title", "body": "A body of words."}], repeat=3)
+    assert order == ["ceiling", "full"] + ["ceiling", "full"] * 3  # a warm pass of each, then in turn
+    assert len(b.ner_only_passes) == len(b.full_passes) == 3
+    assert b.full_s == sum(b.full_passes) / 3
