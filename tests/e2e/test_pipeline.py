@@ -98,7 +98,7 @@ def _articles(n: int) -> list[dict[str, str]]:
         body = sentences[:]
         rng.shuffle(body)
         city = cities[i % len(cities)]
-        text = f"{city.upper()}, March {1 + i % 28} - Dispatch {i} from {city}.\n" + "\n".join(body * 2)
+        text = f"{city.upper()}, March {1 + i % 28} - Dispatch {i} from {city}.\n" + "\n".join(body)
         out.append({"title": f"Dispatch {i} from {city}", "body": text, "source": "kill-test",
                     "url": f"https://news.example.org/dispatch/{i}"})
     return out
