@@ -13,7 +13,7 @@ from pipeline.cli.common import console, out, print_json
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_(
-        path: Path = typer.Argument(..., help="JSON lines with gold_countries (and gold_toponyms)"),
+        path: Path = typer.Argument(..., help="JSON lines with gold_countries (and gold_toponyms), or gold_places"),
         json_: bool = typer.Option(False, "--json"),
         examples: int = typer.Option(3, "--examples", help="error examples to print per class"),
     ) -> None:
@@ -25,21 +25,24 @@ def register(app: typer.Typer) -> None:
         if records and all("gold_event" in r for r in records):  # an event clustering set
             _events(records, json_)
             return
-        r = evaluate(records).as_dict()
+        r = evaluate(records, max_examples=max(5, examples)).as_dict()
         if json_:
             print_json(r)
             return
         out.print(f"articles: {r['articles']}   enrichment: {r['articles_per_second']} articles/s (one process)")
         out.print(f"{'':30}{'precision':>10}{'recall':>10}{'F1':>10}")
-        for name in ("countries", "focus_countries", "baseline_every_gpe_countries", "baseline_every_gpe_focus"):
+        scored = [n for n in ("countries", "focus_countries", "baseline_every_gpe_countries", "baseline_every_gpe_focus",
+                              "places") if sum(r[n][k] for k in ("tp", "fp", "fn"))]
+        for name in scored:
             m = r[name]
             out.print(f"{name:30}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}")
         if len(r["languages"]) > 1 or any(lang != "en" for lang in r["languages"]):
-            out.print(f"{'language':10}{'articles':>10}{'detected':>10}{'countries P':>13}{'R':>7}")
+            parts = [n for n in ("countries", "places") if n in scored]
+            out.print(f"{'language':10}{'articles':>10}{'detected':>10}"
+                      + "".join(f"{n + ' P':>13}{'R':>7}" for n in parts))
             for lang, ls in r["languages"].items():
-                c = ls["countries"]
-                out.print(f"{lang:10}{ls['articles']:>10}{ls['language_accuracy']:>10.3f}{c['precision']:>13.3f}"
-                          f"{c['recall']:>7.3f}")
+                out.print(f"{lang:10}{ls['articles']:>10}{ls['language_accuracy']:>10.3f}"
+                          + "".join(f"{ls[n]['precision']:>13.3f}{ls[n]['recall']:>7.3f}" for n in parts))
         st = r.get("stories")
         if st:
             out.print(f"stories: {st['stories']} generated with {st['articles']} articles (1-8 rewrites each): pairwise "

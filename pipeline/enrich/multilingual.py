@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from pipeline.enrich.common_words import PERSON, WORD, collisions
 from pipeline.enrich.exonyms import forms as exonym_forms
 from pipeline.enrich.gazetteer import Gazetteer, _tsv, load
 from pipeline.enrich.inflections import forms
@@ -32,6 +33,7 @@ UNSPACED = {"zh", "ja"}
 # what a case ending is made of ("-ии", "-ой", "-ов", "-ах"; Bulgarian's article "-те", "-ът")
 _CYRILLIC_ENDINGS = set("аеёиоуыэюяйьмхвтъ")
 _CYRILLIC_VOWELS = "аеёиоуыэюяйь"
+_SURNAME_SUFFIXES = ("ович", "евич", "овна", "евна", "ова", "ева", "ов", "ев")  # longest first
 # Other alphabets: a name's stem is the name less a final vowel, of at least MIN_STEM letters; a word of
 # the text matches it less up to MAX_CUT letters (German "Russlands", Czech "Iráku", Slovene "Sloveniji")
 _VOWELS = frozenset("aeiouyαεηιουωάέήίόύώϊϋΐΰ")
@@ -136,14 +138,17 @@ class LocalNames:
     """One language's names: word-keyed for alphabets, character-keyed for Chinese and Japanese."""
 
     def __init__(self, lang: str, pairs: list[tuple[str, str]], exact: Sequence[tuple[str, str]] = (),
-                 demonyms: dict[str, str] | None = None, people: frozenset[str] = frozenset()) -> None:
+                 demonyms: dict[str, str] | None = None, people: frozenset[str] = frozenset(),
+                 collide: dict[str, frozenset[str]] | None = None) -> None:
         """`pairs`: the language's own names, matched with their inflections; `exact`: English names
         as such text also writes them ("Brisbane", "Australia") and GeoNames' exonyms, matched as
         written and in their listed inflections: their stems are other words there (Slovene "Franci" is
         no "France", German "Austritt" no "Australia");
         `demonyms`: a demonym adjective's forms ("ukraińskiego") -> the English one ("Ukrainian");
-        `people`: those forms that are first names too, a person's when capitalised ("Catarina")."""
+        `people`: those forms that are first names too, a person's when capitalised ("Catarina");
+        `collide`: common words and first names that match a place's name (`common_words`)."""
         self.lang = lang
+        self.sources = [*pairs, *exact]
         self.unspaced = lang in UNSPACED
         self.index: dict[tuple[str, ...] | str, str] = {}
         self.prefixes: set[tuple[str, ...]] = set()  # every name's first words: the scan extends only these
@@ -186,6 +191,13 @@ class LocalNames:
         self.lower_demonyms = frozenset(norm(f) for f in (demonyms or {}) if f[:1].islower()) \
             if lang not in NOUNS_CAPITALISED else frozenset()
         self.people = frozenset(norm(f) for f in people)
+        # case folded, accents kept: Czech "čina" (a deed) is a common word, "Čína" (China) is not
+        self.common_words = frozenset(f.casefold() for f in (collide or {}).get(WORD, ()))
+        self.first_names = frozenset(f.casefold() for f in (collide or {}).get(PERSON, ()))
+
+    def single_word_places(self, word: str) -> set[str]:
+        """The English names of the one-word places `word` matches."""
+        return {self.index[(k,)] for k in word_keys(word, self.lemmas) if (k,) in self.index}
 
     def find(self, text: str) -> list[Mention]:
         text = text[:MAX_SCAN_CHARS]
@@ -207,6 +219,9 @@ class LocalNames:
                 if hit is not None:
                     longest = (n, hit)
             first = words[i].group()[0]
+            if longest is not None and longest[0] == 1 and (
+                    self._not_a_place(text, words, i) or _surname_only(keys[i], self.index)):
+                longest = None
             if longest is not None and (first.isupper() or not first.islower()):  # "la réunion" is a meeting
                 n, hit = longest
                 out.append(Mention(hit, "GPE", words[i].start(), words[i + n - 1].end()))
@@ -219,6 +234,18 @@ class LocalNames:
                 out.append(Mention(adjective, "NORP", words[i].start(), words[i].end()))
             i += 1
         return out
+
+    def _not_a_place(self, text: str, words: list[re.Match[str]], i: int) -> bool:
+        """A one-word match the language also uses as a common word, where its capital says nothing
+        (a sentence's start, all capitals, a run of capitalised words), or a first name before
+        another capitalised word: "Samo je...", "Milan Kučan"."""
+        w = words[i].group()
+        key = w.casefold()
+        if key in self.first_names and _before_a_name(text, words, i):
+            return True
+        if key not in self.common_words:
+            return False
+        return (len(w) > 1 and w.isupper()) or _sentence_start(text, words[i].start()) or _in_name(text, words, i)
 
     def _find_unspaced(self, text: str) -> list[Mention]:
         folded = norm(text)
@@ -238,8 +265,36 @@ class LocalNames:
         return out
 
 
+def _surname_only(keys: list[str], index: dict[tuple[str, ...] | str, str]) -> bool:
+    """Whether a Cyrillic word matches a one-word name only with a surname's suffix cut off: "Ливанов",
+    "Йорданова" are people named from a place or a first name, no case of it ("Ливана", "Йордания")."""
+    w = keys[0]
+    suffix = next((s for s in _SURNAME_SUFFIXES if w.endswith(s)), None) if _is_cyrillic(w) else None
+    if suffix is None:
+        return False
+    base = len(w) - len(suffix)
+    return not any((k,) in index for k in keys if not (k.startswith("~") and len(k) - 1 <= base))
+
+
+_OPENERS = frozenset("\"'«»„“”‘’‚([{-–—•*·")
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """Whether a word at `at` opens the text, a line or a sentence (quotes, brackets and dashes
+    before it aside)."""
+    j = at - 1
+    while j >= 0 and (text[j].isspace() and text[j] != "\n" or text[j] in _OPENERS):
+        j -= 1
+    return j < 0 or text[j] in "\n.!?:…"
+
+
 def _capitalised(m: re.Match[str]) -> bool:
     return m.group()[:1].isupper()
+
+
+def _before_a_name(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether word `i` is followed, across spaces only, by a capitalised word: a first name's surname."""
+    return i + 1 < len(words) and _capitalised(words[i + 1]) and not text[words[i].end() : words[i + 1].start()].strip()
 
 
 def _in_name(text: str, words: list[re.Match[str]], i: int) -> bool:
@@ -252,10 +307,15 @@ def _in_name(text: str, words: list[re.Match[str]], i: int) -> bool:
 
 @lru_cache(maxsize=64)
 def names_for(lang: str) -> LocalNames:
+    return _build_names(lang, collisions(lang))
+
+
+def _build_names(lang: str, collide: dict[str, frozenset[str]]) -> LocalNames:
     g = load()
     demonyms = {form: g.adjectives[code] for form, code in demonym_forms(lang).items() if code in g.adjectives}
     pairs = _pairs(lang, g)
-    return LocalNames(lang, pairs, [*_english_pairs(lang, g), *exonym_pairs(lang, pairs)], demonyms, first_names(lang))
+    return LocalNames(lang, pairs, [*_english_pairs(lang, g), *exonym_pairs(lang, pairs)], demonyms,
+                      first_names(lang), collide)
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,12 @@
 """Score enrichment against gold annotations: country P/R/F1 and toponym resolution.
 
 Gold format (the dev set's): `gold_countries` (ISO alpha-2 list) and optionally `gold_toponyms`
-(`{name, start, end, country}` with offsets into `body`) and `gold_language` (ISO 639-1). Pure: analyses in, numbers out.
+(`{name, start, end, country}` with offsets into `body`) and `gold_language` (ISO 639-1). A file whose
+annotators marked every place (`gold_places`: `{name, start, end}` into `body`, as NER corpora do) is
+scored on the places themselves: the share of newswatch's place mentions that lie on a marked place
+(`places` precision: the rest are first names, common words, surnames, never a right city) and of marked
+places found (recall). Countries are scored only on records that have `gold_countries`.
+Pure: analyses in, numbers out.
 """
 
 from __future__ import annotations
@@ -48,10 +53,11 @@ class LanguageScore:
     articles: int = 0
     detected_right: int = 0
     countries: PRF = field(default_factory=PRF)
+    places: PRF = field(default_factory=PRF)
 
     def as_dict(self) -> dict[str, Any]:
         return {"articles": self.articles, "language_accuracy": round(self.detected_right / self.articles, 4),
-                "countries": self.countries.as_dict()}
+                "countries": self.countries.as_dict(), "places": self.places.as_dict()}
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Report:
     focus: PRF = field(default_factory=PRF)
     baseline: PRF = field(default_factory=PRF)  # "every GPE entity is a country"
     baseline_focus: PRF = field(default_factory=PRF)
+    places: PRF = field(default_factory=PRF)  # mentions against every marked place (`gold_places`)
     toponyms: int = 0
     toponyms_found: int = 0
     toponyms_with_country: int = 0
@@ -70,12 +77,13 @@ class Report:
     examples: dict[str, list[str]] = field(default_factory=dict)
     # per gold language (the detected one when the file has none): articles, detected right, countries
     languages: dict[str, LanguageScore] = field(default_factory=dict)
+    max_examples: int = 5
     stories: dict[str, Any] | None = None  # clustering on a set generated from these bodies (measure/stories)
 
     def note(self, kind: str, example: str) -> None:
         self.errors[kind] += 1
         ex = self.examples.setdefault(kind, [])
-        if len(ex) < 5:
+        if len(ex) < self.max_examples:
             ex.append(example)
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,6 +94,7 @@ class Report:
             "focus_countries": self.focus.as_dict(),
             "baseline_every_gpe_countries": self.baseline.as_dict(),
             "baseline_every_gpe_focus": self.baseline_focus.as_dict(),
+            "places": self.places.as_dict(),
             "toponyms": {
                 "gold": self.toponyms,
                 "found": round(self.toponyms_found / self.toponyms, 4) if self.toponyms else None,
@@ -99,7 +108,7 @@ class Report:
         }
 
 
-def evaluate(records: list[dict[str, Any]]) -> Report:
+def evaluate(records: list[dict[str, Any]], max_examples: int = 5) -> Report:
     from pipeline.enrich import analyse_articles, warm_up
 
     warm_up()
@@ -107,33 +116,37 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
     raws = [RawArticle.from_payload(r, limits) for r in records]
     t0 = time.perf_counter()
     analysed = analyse_articles(raws)
-    report = Report(articles=len(records), seconds=time.perf_counter() - t0)
+    report = Report(articles=len(records), seconds=time.perf_counter() - t0, max_examples=max_examples)
     report.stories = story_clustering(raws, report.seconds / max(1, len(raws)))
     for rec, raw, (an, ms) in zip(records, raws, analysed, strict=True):
+        detected = an.article.language or "und"
+        ls = report.languages.setdefault(rec.get("gold_language") or detected, LanguageScore())
+        ls.articles += 1
+        ls.detected_right += detected == (rec.get("gold_language") or detected)
+        if rec.get("gold_language") and detected != rec["gold_language"]:
+            report.note("language_wrong", f"{rec.get('id', raw.id)}: {detected}, gold {rec['gold_language']}")
+        rid = str(rec.get("id", raw.id))
+        shift = an.text.find(raw.body.lstrip()[:50]) - (len(raw.body) - len(raw.body.lstrip()))
+        if "gold_places" in rec:
+            _score_places(report, ls, rid, an, rec["gold_places"], shift)
+        if "gold_countries" not in rec:
+            continue
         base = baseline_countries(ms)
         report.baseline.add(base, {c for c in rec.get("gold_countries") or [] if c})
         report.baseline_focus.add(base, {c for c in rec.get("gold_focus") or rec.get("gold_countries") or [] if c})
         gold = {c for c in rec.get("gold_countries") or [] if c}
         pred = set(an.article.countries)
         report.countries.add(pred, gold)
-        detected = an.article.language or "und"
-        ls = report.languages.setdefault(rec.get("gold_language") or detected, LanguageScore())
-        ls.articles += 1
-        ls.detected_right += detected == (rec.get("gold_language") or detected)
         ls.countries.add(pred, gold)
-        if rec.get("gold_language") and detected != rec["gold_language"]:
-            report.note("language_wrong", f"{rec.get('id', raw.id)}: {detected}, gold {rec['gold_language']}")
         # editors' tags when the file has them, else the mention-based gold
         gold_focus = {c for c in rec.get("gold_focus") or [] if c} or gold
         report.focus.add(set(an.article.focus_countries), gold_focus)
-        rid = rec.get("id", raw.id)
         for c in sorted(pred - gold):
             names = sorted({m.name for m in an.mentions if m.country == c})
             report.note("country_fp", f"{rid}: {c} from {names}")
         for c in sorted(gold - pred):
             names = sorted({t["name"] for t in rec.get("gold_toponyms") or [] if t.get("country") == c})
             report.note("country_fn", f"{rid}: {c} ({names})")
-        shift = an.text.find(raw.body.lstrip()[:50]) - (len(raw.body) - len(raw.body.lstrip()))
         for t in rec.get("gold_toponyms") or []:
             report.toponyms += 1
             s, en = t["start"] + shift, t["end"] + shift
@@ -150,6 +163,25 @@ def evaluate(records: list[dict[str, Any]]) -> Report:
                     report.note("toponym_wrong_country", f"{rid}: {t['name']!r} -> {hit.country} ({hit.kind} "
                                 f"{hit.name!r}), gold {t['country']}")
     return report
+
+
+def _score_places(report: Report, ls: LanguageScore, rid: str, an: Any, gold: list[dict[str, Any]], shift: int) -> None:
+    """Each place mention (not a demonym) on a marked place is right, off every one wrong; each marked
+    place no mention touches is missed."""
+    spans = [(g["start"] + shift, g["end"] + shift) for g in gold]
+    mentions = [m for m in an.mentions if m.kind != "demonym" and m.country]
+    for m in mentions:
+        if any(m.start < e and s < m.end for s, e in spans):
+            report.places.tp += 1
+            ls.places.tp += 1
+        else:
+            report.places.fp += 1
+            ls.places.fp += 1
+            report.note("place_unmarked", f"{rid}: {an.text[m.start:m.end]!r} -> {m.country} ({m.kind} {m.name!r})")
+    for s, e in spans:
+        if not any(m.start < e and s < m.end for m in mentions):
+            report.places.fn += 1
+            ls.places.fn += 1
 
 
 MIN_STORY_SEEDS = 50

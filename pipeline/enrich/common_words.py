@@ -1,0 +1,128 @@
+"""Common words and first names that read as a place's name when capitalised: Serbo-Croatian "Samo"
+("only", not Samoa) and "Još" ("still", not Jos), Russian "Самой" (not Samoa) and "Палаты" ("chamber",
+not Palau); "Milan Kučan", "Dominik Hašek".
+
+Capitals mark a name only where the language would otherwise write the word in lower case. At a
+sentence's start, in a word written all in capitals, or inside a run of capitalised words (an
+organisation's name, "Счётной Палаты") they say nothing, and there a word the language uses as a common
+word is taken as that word. Elsewhere ("na Samoi") the capital still makes it the place. A first name
+is a person's before another capitalised word ("Milan Kučan"), a place's alone ("u Milanu"); a first
+name that is also a country's ("Jordan", "Israel", "France") is always the country.
+
+Which words: the lower-case forms of simplemma's lists that the matcher would read as a one-word
+place's name, that are not written as the place's name itself is ("Kijów", "BiH", "Того", Slovene
+"Mali") nor a form of a place's adjective ("polska", "hrvatski"), and that are far more common in the
+language's running text than the place's name, by wordfreq's counts (the languages it covers): at least
+once in a million words, and ten times (a Zipf unit) the count of the place's name there, "samo" (6.4)
+against "samoa" (2.5). The counts are case folded, so a case of the name itself ("Zagrebu", "Kosovu")
+is never more common than its name and stays a place. And Faker's first names of the language that the
+matcher would read as a place. Drawn once into `data/common_words.tsv.gz` (language, form, `word` or
+`person`), as `inflections` does with the name forms; simplemma, wordfreq and Faker are build
+dependencies only. Regenerate after the names or their forms change:
+    python -m pipeline.enrich.common_words
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections import defaultdict
+from collections.abc import Collection
+from functools import lru_cache
+from pathlib import Path
+from typing import cast
+
+DATA = Path(__file__).parent / "data" / "common_words.tsv.gz"
+
+
+WORD, PERSON = "word", "person"
+MIN_ZIPF = 3.0  # once in a million words: rarer forms are no common word worth a rule
+MARGIN = 1.0  # Zipf units (powers of ten) above the place's name in the same language
+WORDFREQ = {"hr": "sh", "sr": "sh", "bs": "sh", "no": "nb"}  # our code -> wordfreq's, where they differ
+
+
+@lru_cache(maxsize=64)
+def collisions(lang: str) -> dict[str, frozenset[str]]:
+    """`word`: the lower-case forms of `lang` that match a one-word place's name; `person`: the first
+    names that do (both as written)."""
+    out: dict[str, set[str]] = {WORD: set(), PERSON: set()}
+    if DATA.exists():
+        with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+            for code, form, kind in (line.rstrip("\n").split("\t") for line in fh):
+                if code == lang:
+                    out[kind].add(form)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def related(lemma: str, name: str, adjectives: Collection[str]) -> bool:
+    """Whether `lemma` is the name itself or one of the language's adjectives of a place ("polski" for
+    "Polska", "hrvatski"): those forms are the place's wherever they are capitalised. Compared with
+    accents kept: "još" is no "Jos"."""
+    from pipeline.enrich.multilingual import norm
+
+    return lemma.casefold() == name.casefold() or norm(lemma) in adjectives
+
+
+def build() -> list[tuple[str, str, str]]:
+    """(language, form, kind) for every language simplemma lists."""
+    from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
+
+    from wordfreq import available_languages, zipf_frequency
+
+    from pipeline.enrich.inflections import given_names, simplemma_lists
+    from pipeline.enrich.gazetteer import load
+    from pipeline.enrich.multilingual import _WORD, LocalNames, _build_names, _pairs, exonym_pairs, norm
+
+    rows: list[tuple[str, str, str]] = []
+    for theirs, langs in simplemma_lists():
+        print(f"{theirs} -> {', '.join(langs)}", file=sys.stderr)  # noqa: T201 - a build tool's progress
+        d = cast("dict[bytes, bytes]", _load_dictionary_from_disk(theirs))
+        for lang in langs:
+            names: LocalNames = _build_names(lang, collide={})
+            freq_lang = WORDFREQ.get(lang, lang)
+            if names.unspaced or freq_lang not in available_languages():
+                continue
+            locals_of: dict[str, list[str]] = defaultdict(list)  # English name -> its one-word local names
+            for local, english in names.sources:
+                if len(_WORD.findall(local)) == 1:
+                    locals_of[english].append(local)
+            # the language's own names (CLDR's, the aliases, GeoNames' exonyms), not the English ones its
+            # text also writes ("Jos"): a form written as one of them is the place's ("France", "Münih")
+            own = _pairs(lang, load())
+            own_names = {norm(local) for local, _ in [*own, *exonym_pairs(lang, own)]}
+            found: set[str] = set()
+            for f, lemma_b in d.items():
+                form = f.decode("utf-8", "ignore")
+                if not form.isalpha() or not form.islower() or len(form) < 3:
+                    continue
+                lemma = lemma_b.decode("utf-8", "ignore")
+                if lemma[:1].isupper():
+                    continue  # the list's own proper noun
+                places = names.single_word_places(form)
+                if not places or norm(form) in names.demonyms or any(
+                        related(lemma, local, names.demonyms) for p in places for local in locals_of.get(p, [p])):
+                    continue
+                if norm(form) in names.lemmas or norm(form) in own_names:
+                    continue  # a form of the place's own name, accents aside: "još" is none of "Jos"
+                zipf = zipf_frequency(form, freq_lang)
+                place = max(zipf_frequency(n.casefold(), freq_lang) for p in places for n in [p, *locals_of.get(p, [])])
+                if zipf >= MIN_ZIPF and zipf - place >= MARGIN:
+                    found.add(form)
+            rows += [(lang, form, WORD) for form in sorted(found)]
+            # a country is named far more often than anyone after it: "Jordan", "Israel", "France" stay it
+            g = load()
+            people = {n for n in given_names(lang) if n[:1].isupper() and (places := names.single_word_places(n))
+                      and not any(g.country_by_name(p) for p in places)}
+            rows += [(lang, n, PERSON) for n in sorted(people)]
+        del d
+    return rows
+
+
+def main() -> None:
+    from pipeline.enrich.inflections import write_table
+
+    write_table(build(), DATA)
+
+
+if __name__ == "__main__":
+    main()
