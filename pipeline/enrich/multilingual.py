@@ -237,14 +237,20 @@ class LocalNames:
 
     def _not_a_place(self, text: str, words: list[re.Match[str]], i: int) -> bool:
         """A one-word match the language also uses as a common word, where its capital says nothing
-        (a sentence's start, all capitals, a run of capitalised words), or a first name before
-        another capitalised word: "Samo je...", "Milan Kučan"."""
+        (a sentence's start, all capitals, a run of capitalised words) or anywhere when only a cut
+        stem matches, or a first name before another capitalised word: "Samo je...", "в Палате
+        общин", "Milan Kučan"."""
         w = words[i].group()
         key = w.casefold()
         if key in self.first_names and _before_a_name(text, words, i):
             return True
         if key not in self.common_words:
             return False
+        # a common word that reaches the place only by losing its ending ("Палате" for "Палау") is the word
+        # wherever it stands: the place's own forms ("Samo", were it Samoa's) are decided by position
+        normed = norm(w)
+        if all(k.startswith("~") and k[1:] != normed for k in word_keys(w, self.lemmas) if (k,) in self.index):
+            return True
         return (len(w) > 1 and w.isupper()) or _sentence_start(text, words[i].start()) or _in_name(text, words, i)
 
     def _find_unspaced(self, text: str) -> list[Mention]:

@@ -36,6 +36,7 @@ def test_a_common_word_at_a_sentence_start_is_no_place(lang: str, text: str, wor
 
 def test_a_common_word_in_capitals_or_in_a_name_is_no_place_and_elsewhere_the_capital_decides() -> None:
     assert _places("ru", "Доклад Счётной Палаты опубликован.") == []  # "chamber" in a name, not Palau
+    assert _places("ru", "Он выступал в Палате общин.") == []  # a stem of Palau only: the word anywhere
     assert _places("hr", "SAMO NAPRIJED") == []
     assert _places("hr", "Otok je na Samoi, a ne u Zagrebu.") == [("Samoi", "Samoa"), ("Zagrebu", "Zagreb")]
 
