@@ -24,6 +24,7 @@ from schemas import EnrichedArticle, Entity, GeoPoint, Place, RawArticle
 ENRICHMENT_VERSION = "4"
 LEAD_CHARS = 500
 DEMONYM_ONLY_MIN_SCORE = 1.5
+CAPITAL_LEAD_CHARS = 200  # the title and about the first sentence: where a capital stands for its state
 CITY_ONLY_MIN_SCORE = 1.5  # text no NER reads: a city in the title, the dateline or named twice implies its country
 # Languages where a demonym alone (in the title, or speaking for a state) adds its country. Elsewhere a
 # demonym ("ukrainische", "российского") is an entity and adds weight to a country the text names, but
@@ -127,9 +128,9 @@ class Enricher:
             dateline=dateline_code)
         if not demonyms_add:
             actors = set()
-        # a capital speaks for its state ("В Москве заявили", "Washington warned"): never only implied
+        # a capital in the lead speaks for its state ("В Москве заявили", "Washington warned")
         implied = {p.start for p in places if implied_needs_score and p.kind in ("city", "admin")
-                   and p.name not in capitals()}
+                   and not (p.start < title_end + CAPITAL_LEAD_CHARS and p.name in capitals())}
         named = {p.country for p in places if p.country and p.kind != "demonym" and p.start not in implied} | actors
         by_city = {p.country for p in places if p.country and p.start in implied}
         if dateline_code:

@@ -105,3 +105,6 @@ def test_the_news_ner_set_places_are_mostly_marked_places() -> None:
     r = evaluate([json.loads(line) for line in lines]).as_dict()
     assert r["places"]["precision"] >= 0.86
     assert r["languages"]["ru"]["places"]["precision"] >= 0.94
+    # the countries the articles write out: 0.829 / 0.976 when written (0.757 while every capital
+    # implied its state wherever it stood)
+    assert r["countries"]["precision"] >= 0.82 and r["countries"]["recall"] >= 0.97
