@@ -101,6 +101,27 @@ def documents(text: str) -> list[list[tuple[str, list[tuple[str, str, str]]]]]:
     return docs
 
 
+def learned_lemmas(docs: list[list[tuple[str, list[tuple[str, str, str]]]]],
+                   names: dict[tuple[str, ...], str]) -> dict[tuple[str, ...], str]:
+    """`names` and, for each name the treebank writes as CLDR does ("Stany Zjednoczone"), the lemmas its
+    annotators gave it there ("Stany Zjednoczony"): a longer name's lemmas are its words' lemmas, not its
+    nominative, so "Stanów Zjednoczonych" (lemmas "Stany Zjednoczony") is that country too."""
+    learned = dict(names)
+    longest = max((len(k) for k in names), default=1)
+    for doc in docs:
+        for _, toks in doc:
+            for i in range(len(toks)):
+                for n in range(1, min(longest, len(toks) - i) + 1):
+                    span = toks[i : i + n]
+                    forms = tuple(w for t in span for w in norm(t[0]).replace("-", " ").split())
+                    code = names.get(forms)
+                    lemmas = tuple(w for t in span for w in norm(t[1]).replace("-", " ").split())
+                    # a treebank without lemmas writes "_" for each: nothing to learn there
+                    if code and any(t[2] == "PROPN" for t in span) and lemmas and all(w.isalpha() for w in lemmas):
+                        learned.setdefault(lemmas, code)
+    return learned
+
+
 def gold(sentences: list[tuple[str, list[tuple[str, str, str]]]], names: dict[tuple[str, ...], str]) -> list[str]:
     found: list[str] = []
     for _, toks in sentences:
@@ -129,8 +150,8 @@ def records(sources: dict[str, tuple[str, str]], mirrors: Path, prefix: str, *,
         git_dir = mirrors / repo / "repo"
         text = subprocess.run(["git", "-C", str(git_dir), "show", f"HEAD:{path}"],  # noqa: S607 - a dev-time builder
                               capture_output=True, text=True, check=True).stdout
-        names = country_names(lang)
         docs = documents(text)
+        names = learned_lemmas(docs, country_names(lang))
         if cut_long and len(docs) < MAX_DOCS:
             docs = documents("\n".join(line for line in text.splitlines() if not line.startswith("# newdoc")))
         for n, doc in enumerate(docs[:MAX_DOCS]):
