@@ -130,11 +130,16 @@ def gold(sentences: list[tuple[str, list[tuple[str, str, str]]]], names: dict[tu
                 continue
             for n in range(MAX_NAME_TOKENS, 0, -1):
                 span = toks[i : i + n]
-                if len(span) < n or not any(t[2] == "PROPN" for t in span):
+                if len(span) < n:
                     continue
                 lemmas = tuple(w for t in span for w in norm(t[1]).replace("-", " ").split())
                 forms = tuple(w for t in span for w in norm(t[0]).replace("-", " ").split())
-                code = names.get(lemmas) or names.get(forms)
+                if not any(t[2] == "PROPN" for t in span):
+                    # a longer name written as CLDR writes it is the country whatever the tags say (Czech
+                    # tags "Jihoafrická republika" ADJ NOUN); one word needs its proper-noun tag
+                    code = names.get(forms) if len(forms) > 1 else None
+                else:
+                    code = names.get(lemmas) or names.get(forms)
                 if code:
                     if code not in found:
                         found.append(code)
