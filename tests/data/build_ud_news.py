@@ -15,6 +15,7 @@ Sources (all CC BY-SA, except UD_Ukrainian-IU: CC BY-NC-SA 4.0), attribution in 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import unicodedata
@@ -48,6 +49,7 @@ MAX_DOCS = 100
 MAX_SENTENCES = 12  # long documents are cut: an article's lead, not a book
 CHUNK = 6  # treebanks without document marks are cut into pieces of this many sentences
 MAX_NAME_TOKENS = 4
+_QUALIFIER = re.compile(r"\s+[(–-]\s*|\s+\(")
 
 
 def norm(s: str) -> str:
@@ -62,9 +64,17 @@ def country_names(lang: str) -> dict[tuple[str, ...], str]:
 
     g = load()
     out: dict[tuple[str, ...], str] = {}
+    short: dict[tuple[str, ...], set[str]] = {}
     for code, name in Locale.parse(LOCALES.get(lang, lang)).territories.items():
         if len(code) == 2 and code in g.countries:
             out[tuple(norm(name).replace("-", " ").split())] = code
+            # CLDR qualifies some names ("Гонконг (САР)", "Hongkong – ZAO Číny"); news writes the name alone
+            bare = _QUALIFIER.split(name)[0].strip()
+            if bare != name and len(bare) >= 3:
+                short.setdefault(tuple(norm(bare).replace("-", " ").split()), set()).add(code)
+    for words, codes in short.items():
+        if len(codes) == 1 and words not in out:  # "Kongo" is two countries: neither
+            out[words] = next(iter(codes))
     for code_lang, local, english in _tsv("local_aliases.tsv"):
         c = g.country_by_name(english)
         if code_lang == lang and c:
