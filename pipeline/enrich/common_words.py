@@ -71,7 +71,7 @@ def build() -> list[tuple[str, str, str]]:
 
     from pipeline.enrich.inflections import given_names, simplemma_lists
     from pipeline.enrich.gazetteer import load
-    from pipeline.enrich.multilingual import _WORD, LocalNames, _build_names, _pairs, exonym_pairs, norm
+    from pipeline.enrich.multilingual import _WORD, LocalNames, _build_names, _english_pairs, _pairs, exonym_pairs, norm
 
     rows: list[tuple[str, str, str]] = []
     for theirs, langs in simplemma_lists():
@@ -82,14 +82,16 @@ def build() -> list[tuple[str, str, str]]:
             freq_lang = WORDFREQ.get(lang, lang)
             if names.unspaced or freq_lang not in available_languages():
                 continue
-            locals_of: dict[str, list[str]] = defaultdict(list)  # English name -> its one-word local names
-            for local, english in names.sources:
-                if len(_WORD.findall(local)) == 1:
-                    locals_of[english].append(local)
             # the language's own names (CLDR's, the aliases, GeoNames' exonyms), not the English ones its
             # text also writes ("Jos"): a form written as one of them is the place's ("France", "Münih")
-            own = _pairs(lang, load())
-            own_names = {norm(local) for local, _ in [*own, *exonym_pairs(lang, own)]}
+            g = load()
+            own = [*_pairs(lang, g)]
+            own += exonym_pairs(lang, own)
+            own_names = {norm(local) for local, _ in own}
+            locals_of: dict[str, list[str]] = defaultdict(list)  # English name -> its one-word local names
+            for local, english in [*own, *_english_pairs(lang, g)]:
+                if len(_WORD.findall(local)) == 1:
+                    locals_of[english].append(local)
             found: set[str] = set()
             for f, lemma_b in d.items():
                 form = f.decode("utf-8", "ignore")
@@ -110,7 +112,6 @@ def build() -> list[tuple[str, str, str]]:
                     found.add(form)
             rows += [(lang, form, WORD) for form in sorted(found)]
             # a country is named far more often than anyone after it: "Jordan", "Israel", "France" stay it
-            g = load()
             people = {n for n in given_names(lang) if n[:1].isupper() and (places := names.single_word_places(n))
                       and not any(g.country_by_name(p) for p in places)}
             rows += [(lang, n, PERSON) for n in sorted(people)]

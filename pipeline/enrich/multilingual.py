@@ -148,7 +148,6 @@ class LocalNames:
         `people`: those forms that are first names too, a person's when capitalised ("Catarina");
         `collide`: common words and first names that match a place's name (`common_words`)."""
         self.lang = lang
-        self.sources = [*pairs, *exact]
         self.unspaced = lang in UNSPACED
         self.index: dict[tuple[str, ...] | str, str] = {}
         self.prefixes: set[tuple[str, ...]] = set()  # every name's first words: the scan extends only these
