@@ -219,7 +219,7 @@ class LocalNames:
                     longest = (n, hit)
             first = words[i].group()[0]
             if longest is not None and longest[0] == 1 and (
-                    self._not_a_place(text, words, i) or _surname_only(keys[i], self.index)):
+                    self._not_a_place(text, words, i, keys[i]) or _surname_only(keys[i], self.index)):
                 longest = None
             if longest is not None and (first.isupper() or not first.islower()):  # "la réunion" is a meeting
                 n, hit = longest
@@ -234,11 +234,11 @@ class LocalNames:
             i += 1
         return out
 
-    def _not_a_place(self, text: str, words: list[re.Match[str]], i: int) -> bool:
+    def _not_a_place(self, text: str, words: list[re.Match[str]], i: int, keys: list[str]) -> bool:
         """A one-word match the language also uses as a common word, where its capital says nothing
         (a sentence's start, all capitals, a run of capitalised words) or anywhere when only a cut
         stem matches, or a first name before another capitalised word: "Samo je...", "в Палате
-        общин", "Milan Kučan"."""
+        общин", "Milan Kučan". `keys`: the word's `word_keys`."""
         w = words[i].group()
         key = w.casefold()
         if key in self.first_names and _before_a_name(text, words, i):
@@ -247,8 +247,7 @@ class LocalNames:
             return False
         # a common word that reaches the place only by losing its ending ("Палате" for "Палау") is the word
         # wherever it stands: the place's own forms ("Samo", were it Samoa's) are decided by position
-        normed = norm(w)
-        if all(k.startswith("~") and k[1:] != normed for k in word_keys(w, self.lemmas) if (k,) in self.index):
+        if all(k.startswith("~") and k[1:] != keys[0] for k in keys if (k,) in self.index):  # keys[0]: the word normalised
             return True
         return (len(w) > 1 and w.isupper()) or _sentence_start(text, words[i].start()) or _in_name(text, words, i)
 
@@ -306,8 +305,7 @@ def _in_name(text: str, words: list[re.Match[str]], i: int) -> bool:
     """Whether word `i` stands in a run of capitalised words, with only spaces between them: a name
     ("Santa Catarina", "Catarina Silva"), not a sentence's first word before lower case."""
     before = i > 0 and _capitalised(words[i - 1]) and not text[words[i - 1].end() : words[i].start()].strip()
-    after = i + 1 < len(words) and _capitalised(words[i + 1]) and not text[words[i].end() : words[i + 1].start()].strip()
-    return bool(before or after)
+    return bool(before or _before_a_name(text, words, i))
 
 
 @lru_cache(maxsize=64)
