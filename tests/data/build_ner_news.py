@@ -39,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-from build_ud_news import LOCALES, country_names, norm
+from build_ud_news import country_names, named_countries, norm
 
 MAX_DOCS = 120
 MAX_CHARS = 4_000  # an article's first pages, as the enricher reads them
@@ -80,16 +80,8 @@ def _lemmas(lang: str, text: str) -> tuple[str, ...]:
 def _countries(lang: str) -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]]:
     """A country's name as written (normalised words) and as lemmas (of the name as CLDR writes it,
     before normalising folds "й" into "и") -> its ISO code."""
-    from babel import Locale
-
-    from pipeline.enrich.gazetteer import _tsv, load
-
-    g = load()
-    raw = [(name, code) for code, name in Locale.parse(LOCALES.get(lang, lang)).territories.items()
-           if len(code) == 2 and code in g.countries]
-    raw += [(local, c) for code_lang, local, english in _tsv("local_aliases.tsv")
-            if code_lang == lang and (c := g.country_by_name(english))]
-    return country_names(lang), {_lemmas(lang, name): code for name, code in raw}
+    cldr, aliases = named_countries(lang)
+    return country_names(lang), {_lemmas(lang, name): code for name, code in [*cldr, *aliases]}
 
 
 def _gold_countries(lang: str, text: str, spans: list[tuple[int, int, str]]) -> list[str]:

@@ -56,29 +56,37 @@ def norm(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c))
 
 
-def country_names(lang: str) -> dict[tuple[str, ...], str]:
-    """Normalised word tuples of each country's name in `lang` (CLDR and local aliases) -> ISO code."""
+def named_countries(lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(name as written, ISO code) of each country in `lang`: CLDR's names, and the short forms of
+    `local_aliases.tsv`."""
     from babel import Locale
 
     from pipeline.enrich.gazetteer import _tsv, load
 
     g = load()
+    cldr = [(name, code) for code, name in Locale.parse(LOCALES.get(lang, lang)).territories.items()
+            if len(code) == 2 and code in g.countries]
+    aliases = [(local, c) for code_lang, local, english in _tsv("local_aliases.tsv")
+               if code_lang == lang and (c := g.country_by_name(english))]
+    return cldr, aliases
+
+
+def country_names(lang: str) -> dict[tuple[str, ...], str]:
+    """Normalised word tuples of each country's name in `lang` (CLDR and local aliases) -> ISO code."""
+    cldr, aliases = named_countries(lang)
     out: dict[tuple[str, ...], str] = {}
     short: dict[tuple[str, ...], set[str]] = {}
-    for code, name in Locale.parse(LOCALES.get(lang, lang)).territories.items():
-        if len(code) == 2 and code in g.countries:
-            out[tuple(norm(name).replace("-", " ").split())] = code
-            # CLDR qualifies some names ("Гонконг (САР)", "Hongkong – ZAO Číny"); news writes the name alone
-            bare = _QUALIFIER.split(name)[0].strip()
-            if bare != name and len(bare) >= 3:
-                short.setdefault(tuple(norm(bare).replace("-", " ").split()), set()).add(code)
+    for name, code in cldr:
+        out[tuple(norm(name).replace("-", " ").split())] = code
+        # CLDR qualifies some names ("Гонконг (САР)", "Hongkong – ZAO Číny"); news writes the name alone
+        bare = _QUALIFIER.split(name)[0].strip()
+        if bare != name and len(bare) >= 3:
+            short.setdefault(tuple(norm(bare).replace("-", " ").split()), set()).add(code)
     for words, codes in short.items():
         if len(codes) == 1 and words not in out:  # "Kongo" is two countries: neither
             out[words] = next(iter(codes))
-    for code_lang, local, english in _tsv("local_aliases.tsv"):
-        c = g.country_by_name(english)
-        if code_lang == lang and c:
-            out[tuple(norm(local).replace("-", " ").split())] = c
+    for local, c in aliases:
+        out[tuple(norm(local).replace("-", " ").split())] = c
     return out
 
 
