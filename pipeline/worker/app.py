@@ -7,7 +7,7 @@ import logging
 from typing import Any, cast
 
 import faust
-from faust.types import TP, TableT
+from faust.types import TP
 
 from pipeline.clients.elasticsearch import make_es
 from pipeline.clients.kafka import faust_credentials, group_positions
@@ -16,6 +16,7 @@ from pipeline.query.rules import RuleSet
 from pipeline.query.windows import step as window_step
 from pipeline.settings import Settings
 from pipeline.topics import topics
+from pipeline.worker.changelog import AwaitedTable, awaited_table
 from pipeline.worker.pool import EnrichPool
 from pipeline.worker.consumer import ContiguousConsumer
 from pipeline.worker.stalls import StallWatch
@@ -87,10 +88,10 @@ def _faust_app(s: Settings) -> WorkerApp:
     )
 
 
-def _rule_windows(app: faust.App, s: Settings) -> TableT[str, dict[str, Any]]:
+def _rule_windows(app: faust.App, s: Settings) -> AwaitedTable:
     """Frequency and spike rules' counts, per rule: the changelog lets a restarted worker recover them."""
-    return app.Table("rule-windows", default=dict, partitions=s.topic_partitions,
-                     schema=faust.Schema(key_serializer="json", value_serializer="json"))
+    return awaited_table(app, "rule-windows", default=dict, partitions=s.topic_partitions,
+                         schema=faust.Schema(key_serializer="json", value_serializer="json"))
 
 
 class Worker:
@@ -246,6 +247,7 @@ class Worker:
                 continue  # removed, or changed back to a plain rule, since the match
             state, alert = window_step(rule, self.windows[hit.rule], hit)
             self.windows[hit.rule] = state
+            await self.windows.written()  # before the hit is acknowledged: a commit past it keeps the count
             if alert is None:
                 continue
             metrics.ALERTS_FIRED.labels(rule.kind).inc()
