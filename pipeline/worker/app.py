@@ -111,6 +111,7 @@ class Worker:
         self.pool_ready = asyncio.Event()
         self.desk = StoryDesk(s, make_es(s, timeout=10.0))  # near-duplicates: one story_id per event
         self.rules = RuleSet()
+        self.rules_ready = asyncio.Event()  # set by the follower once the topic's rules are read
         # Frequency and spike rules: each rule's matches arrive on `hits` keyed by rule name, so one actor
         # owns each rule's count.
         self.windows = _rule_windows(app, s)
@@ -129,7 +130,8 @@ class Worker:
         log.info("enrichment pool ready: %d process(es)", self.pool.size)
 
     async def rules_follower(self) -> None:
-        await follow_rules(self.s, self.rules, should_stop=lambda: self.app.should_stop, on_bad=self._bad_rule)
+        await follow_rules(self.s, self.rules, should_stop=lambda: self.app.should_stop, on_bad=self._bad_rule,
+                          ready=self.rules_ready)
 
     async def _bad_rule(self, rec: Any, reason: str) -> None:
         dl = DeadLetter.of_record("alert", reason, rec, source=self.s.topic_rules).fit(self.s.max_enriched_bytes)
@@ -200,6 +202,7 @@ class Worker:
 
     async def match(self, stream: faust.StreamT) -> None:
         s = self.s
+        await self.rules_ready.wait()  # a backlog matched against half the rules would lose alerts
         async for events in stream.take_events(256, within=0.02):  # type: ignore[attr-defined]  # on Stream, not StreamT
             # CPU work off the event loop: heartbeats and the enrich agent go on while a batch is matched
             with metrics.MATCH_SECONDS.time():
@@ -236,6 +239,7 @@ class Worker:
         return await self.app.producer.send(topic, key.encode(), value.encode(), None, timestamp, None)
 
     async def count(self, stream: faust.StreamT) -> None:
+        await self.rules_ready.wait()  # a hit for a rule not read yet would be dropped as removed
         async for ev in stream.events():
             try:
                 hit = self.rule_hit.model_validate_json(ev.message.value or b"")

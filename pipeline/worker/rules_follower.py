@@ -1,8 +1,11 @@
 """Every worker reads the whole compacted rules topic from the beginning and keeps following it, so a new
-or removed rule takes effect within seconds on every worker, without a restart."""
+or removed rule takes effect within seconds on every worker, without a restart. `ready` is set once the
+rules the topic held at the start are read: a worker restarted with a backlog matches none of it against
+a half-read rule set (5,000 rules take seconds to read and compile)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,8 +19,24 @@ log = logging.getLogger("newswatch.worker")
 
 
 async def follow_rules(s: Settings, rules: RuleSet, *, should_stop: Callable[[], bool],
-                       on_bad: Callable[[Any, str], Awaitable[None]] | None = None) -> None:
-    """`on_bad(record, reason)` for a record that is not a rule (the worker dead-letters it)."""
+                       on_bad: Callable[[Any, str], Awaitable[None]] | None = None,
+                       ready: asyncio.Event | None = None) -> None:
+    """`on_bad(record, reason)` for a record that is not a rule (the worker dead-letters it). A failure of
+    the reading itself (Kafka away while it starts) is retried with backoff: the topic is read again."""
+    from consumers.sink import Backoff
+
+    ready = ready or asyncio.Event()
+    backoff = Backoff(30.0)
+    while not should_stop():
+        try:
+            await _follow(s, rules, should_stop=should_stop, on_bad=on_bad, ready=ready)
+        except Exception as exc:  # noqa: BLE001 - the worker goes on with the rules it has
+            backoff.failed(f"reading the rules topic failed: {type(exc).__name__}: {exc}")
+            await asyncio.sleep(backoff.delay)
+
+
+async def _follow(s: Settings, rules: RuleSet, *, should_stop: Callable[[], bool],
+                  on_bad: Callable[[Any, str], Awaitable[None]] | None, ready: asyncio.Event) -> None:
     from aiokafka import TopicPartition
 
     consumer = make_aiokafka_consumer(s)
@@ -26,7 +45,11 @@ async def follow_rules(s: Settings, rules: RuleSet, *, should_stop: Callable[[],
         parts = [TopicPartition(s.topic_rules, p) for p in (consumer.partitions_for_topic(s.topic_rules) or {0})]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
+        end = await consumer.end_offsets(parts)
         while not should_stop():
+            if not ready.is_set() and all([await consumer.position(p) >= end[p] for p in parts]):
+                ready.set()
+                log.info("rules read: %d rules", len(rules.rules))
             batches = await consumer.getmany(timeout_ms=500)
             for batch in batches.values():
                 for rec in batch:

@@ -9,7 +9,7 @@ import pytest
 from pipeline.clients.kafka import make_producer
 from pipeline.clients.rules_store import RuleReader, delete_rule, load_rules, put_rule, put_rules
 from schemas.alerts import AlertRule
-from tests.support import settings_for
+from tests.support import poll, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -42,3 +42,39 @@ def test_a_rule_reader_reads_only_what_was_appended_since_its_last_read(env: dic
         assert load_rules(s, bad=bad) == rules and set(bad) == {"r1"}  # the one-shot read agrees
     finally:
         reader.close()
+
+
+
+def test_the_worker_s_follower_is_ready_only_with_every_rule_it_started_with(env: dict[str, str]) -> None:
+    """The worker matches nothing until `ready`: set early, a restarted worker's backlog would meet half
+    the rules and fire none of the others' alerts."""
+    import asyncio
+
+    from pipeline.query.rules import RuleSet
+    from pipeline.worker.rules_follower import follow_rules
+
+    s = settings_for(env)
+    put_rules(s, [AlertRule(name=f"r{i}", query=f"word{i} AND (quake* OR flood*)") for i in range(1500)])
+    delete_rule(s, "r7")
+    rules = RuleSet()
+    at_ready: list[int] = []
+
+    class Ready(asyncio.Event):
+        def set(self) -> None:
+            at_ready.append(len(rules.rules))  # the rules read at the moment matching may begin
+            super().set()
+
+    async def follow() -> None:
+        ready, stop = Ready(), asyncio.Event()
+        task = asyncio.create_task(follow_rules(s, rules, should_stop=stop.is_set, ready=ready))
+        try:
+            await asyncio.wait_for(ready.wait(), timeout=60)
+            assert at_ready == [1499]
+            assert len(rules.rules) == 1499 and "r7" not in rules.rules and "r1499" in rules.rules
+            put_rule(s, AlertRule(name="later", query="later"))  # and it keeps following
+            await asyncio.to_thread(poll, lambda: "later" in rules.rules, timeout=30, what="the rule added later")
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+
+    asyncio.run(follow())
