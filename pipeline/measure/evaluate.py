@@ -143,7 +143,8 @@ def evaluate(records: list[dict[str, Any]], max_examples: int = 5) -> Report:
         report.focus.add(set(an.article.focus_countries), gold_focus)
         for c in sorted(pred - gold):
             names = sorted({m.name for m in an.mentions if m.country == c})
-            report.note("country_fp", f"{rid}: {c} from {names}")
+            written = sorted({an.text[m.start:m.end] for m in an.mentions if m.country == c})[:5]
+            report.note("country_fp", f"{rid}: {c} from {names}, written {written}")
         for c in sorted(gold - pred):
             names = sorted({t["name"] for t in rec.get("gold_toponyms") or [] if t.get("country") == c})
             report.note("country_fn", f"{rid}: {c} ({names})")
