@@ -7,7 +7,7 @@ sentence's start, in a word written all in capitals, or inside a run of capitali
 organisation's name, "Счётной Палаты") they say nothing, and there a word the language uses as a common
 word is taken as that word. Elsewhere ("na Samoi") the capital still makes it the place. A first name
 is a person's before another capitalised word ("Milan Kučan"), a place's alone ("u Milanu"); a first
-name that is also a country's ("Jordan", "Israel", "France") is always the country.
+name written as a country's own name in the language ("France", "Israel") is always the country.
 
 Which words: the lower-case forms of simplemma's lists that the matcher would read as a one-word
 place's name, that are not written as the place's name itself is ("Kijów", "BiH", "Того", Slovene
@@ -104,16 +104,21 @@ def build() -> list[tuple[str, str, str]]:
                 if not places or norm(form) in names.demonyms or any(
                         related(lemma, local, names.demonyms) for p in places for local in locals_of.get(p, [p])):
                     continue
-                if norm(form) in names.lemmas or norm(form) in own_names:
-                    continue  # a form of the place's own name, accents aside: "još" is none of "Jos"
+                # a form of the place's own name, accents aside ("još" is none of "Jos"); a form of a longer
+                # name's word ("Samo" of some "Samo ...") says nothing about the one-word place
+                if norm(form) in own_names or any(names.index.get((k,)) in places for k in names.lemmas.get(norm(form), ())):
+                    continue
                 zipf = zipf_frequency(form, freq_lang)
                 place = max(zipf_frequency(n.casefold(), freq_lang) for p in places for n in [p, *locals_of.get(p, [])])
                 if zipf >= MIN_ZIPF and zipf - place >= MARGIN:
                     found.add(form)
             rows += [(lang, form, WORD) for form in sorted(found)]
-            # a country is named far more often than anyone after it: "Jordan", "Israel", "France" stay it
+            # a country is named far more often than anyone after it: a name written as the country's own
+            # ("France", "Israel" where the language calls it so) stays it; one that reaches it only by a
+            # cut stem or as its English name is the person's ("Доминик Рааб", Bulgarian "Йордан Соколов")
             people = {n for n in given_names(lang) if n[:1].isupper() and (places := names.single_word_places(n))
-                      and not any(g.country_by_name(p) for p in places)}
+                      and not (any(g.country_by_name(p) for p in places) and (norm(n) in own_names or any(
+                          names.index.get((k,)) in places for k in names.lemmas.get(norm(n), ()))))}
             rows += [(lang, n, PERSON) for n in sorted(people)]
         del d
     return rows

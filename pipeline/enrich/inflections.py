@@ -95,7 +95,7 @@ def build() -> list[tuple[str, str, str]]:
     from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
 
     from pipeline.enrich.gazetteer import load
-    from pipeline.enrich.multilingual import _WORD, _pairs, exonym_pairs
+    from pipeline.enrich.multilingual import _WORD, _english_pairs, _pairs, exonym_pairs
 
     g = load()
     rows: list[tuple[str, str, str]] = []
@@ -105,17 +105,23 @@ def build() -> list[tuple[str, str, str]]:
         for lang in langs:
             single: set[str] = set()  # one-word names: their forms must be a proper noun's (capitalised lemma)
             multi: set[str] = set()
+            exonym_words: set[str] = set()
             named = _pairs(lang, g)
             extra = exonym_pairs(lang, named)
             exonyms = {local for local, _ in extra}
             for local, _english in [*named, *extra]:
                 words = _WORD.findall(local)
-                if len(words) > 1 and local in exonyms:
-                    continue  # GeoNames' longer names ("Dai Dou"): their words' paradigms would be common words'
                 if len(words) == 1:
                     single.update(w for w in words if w[:1].isupper())
+                elif local in exonyms:  # GeoNames' longer names, "Nowy Jork": capitalised words, few forms each
+                    if all(w[:1].isupper() for w in words):
+                        exonym_words.update(w for w in words if len(w) >= 3)
                 else:  # "Spojené státy": every word of a longer name, in whatever case it is written
                     multi.update(w for w in words if len(w) >= 3)
+            # a word of a longer exonym only (not a one-word name too, English ones included: "Kota" of "Kota
+            # Kinabalu" is India's Kota), and no common word's paradigm ("Han", "Cape", "Van" have hundreds)
+            exonym_words -= single | multi | {w for local, _ in _english_pairs(lang, g) for w in [local] if " " not in w}
+            multi |= exonym_words
             targets: dict[bytes, set[str]] = defaultdict(set)  # a lemma -> the name words it stands for
             for w in single | multi:
                 lemmas = {w.encode(), d.get(w.encode(), w.encode())}
@@ -135,7 +141,7 @@ def build() -> list[tuple[str, str, str]]:
                             found[w].add(form[0].upper() + form[1:])
             people = given_names(lang)
             for w, fs in sorted(found.items()):
-                if len(fs) <= (MAX_FORMS_PER_WORD if w in single else MAX_FORMS_IN_NAME):
+                if len(fs) <= (MAX_FORMS_PER_WORD if w in single or w in exonym_words else MAX_FORMS_IN_NAME):
                     rows += [(lang, f, w) for f in sorted(fs) if f != w and f not in people]
         del d
     return rows

@@ -31,7 +31,7 @@ MAX_NAME_CHARS_UNSPACED = 8
 MIN_CITY_POPULATION = 500_000  # an exemplar city smaller than this is no news hub (CLDR lists villages too)
 UNSPACED = {"zh", "ja"}
 # what a case ending is made of ("-ии", "-ой", "-ов", "-ах"; Bulgarian's article "-те", "-ът")
-_CYRILLIC_ENDINGS = set("аеёиоуыэюяйьмхвтъ")
+_CYRILLIC_ENDINGS = set("аеёиоуыэюяйьмхвтъіїє")  # Ukrainian's own vowels end its cases too: "Зеландії", "Польщі"
 _CYRILLIC_VOWELS = "аеёиоуыэюяйь"
 _SURNAME_SUFFIXES = ("ович", "евич", "овна", "евна", "ова", "ева", "ов", "ев")  # longest first
 # Other alphabets: a name's stem is the name less a final vowel, of at least MIN_STEM letters; a word of
@@ -181,8 +181,8 @@ class LocalNames:
         for form, name_words in ({} if self.unspaced else forms(lang)).items():
             # a stemmed name's key, or an exact one's ("Pekinie" is a form of the exonym "Pekin")
             keys = tuple(dict.fromkeys(k for w in name_words for k in (name_key(w), norm(w)) if k in words_of))
-            if keys and norm(form) not in blocked:
-                self.lemmas[norm(form)] = keys
+            if keys and norm(form) not in blocked:  # forms alike but for accents ("Nôvi", "Novi"): all their names
+                self.lemmas[norm(form)] = tuple(dict.fromkeys((*self.lemmas.get(norm(form), ()), *keys)))
         # asked only where no name matches: "Polska" is Poland, "polska" (lower case) the adjective
         self.demonyms = {f: adj for f, adj in ((norm(f), adj) for f, adj in (demonyms or {}).items()) if f not in blocked}
         # forms the language writes in lower case ("catarina", a form of "catarino", Qatari): capitalised
@@ -220,6 +220,9 @@ class LocalNames:
             first = words[i].group()[0]
             if longest is not None and longest[0] == 1 and (
                     self._not_a_place(text, words, i, keys[i]) or _surname_only(keys[i], self.index)):
+                longest = None
+            if longest is not None and self.lang not in NOUNS_CAPITALISED and _part_of_a_name(
+                    text, words, keys, i, longest[0], self.index, out):
                 longest = None
             if longest is not None and (first.isupper() or not first.islower()):  # "la réunion" is a meeting
                 n, hit = longest
@@ -267,6 +270,23 @@ class LocalNames:
             else:
                 i += 1
         return out
+
+
+_HYPHENS = frozenset("-‐‑")
+
+
+def _part_of_a_name(text: str, words: list[re.Match[str]], keys: list[list[str]], i: int, n: int,
+                    index: dict[tuple[str, ...] | str, str], out: list[Mention]) -> bool:
+    """Whether words `i`..`i+n-1` are one part of a hyphenated name whose other part is a capitalised
+    word no place: "Нью-Джерси" and "Джерси-Сити" are no Jersey. Joined to a place ("Австро-Венгрия",
+    "Bosnia-Herzegovina") each part stays one. Not asked where every noun is capitalised: German's
+    "Ukraine-Krieg" is about Ukraine."""
+    if i > 0 and text[words[i - 1].end() : words[i].start()] in _HYPHENS and _capitalised(words[i - 1]) \
+            and not (out and out[-1].end == words[i - 1].end()):
+        return True
+    j = i + n
+    return j < len(words) and text[words[j - 1].end() : words[j].start()] in _HYPHENS and _capitalised(words[j]) \
+        and not any((k,) in index for k in keys[j])
 
 
 def _surname_only(keys: list[str], index: dict[tuple[str, ...] | str, str]) -> bool:

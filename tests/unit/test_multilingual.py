@@ -268,6 +268,37 @@ def test_inflected_country_and_city_names_per_language_family(family: str) -> No
         assert [m.text for m in names_for(lang).find(text) if m.label == "GPE"] == [english, english], (lang, form)
 
 
+# Longer names with every word declined, and single names in cases the generic stem match had missed
+LONGER = [
+    ("pl", "w Nowym Jorku", "Nowym Jorku", "New York"), ("pl", "z Nowego Jorku", "Nowego Jorku", "New York"),
+    ("uk", "у Новій Зеландії", "Новій Зеландії", "New Zealand"),
+    ("uk", "до Саудівської Аравії", "Саудівської Аравії", "Saudi Arabia"),
+    ("uk", "у Саудівській Аравії", "Саудівській Аравії", "Saudi Arabia"),
+    ("sl", "na Novi Zelandiji", "Novi Zelandiji", "New Zealand"),  # the list writes "Nôvi": both forms
+    ("ru", "в Нью-Йорке", "Нью-Йорке", "New York"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "written", "english"), LONGER)
+def test_longer_names_with_every_word_in_its_case(lang: str, text: str, written: str, english: str) -> None:
+    assert _found(lang, f"Wiadomości {text} dzisiaj.") == [(english, written)]
+
+
+def test_a_part_of_a_hyphenated_name_is_no_place() -> None:
+    assert _found("ru", "епархия в штате Нью-Джерси, а") == []  # New Jersey, not Jersey
+    assert _found("ru", "мэр Джерси-Сити") == []
+    assert [e for e, _ in _found("ru", "когда Австро-Венгрия распалась")] == ["Austria", "Hungary"]  # two places
+    assert _found("uk", "в Гвінеї-Бісау") == [("Guinea-Bissau", "Гвінеї-Бісау")]
+    assert _found("de", "Der Ukraine-Krieg dauert an") == [("Ukraine", "Ukraine")]  # German: every noun capitalised
+
+
+def test_a_first_name_that_reaches_a_country_only_by_its_stem_is_a_person() -> None:
+    assert _found("cs", "brankář Dominik Hašek") == []  # Dominika is Dominica there; Dominik a first name
+    assert _found("cs", "ostrov Dominika") == [("Dominica", "Dominika")]
+    assert _found("pl", "trener Dominik Nowak") == [] and _found("hr", "i Dominik Livaković") == []
+    assert _found("de", "mit Georgia Stanway") == [] and _found("de", "in Georgia") == [("Georgia", "Georgia")]
+
+
 def test_inflection_keeps_the_capitalisation_guard_and_common_words_out() -> None:
     assert _found("pl", "polska gospodarka rośnie, a polsce nie") == []  # lower case: an adjective, not Poland
     # English names match only as written: their stems are other words there
