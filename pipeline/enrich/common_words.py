@@ -10,15 +10,19 @@ is a person's before another capitalised word ("Milan Kučan"), a place's alone 
 name written as a country's own name in the language ("France", "Israel") is always the country.
 
 Which words: the lower-case forms of simplemma's lists that the matcher would read as a one-word
-place's name, that are not written as the place's name itself is ("Kijów", "BiH", "Того", Slovene
-"Mali") nor a form of a place's adjective ("polska", "hrvatski"), and that are far more common in the
-language's running text than the place's name, by wordfreq's counts (the languages it covers): at least
-once in a million words, and ten times (a Zipf unit) the count of the place's name there, "samo" (6.4)
-against "samoa" (2.5). The counts are case folded, so a case of the name itself ("Zagrebu", "Kosovu")
-is never more common than its name and stays a place. And Faker's first names of the language that the
-matcher would read as a place. Drawn once into `data/common_words.tsv.gz` (language, form, `word` or
-`person`), as `inflections` does with the name forms; simplemma, wordfreq and Faker are build
-dependencies only. Regenerate after the names or their forms change:
+place's name, that are not written as the place's name itself is ("Kijów", "BiH") nor a form of a
+place's adjective ("polska", "hrvatski"), and that are far more common in the language's running text
+than the place's name, by wordfreq's counts (the languages it covers): at least once in a million
+words, and ten times (a Zipf unit) the count of the place's name there, "samo" (6.4) against "samoa"
+(2.5). The counts are case folded, so a case of the name itself ("Zagrebu", "Kosovu") is never more
+common than its name and stays a place. A place's own name that is also one of the language's
+commonest words (Zipf 5) and a hundred times as common as the place is news (its other forms in the
+language, "Києва" for "Київ", or its English name in English, the larger) is the word where its
+capital says nothing: Ukrainian "Того" ("that", not Togo), Slovak "Mali" ("small"). And Faker's first
+names of the language that the matcher would read as a place. Drawn once into
+`data/common_words.tsv.gz` (language, form, `word` or `person`), as `inflections` does with the name
+forms; simplemma, wordfreq and Faker are build dependencies only. Regenerate after the names or their
+forms change:
     python -m pipeline.enrich.common_words
 """
 
@@ -38,6 +42,7 @@ DATA = Path(__file__).parent / "data" / "common_words.tsv.gz"
 WORD, PERSON = "word", "person"
 MIN_ZIPF = 3.0  # once in a million words: rarer forms are no common word worth a rule
 MARGIN = 1.0  # Zipf units (powers of ten) above the place's name in the same language
+MIN_ZIPF_OWN, MARGIN_OWN = 5.0, 2.0  # a place's own name as a word: one of the commonest, 100x the place
 WORDFREQ = {"hr": "sh", "sr": "sh", "bs": "sh", "no": "nb"}  # our code -> wordfreq's, where they differ
 
 
@@ -69,7 +74,7 @@ def build() -> list[tuple[str, str, str]]:
 
     from wordfreq import available_languages, zipf_frequency
 
-    from pipeline.enrich.inflections import given_names, simplemma_lists
+    from pipeline.enrich.inflections import forms, given_names, simplemma_lists
     from pipeline.enrich.gazetteer import load
     from pipeline.enrich.multilingual import _WORD, LocalNames, _build_names, _english_pairs, _pairs, exonym_pairs, norm
 
@@ -92,6 +97,14 @@ def build() -> list[tuple[str, str, str]]:
             for local, english in [*own, *_english_pairs(lang, g)]:
                 if len(_WORD.findall(local)) == 1:
                     locals_of[english].append(local)
+            # English name -> its names and listed forms there, case folded: how often the place is news
+            word_place = {norm(local): english for english, ls in locals_of.items() for local in ls}
+            forms_of: dict[str, set[str]] = defaultdict(set)
+            for written, ws in forms(lang).items():
+                for p in {word_place[norm(w)] for w in ws if norm(w) in word_place}:
+                    forms_of[p].add(written.casefold())
+            for english, ls in locals_of.items():
+                forms_of[english].update(local.casefold() for local in ls)
             found: set[str] = set()
             for f, lemma_b in d.items():
                 form = f.decode("utf-8", "ignore")
@@ -104,11 +117,21 @@ def build() -> list[tuple[str, str, str]]:
                 if not places or norm(form) in names.demonyms or any(
                         related(lemma, local, names.demonyms) for p in places for local in locals_of.get(p, [p])):
                     continue
+                zipf = zipf_frequency(form, freq_lang)
                 # a form of the place's own name, accents aside ("još" is none of "Jos"); a form of a longer
                 # name's word ("Samo" of some "Samo ...") says nothing about the one-word place
                 if norm(form) in own_names or any(names.index.get((k,)) in places for k in names.lemmas.get(norm(form), ())):
+                    # unless it is one of the language's commonest words and the place seldom news: Ukrainian
+                    # "Того" ("that"), Slovak "Mali" ("small") at a sentence's start. How often the place is news:
+                    # its other forms there ("Києва" for "Київ"), or its English name in English, the larger;
+                    # abbreviations ("BiH", "ZDA") are names only
+                    if zipf >= MIN_ZIPF_OWN and not any(local[1:] != local[1:].lower() for p in places
+                                                        for local in locals_of.get(p, [])):
+                        news = max([zipf_frequency(o, freq_lang) for p in places for o in forms_of.get(p, ()) if o != form]
+                                   + [zipf_frequency(p.casefold(), "en") for p in places])
+                        if zipf - news >= MARGIN_OWN:
+                            found.add(form)
                     continue
-                zipf = zipf_frequency(form, freq_lang)
                 place = max(zipf_frequency(n.casefold(), freq_lang) for p in places for n in [p, *locals_of.get(p, [])])
                 if zipf >= MIN_ZIPF and zipf - place >= MARGIN:
                     found.add(form)

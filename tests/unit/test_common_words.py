@@ -25,6 +25,10 @@ SENTENCE_START = [
     ("sl", "Samo dva dni kasneje so odšli.", "Samo"),
     ("cs", "Samo o sobě to nic neznamená.", "Samo"),
     ("pl", "Samo spotkanie trwało godzinę.", "Samo"),
+    # the place's own name, and one of the language's commonest words: the word where the capital says nothing
+    ("uk", "Того ж дня уряд ухвалив рішення.", "Того"),  # "that", not Togo
+    ("ru", "Того же мнения придерживается и министр.", "Того"),
+    ("sk", "Mali podnikatelia protestovali.", "Mali"),  # "small", not Mali
 ]
 
 
@@ -39,6 +43,8 @@ def test_a_common_word_in_capitals_or_in_a_name_is_no_place_and_elsewhere_the_ca
     assert _places("ru", "Он выступал в Палате общин.") == []  # a stem of Palau only: the word anywhere
     assert _places("hr", "SAMO NAPRIJED") == []
     assert _places("hr", "Otok je na Samoi, a ne u Zagrebu.") == [("Samoi", "Samoa"), ("Zagrebu", "Zagreb")]
+    assert _places("uk", "Вибори в Того пройшли спокійно.") == [("Того", "Togo")]
+    assert _places("sk", "Francúzi sa stiahli z Mali.") == [("Mali", "Mali")]
 
 
 # the language's own names of places stay places at a sentence's start, however common the word
