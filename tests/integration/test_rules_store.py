@@ -56,8 +56,16 @@ def test_the_worker_s_follower_is_ready_only_with_every_rule_it_started_with(env
     s = settings_for(env)
     put_rules(s, [AlertRule(name=f"r{i}", query=f"word{i} AND (quake* OR flood*)") for i in range(1500)])
     delete_rule(s, "r7")
+    put_rule(s, AlertRule(name="r3", query="updated"))  # a rule's last record is the one that runs
+    producer = make_producer(s)
+    producer.send(s.topic_rules, key=b"r5", value=b"{not a rule").get(timeout=30)
+    producer.close()
     rules = RuleSet()
     at_ready: list[int] = []
+    bad: list[str] = []
+
+    async def on_bad(rec: Any, reason: str) -> None:
+        bad.append(reason)
 
     class Ready(asyncio.Event):
         def set(self) -> None:
@@ -66,11 +74,13 @@ def test_the_worker_s_follower_is_ready_only_with_every_rule_it_started_with(env
 
     async def follow() -> None:
         ready, stop = Ready(), asyncio.Event()
-        task = asyncio.create_task(follow_rules(s, rules, should_stop=stop.is_set, ready=ready))
+        task = asyncio.create_task(follow_rules(s, rules, should_stop=stop.is_set, ready=ready, on_bad=on_bad))
         try:
             await asyncio.wait_for(ready.wait(), timeout=60)
-            assert at_ready == [1499]
-            assert len(rules.rules) == 1499 and "r7" not in rules.rules and "r1499" in rules.rules
+            assert at_ready == [1498]
+            assert len(rules.rules) == 1498 and "r7" not in rules.rules and "r1499" in rules.rules
+            assert rules.rules["r3"].query == "updated" and "r5" not in rules.rules
+            assert len(bad) == 1 and "r5" in bad[0]  # dead-lettered once, as the worker does
             put_rule(s, AlertRule(name="later", query="later"))  # and it keeps following
             await asyncio.to_thread(poll, lambda: "later" in rules.rules, timeout=30, what="the rule added later")
         finally:
