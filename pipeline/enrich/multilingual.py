@@ -211,7 +211,10 @@ class LocalNames:
             longest: tuple[int, str] | None = None
             frontier: list[tuple[str, ...]] = [()]
             for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
-                frontier = [p + (k,) for p in frontier for k in keys[i + n - 1] if p + (k,) in self.prefixes]
+                nxt = [p + (k,) for p in frontier for k in keys[i + n - 1] if p + (k,) in self.prefixes]
+                if not nxt and n > 1 and (cut := _longer_cut(words[i + n - 1].group())):
+                    nxt = [p + (cut,) for p in frontier if p + (cut,) in self.prefixes]
+                frontier = nxt
                 if not frontier:
                     break
                 hit = next((self.index[t] for t in frontier if t in self.index), None)
@@ -270,6 +273,16 @@ class LocalNames:
             else:
                 i += 1
         return out
+
+
+def _longer_cut(word: str) -> str | None:
+    """A longer name's later word may lose a three-letter ending too ("Spojených arabských emirátech",
+    "emiráty"): the words before it already matched, so the shorter stem cannot run loose. Asked only
+    where the word's own keys continue no name."""
+    w = norm(word)
+    if w.isalpha() and not _is_cyrillic(w) and not _is_unspaced(w) and len(w) - 3 > MIN_STEM:
+        return "~" + w[:-3]
+    return None
 
 
 _HYPHENS = frozenset("-‐‑")

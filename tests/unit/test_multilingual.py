@@ -276,12 +276,19 @@ LONGER = [
     ("uk", "у Саудівській Аравії", "Саудівській Аравії", "Saudi Arabia"),
     ("sl", "na Novi Zelandiji", "Novi Zelandiji", "New Zealand"),  # the list writes "Nôvi": both forms
     ("ru", "в Нью-Йорке", "Нью-Йорке", "New York"),
+    # a later word losing three letters ("emiráty" -> "emirátech"), never a word alone
+    ("cs", "ve Spojených arabských emirátech", "Spojených arabských emirátech", "United Arab Emirates"),
 ]
 
 
 @pytest.mark.parametrize(("lang", "text", "written", "english"), LONGER)
 def test_longer_names_with_every_word_in_its_case(lang: str, text: str, written: str, english: str) -> None:
     assert _found(lang, f"Wiadomości {text} dzisiaj.") == [(english, written)]
+
+
+def test_a_longer_cut_never_matches_a_word_alone() -> None:
+    assert _found("cs", "Emirátech se mluví arabsky.") == []
+    assert _found("cs", "Pod Polskými vlajkami") == []  # "~polsk" is Polsko's key: three letters off, alone, none
 
 
 def test_a_part_of_a_hyphenated_name_is_no_place() -> None:
