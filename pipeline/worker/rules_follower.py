@@ -53,8 +53,10 @@ async def _follow(s: Settings, rules: RuleSet, *, should_stop: Callable[[], bool
             while not should_stop() and not all([await consumer.position(p) >= end[p] for p in parts]):
                 for batch in (await consumer.getmany(timeout_ms=500)).values():
                     latest.update((rec.key, rec) for rec in batch)
-            for rec in latest.values():
+            for n, rec in enumerate(latest.values(), 1):
                 await _apply(rules, rec, on_bad, quiet=True)
+                if n % 200 == 0:
+                    await asyncio.sleep(0)  # compiling is CPU: heartbeats and the other agents get their turn
             ready.set()
             log.info("rules read: %d rules from %d records", len(rules.rules), sum(end.values()))
         while not should_stop():
