@@ -38,6 +38,8 @@ ALERT_SECONDS = Histogram("newswatch_produce_to_alert_seconds",
                           "From the produce of the article an alert is about to its first delivered channel",
                           buckets=_LATENCY)
 ALERTS_FIRED = Counter("newswatch_alerts_fired_total", "Alerts fired by the worker", ["kind"])
+# labelled so that only the worker shows it, once it has read the rules topic
+RULES = Gauge("newswatch_rules", "Alert rules the worker matches against", ["stage"])
 DELIVERIES = Counter("newswatch_alert_deliveries_total", "Alert notifications per channel kind", ["channel", "outcome"])
 LAG = Gauge("newswatch_consumer_lag", "Records not yet committed by a consumer group",
             ["group", "topic", "partition"])

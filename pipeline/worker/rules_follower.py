@@ -12,6 +12,7 @@ from typing import Any
 
 from pipeline.clients.kafka import make_aiokafka_consumer
 from pipeline.clients.rules_store import decode, key_name
+from pipeline.observe import metrics
 from pipeline.query.rules import RuleSet
 from pipeline.settings import Settings
 
@@ -59,10 +60,12 @@ async def _follow(s: Settings, rules: RuleSet, *, should_stop: Callable[[], bool
                     await asyncio.sleep(0)  # compiling is CPU: heartbeats and the other agents get their turn
             ready.set()
             log.info("rules read: %d rules from %d records", len(rules.rules), sum(end.values()))
+        metrics.RULES.labels("match").set(len(rules.rules))
         while not should_stop():
             for batch in (await consumer.getmany(timeout_ms=500)).values():
                 for rec in batch:
                     await _apply(rules, rec, on_bad)
+                metrics.RULES.labels("match").set(len(rules.rules))
     finally:
         await consumer.stop()
 

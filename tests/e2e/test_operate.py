@@ -72,6 +72,7 @@ def test_metrics_move_lag_drains_and_status_names_what_needs_a_person(
     worker_metrics = _scrape(ports["worker"])
     assert worker_metrics["newswatch_enrich_batch_seconds_count{}"] > 0
     assert worker_metrics["process_resident_memory_bytes{}"] > 10_000_000
+    assert worker_metrics["newswatch_rules{stage=match}"] == 1  # the rules topic read: the one rule
     assert _value(ports["indexer"], "newswatch_produce_to_searchable_seconds_count") >= 23
     assert _value(ports["alerts"], "newswatch_produce_to_alert_seconds_count") >= 20
     assert _value(ports["feeds"], "newswatch_feed_items_total", feed="local", outcome="produced") == 3
