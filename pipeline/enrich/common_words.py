@@ -34,7 +34,10 @@ from collections import defaultdict
 from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from pipeline.enrich.multilingual import LocalNames
 
 DATA = Path(__file__).parent / "data" / "common_words.tsv.gz"
 
@@ -68,6 +71,15 @@ def related(lemma: str, name: str, adjectives: Collection[str]) -> bool:
     return lemma.casefold() == name.casefold() or norm(lemma) in adjectives
 
 
+def own_form(word: str, places: set[str], names: LocalNames, own_names: set[str]) -> bool:
+    """Whether `word` is written as one of `places`' own names (`own_names`, normalised) or a listed form of
+    one, accents aside ("još" is none of "Jos"); a form of a longer name's word ("Samo" of some "Samo ...")
+    is none."""
+    from pipeline.enrich.multilingual import norm
+
+    return norm(word) in own_names or any(names.index.get((k,)) in places for k in names.lemmas.get(norm(word), ()))
+
+
 def build() -> list[tuple[str, str, str]]:
     """(language, form, kind) for every language simplemma lists."""
     from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
@@ -76,7 +88,7 @@ def build() -> list[tuple[str, str, str]]:
 
     from pipeline.enrich.inflections import forms, given_names, simplemma_lists
     from pipeline.enrich.gazetteer import load
-    from pipeline.enrich.multilingual import _WORD, LocalNames, _build_names, _english_pairs, _pairs, exonym_pairs, norm
+    from pipeline.enrich.multilingual import _WORD, _build_names, _english_pairs, _pairs, exonym_pairs, norm
 
     rows: list[tuple[str, str, str]] = []
     for theirs, langs in simplemma_lists():
@@ -118,9 +130,7 @@ def build() -> list[tuple[str, str, str]]:
                         related(lemma, local, names.demonyms) for p in places for local in locals_of.get(p, [p])):
                     continue
                 zipf = zipf_frequency(form, freq_lang)
-                # a form of the place's own name, accents aside ("još" is none of "Jos"); a form of a longer
-                # name's word ("Samo" of some "Samo ...") says nothing about the one-word place
-                if norm(form) in own_names or any(names.index.get((k,)) in places for k in names.lemmas.get(norm(form), ())):
+                if own_form(form, places, names, own_names):
                     # unless it is one of the language's commonest words and the place seldom news: Ukrainian
                     # "Того" ("that"), Slovak "Mali" ("small") at a sentence's start. How often the place is news:
                     # its other forms there ("Києва" for "Київ"), or its English name in English, the larger;
@@ -140,8 +150,7 @@ def build() -> list[tuple[str, str, str]]:
             # ("France", "Israel" where the language calls it so) stays it; one that reaches it only by a
             # cut stem or as its English name is the person's ("Доминик Рааб", Bulgarian "Йордан Соколов")
             people = {n for n in given_names(lang) if n[:1].isupper() and (places := names.single_word_places(n))
-                      and not (any(g.country_by_name(p) for p in places) and (norm(n) in own_names or any(
-                          names.index.get((k,)) in places for k in names.lemmas.get(norm(n), ()))))}
+                      and not (any(g.country_by_name(p) for p in places) and own_form(n, places, names, own_names))}
             rows += [(lang, n, PERSON) for n in sorted(people)]
         del d
     return rows
