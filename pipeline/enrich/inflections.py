@@ -120,7 +120,7 @@ def build() -> list[tuple[str, str, str]]:
                     multi.update(w for w in words if len(w) >= 3)
             # a word of a longer exonym only (not a one-word name too, English ones included: "Kota" of "Kota
             # Kinabalu" is India's Kota), and no common word's paradigm ("Han", "Cape", "Van" have hundreds)
-            exonym_words -= single | multi | {w for local, _ in _english_pairs(lang, g) for w in [local] if " " not in w}
+            exonym_words -= single | multi | {local for local, _ in _english_pairs(lang, g) if " " not in local}
             multi |= exonym_words
             targets: dict[bytes, set[str]] = defaultdict(set)  # a lemma -> the name words it stands for
             for w in single | multi:
