@@ -18,6 +18,7 @@ from __future__ import annotations
 import html as html_lib
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -38,6 +39,12 @@ _CANDIDATE_WORDS = 12
 _MISSING_WORDS = 60
 # a body under this share of Resiliparse's words is a teaser (or nothing): trafilatura's defaults are asked
 _TEASER_SHARE = 0.2
+# a body under this many words is (next to) nothing: trafilatura's defaults are asked, and where Resiliparse
+# cannot confirm them (it sees less than half of what they see) and they hold _FALLBACK_WORDS words and
+# _FALLBACK_RATIO times the body, taken alone
+_FEW_WORDS = 50
+_FALLBACK_WORDS = 100
+_FALLBACK_RATIO = 4
 _SCRIPT = re.compile(r"<(script|style|svg)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TITLE_LINES = 3  # the headline is at the top of the body when an extractor keeps it
 _TITLE_META = re.compile(
@@ -58,6 +65,33 @@ _BOILER_LINE = re.compile(
     r"(the )?associated press\W*$|posted (in|by)\s*:)",
     re.IGNORECASE,
 )
+# the same furniture as other languages' news sites write it: "read also" and "more on this" links, "you may
+# also like", photo credits, the author box, comment counts, share and print buttons, the table of contents
+_BOILER_LINE_INTL = re.compile(
+    r"^\W*("
+    # German
+    r"(lesen sie|lies) (auch|mehr|hier)\b|mehr (zum thema|dazu|lesen|artikel|beiträge)\b|"
+    r"(das|dies) (könnte|dürfte) (sie|dich) (auch )?interessieren|auch interessant\b|"
+    r"weitere (artikel|beiträge|themen|meldungen|nachrichten|infos|tipps|tourentipps)\b|"
+    r"(keine |\d+ )?kommentare?\W*$|(kommentar )?schreiben\W*$|teilen\W*$|drucken\W*$|"
+    r"(foto|fotos|bild|bilder|titelbild|beitragsbild|quelle)\s*:|über (den|die) (autor|autorin)\W*$|"
+    r"inhaltsverzeichnis\W*$|zum (artikel|thema)\W*$|"
+    # French
+    r"(à )?lire (aussi|également|la suite)\b|voir aussi\b|(sur le même sujet|dans la même rubrique)\b|"
+    r"(vous )?(aimerez|pourriez aimer) aussi\b|crédits? (photos?|image)\s*:|(photo|image) (illustrative|d'illustration)\b|"
+    r"(aucun |\d+ )?commentaires?\W*$|partager\W*$|imprimer\W*$|à propos de l'auteur\W*$|"
+    # Spanish, Portuguese, Italian, Dutch
+    r"(lea|lee|leer) (también|más)\b|(le )?puede interesar\b|te puede interesar\b|(también|tambien) te puede\b|"
+    r"s[ií]guenos (en|por)\b|(fotograf[ií]a|imagen|foto)\s*:|sobre (el|la) (autor|autora)\W*$|compartir\W*$|"
+    r"(leia|veja) (também|mais)\b|(leggi|vedi) anche\b|potrebbe interessarti\b|condividi\W*$|"
+    r"lees (ook|meer)\b|"
+    # Slavic and others the pipeline reads
+    r"czytaj (też|także|również|więcej)\b|zobacz (też|także|również)\b|přečtěte si (také|též)\b|"
+    r"čtěte (také|též)\b|(pročitajte|preberite|pogledajte) (još|tudi|i)\b|"
+    r"читайте (также|також|още|ещё|еще)\b|(смотрите|дивіться) (также|також)\b|"
+    r"підписуйтесь\b|подписывайтесь\b)",
+    re.IGNORECASE,
+)
 _BOILER_ANYWHERE = re.compile(r"all rights reserved|©\s*(copyright\s*)?\d{4}", re.IGNORECASE)
 # A wall's text is short and says what it wants: consent to cookies, a subscription, a login.
 _WALL_WORDS = 160
@@ -71,10 +105,11 @@ _WALL = re.compile(
 _WALL_PARAGRAPH_WORDS = 40  # a notice ("Subscribe to continue reading") is a short paragraph
 _TEASER_WORDS = 250  # on a paywalled page, less than this is the teaser, not the article
 _PAYWALL_SCAN_CHARS = 2_000_000
-# schema.org's paywall markup (isAccessibleForFree: false) and the class names paywalls go by
+# schema.org's paywall markup (isAccessibleForFree: false) and the class names paywalls go by, as whole class
+# names: "non-paywall" is the free part, and "subscriber-only-tag" marks another article's teaser card
 _PAYWALL_PAGE = re.compile(
-    r"""["']?isAccessibleForFree["']?\s*:\s*["']?(false|False)|class=["'][^"'<>]{0,200}\b(paywall|"""
-    r"""subscriber-only|premium-content|piano-offer|meteredContent)\b""",
+    r"""["']?isAccessibleForFree["']?\s*:\s*["']?(false|False)|class=["'](?:[^"'<>]{0,200}\s)?(paywall|"""
+    r"""subscriber-only|premium-content|piano-offer|meteredContent)(?=["'\s])""",
 )
 # what only a paywall says (a newsletter's "subscribe" line is stripped, but does not make a teaser)
 _PAYWALL_NOTICE = re.compile(
@@ -120,15 +155,33 @@ def extract(page_html: str, page_url: str) -> PageArticle:
     text, title = _trafilatura(page_html, page_url), page_title(page_html)
     third = _resiliparse(page_html)
     body = [*_paragraphs(text or ""), *_confirmed_paragraphs(page_html, text or "", title or "", third)]
-    if len(" ".join(body).split()) < _TEASER_SHARE * len(third.split()):
+    words = len(" ".join(body).split())
+    if words < _TEASER_SHARE * len(third.split()) or words < _FEW_WORDS:
         # favor_precision and readability both kept (next to) nothing of what Resiliparse sees: the
         # teaser case; trafilatura's default settings read the page again, Resiliparse confirming
-        body += _confirmed(_trafilatura_default(page_html, page_url), "\n".join(body), title or "", third)
+        default = _trafilatura_default(page_html, page_url)
+        body += _confirmed(default, "\n".join(body), title or "", third)
+        body += _unconfirmed_fallback(default, body, third)
     text = "\n".join(p for p in _without_title(body, title or "") if not is_boilerplate_line(p)) or None
     if text is not None:
         text = strip_walls(text, page_html)
+    if text is not None:
+        # pages mix composed and decomposed letters ("য়" both ways on one Bengali page, "é" as e + accent);
+        # a rule or a search typed in the usual composed form must find either
+        text = unicodedata.normalize("NFC", text)
     return PageArticle(page_canonical(page_html, page_url), text, title, published_date(page_html),
                        page_author(page_html))
+
+
+def _unconfirmed_fallback(default: str, body: list[str], third: str) -> list[str]:
+    """trafilatura's defaults alone, when every other extractor found (next to) nothing: a page whose
+    article Resiliparse cannot see either (a layout only the defaults read) is no reason to lose it."""
+    words, default_words = len(" ".join(body).split()), len(default.split())
+    if (words >= _FEW_WORDS or default_words < _FALLBACK_WORDS or default_words < _FALLBACK_RATIO * max(words, 1)
+            or len(third.split()) * 2 >= default_words):
+        return []
+    have = _pairs("\n".join(body))
+    return [p for p in _paragraphs(default) if not _covered(p, have)]
 
 
 def _without_title(paragraphs: list[str], title: str) -> list[str]:
@@ -145,10 +198,10 @@ def page_title(page_html: str) -> str | None:
     for tag in _TITLE_META.finditer(head):
         m = _META_CONTENT.search(tag.group())
         if m and (title := " ".join(html_lib.unescape(m.group(1) or m.group(2)).split())):
-            return title[:MAX_TITLE_CHARS]
+            return unicodedata.normalize("NFC", title[:MAX_TITLE_CHARS])
     m = _TITLE_TAG.search(head)
     title = " ".join(html_lib.unescape(m.group(1)).split()) if m else ""
-    return title[:MAX_TITLE_CHARS] or None
+    return unicodedata.normalize("NFC", title[:MAX_TITLE_CHARS]) or None
 
 
 def _norm(text: str) -> str:
@@ -161,7 +214,7 @@ def is_boilerplate_line(paragraph: str) -> bool:
     words = len(paragraph.split())
     if words > _BOILER_WORDS:
         return False
-    if _BOILER_LINE.search(paragraph) or _BOILER_ANYWHERE.search(paragraph):
+    if _BOILER_LINE.search(paragraph) or _BOILER_LINE_INTL.search(paragraph) or _BOILER_ANYWHERE.search(paragraph):
         return True
     bars = paragraph.count("|")
     return bars >= 2 and words <= 3 * (bars + 1)
@@ -300,7 +353,7 @@ def _clean_author(value: str) -> str | None:
     name = _BY.sub("", " ".join(value.split()))
     if not name or "://" in name or name.startswith("www.") or not any(c.isalpha() for c in name):
         return None
-    return name[:MAX_AUTHOR_CHARS]
+    return unicodedata.normalize("NFC", name[:MAX_AUTHOR_CHARS])
 
 
 def published_date(page_html: str) -> datetime | None:

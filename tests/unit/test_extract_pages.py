@@ -3,9 +3,10 @@ page's metadata, furniture lines go, and the byline travels with the article."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timezone
 
-from producers.feeds.extract import extract, is_boilerplate_line, page_author
+from producers.feeds.extract import _unconfirmed_fallback, extract, is_boilerplate_line, page_author
 from producers.feeds.parse import parse_feed
 from schemas.article import RawArticle
 
@@ -97,3 +98,42 @@ def test_the_byline_travels_from_feed_and_page_into_the_article() -> None:
     raw = RawArticle.from_payload({"title": "Harbour", "body": "Text.", "author": "  Ada   Reporter "})
     assert raw.author == "Ada Reporter"
     assert RawArticle.from_payload({"title": "Harbour", "body": "Text.", "author": " "}).author is None
+
+
+def test_other_languages_furniture_lines_are_not_body() -> None:
+    for line in ("Lesen Sie auch: Hafen wird ausgebaut", "Das könnte Sie auch interessieren!", "Keine Kommentare",
+                 "Foto: dpa", "Über den Autor", "À lire aussi : le port s'agrandit", "Crédits photos : AFP",
+                 "Lea también: El puerto", "Síguenos en Telegram, Instagram y Twitter", "Leggi anche",
+                 "Czytaj też: Port w Gdańsku", "Читайте также: Порт расширят", "Inhaltsverzeichnis"):
+        assert is_boilerplate_line(line), line
+    for line in ("Lesen ist für Kinder wichtig.", "Der Hafen wird ausgebaut, sagte der Bürgermeister.",
+                 "Das Foto zeigt den Hafen.", "Les commentaires du ministre ont surpris.",
+                 "Читайте газеты каждый день."):
+        assert not is_boilerplate_line(line), line
+
+
+def test_text_is_composed_unicode_whatever_the_page_wrote() -> None:
+    decomposed = [unicodedata.normalize("NFD", p.replace("harbour", "café harbour")) for p in PARAS]
+    page = extract(_page("", "".join(f"<p>{p}</p>" for p in decomposed)), URL)
+    assert page.text is not None and "café" in page.text
+    assert page.text == unicodedata.normalize("NFC", page.text)
+
+
+def test_a_free_article_on_a_site_with_paywalled_others_is_a_body() -> None:
+    # the class names of a paywall, but on the free part ("non-paywall") and on other articles' teaser cards
+    card = ("<aside><div class='card'><h3 class='subscriber-only-tag'>SUBSCRIBER ONLY</h3>"
+            "<a href='/other'>Another story</a></div></aside>")
+    short = "".join(f"<p>{p}</p>" for p in PARAS[:2])  # under the teaser length a paywalled page may show
+    page = extract(_page("", f"<section class='row non-paywall'>{short}</section>", card), URL)
+    assert page.text is not None and "spawning grounds" in page.text
+    # a real paywall's class on the same short text still makes it a teaser
+    assert extract(_page("", f"{short}<div class='paywall'><p>Register to read on.</p></div>"), URL).text is None
+
+
+def test_trafilatura_defaults_alone_when_every_other_extractor_found_nothing() -> None:
+    article = "\n".join(PARAS)
+    assert _unconfirmed_fallback(article, [], "") == PARAS
+    assert _unconfirmed_fallback(article, ["A short line."], "") == PARAS
+    assert _unconfirmed_fallback(article, [], article) == []  # Resiliparse sees it too: confirmation decides
+    assert _unconfirmed_fallback(article, PARAS[:2], "") == []  # the body is no teaser
+    assert _unconfirmed_fallback("A caption only.", [], "") == []  # the defaults found no article either
