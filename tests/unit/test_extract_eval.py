@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from pipeline.measure.extract_eval import aggregate, clean_gold, load_pages, page_score, shingles
+from pipeline.measure.extract_eval import (
+    aggregate,
+    clean_gold,
+    iter_sets,
+    load_pages,
+    load_snippet_corpus,
+    page_score,
+    shingles,
+    snippet_counts,
+    snippet_scores,
+)
 
 
 def test_shingles_are_4_token_windows_and_a_short_text_is_one() -> None:
@@ -38,3 +49,25 @@ def test_l3s_gold_is_the_full_text_spans_only() -> None:
                  '<span class="x-nc-sel2"> nested</span></span> <span class="x-nc-sel3">caption</span>'
                  '<span class="x-nc-sel2">second part</span></div><span class="x-nc-sel5">comment</span></body></html>')
     assert clean_gold(annotated).split() == ["First", "part", "nested", "second", "part"]
+
+
+def test_a_snippet_corpus_is_scored_by_its_lines_as_trafilatura_scores_it(tmp_path: Path) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "cache" / "a.html").write_text("<p>a</p>")
+    (tmp_path / "eval" / "b.html").write_text("<p>b</p>")
+    (tmp_path / "evaldata.json").write_text(json.dumps({
+        "https://news.example/a": {"file": "a.html", "with": ["First  line", "last line"], "without": ["Menu"]},
+        "hard::b.html": {"file": "b.html", "with": ["x"], "without": ["y"]},
+        "https://news.example/gone": {"file": "gone.html", "with": ["x"], "without": ["y"]},
+    }))
+    pages = sorted(load_snippet_corpus(tmp_path), key=lambda p: p.name)
+    assert [(p.name, p.url) for p in pages] == [("a.html", "https://news.example/a"), ("b.html", "http://localhost/")]
+    assert [p.name for p in load_snippet_corpus(tmp_path, ["b.html"])] == ["b.html"]
+    a = pages[0]
+    assert snippet_counts(a, "First\nline and the last line") == (2, 0, 0)  # whitespace does not count
+    assert snippet_counts(a, "First line. Menu") == (1, 1, 1)
+    s = snippet_scores([(2, 0, 0), (1, 1, 1)])
+    assert s.precision == 0.75 and s.recall == 0.75 and s.pages == 2
+    [(label, loaded)] = list(iter_sets(tmp_path.parent, [tmp_path.name]))
+    assert label.endswith("(snippets)") and len(loaded) == 2
