@@ -77,11 +77,15 @@ test-cluster: install
 # Page extraction against gold bodies, on the held-out splits (tuned on l3s-gn1-dev.txt and the first 150
 # pages of dragnet-training.txt). EXTRACT_ROOT: a checkout of the public j-szulc/html-cleaning-dataset-merged
 # repository (not committed here). The Zyte/Scrapinghub article-extraction benchmark is the project's held-out
-# check: never tune on it.
+# check: never tune on it. TRAFILATURA_ROOT (optional): a checkout of the public adbar/trafilatura repository,
+# whose tests/ corpus of modern pages is scored by its snippets on its test half.
 EXTRACT_ROOT ?= ../data/html-cleaning-dataset-merged
+TRAFILATURA_ROOT ?=
 bench-extract: install
 	$(NW) bench extract $(EXTRACT_ROOT) --set page-signal-master:pipeline/measure/splits/l3s-gn1-test.txt \
 		--set dragnet_data:pipeline/measure/splits/dragnet-test.txt
+	[ -z "$(TRAFILATURA_ROOT)" ] || $(NW) bench extract $(TRAFILATURA_ROOT) \
+		--set tests:pipeline/measure/splits/trafilatura-test.txt
 
 # Enrichment quality on the open development set (../shared/eval) and on the seeds; throughput beside it.
 DEV_SET ?= ../shared/eval/geovirus.jsonl
