@@ -51,6 +51,8 @@ _TITLE_META = re.compile(
     r"""<meta\b[^<>]{0,400}?\b(?:property|name)=["']?(?:og:title|twitter:title)["']?[\s/>][^<>]{0,1200}>?""",
     re.IGNORECASE,
 )
+_TITLE_OPEN = re.compile(r"<title\b[^<>]{0,200}>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title", re.IGNORECASE)
 _TITLE_TAG = re.compile(r"<title\b[^<>]{0,200}>([^<]{1,2000})</title", re.IGNORECASE)
 _TITLE_SITE = re.compile(r"\s+[-|\u2013\u2014:]\s+[^-|\u2013\u2014:]{1,60}$")  # "Headline - Example News"
 # page furniture an extractor keeps: short lines (at most _BOILER_WORDS words) that say what they are
@@ -103,6 +105,20 @@ _WALL = re.compile(
     re.IGNORECASE,
 )
 _WALL_PARAGRAPH_WORDS = 40  # a notice ("Subscribe to continue reading") is a short paragraph
+# what only a wall asks of its reader; news about a service's subscribers says none of it
+_WALL_CALL = re.compile(
+    r"\b(subscribe|sign in|sign up|log ?in|accept (all|cookies)|manage (options|preferences|cookies|settings)|"
+    r"privacy (settings|preferences)|continue reading|keep reading|read the full (article|story)|"
+    r"unlock (this|the) (article|story)|premium (content|article)|already a (member|subscriber)|free trial|"
+    r"ad ?blocker|paywall|(we|this (web)?site) uses? cookies|cookie (policy|settings|preferences|consent)|"
+    r"consent to|by (continuing|using) (to (use|browse) )?(this|our) (site|website))\b",
+    re.IGNORECASE,
+)
+# wall words the news reports too ("Netflix added 8 million subscribers", "voters must register"): alone, in
+# a paragraph of a dozen words or more, or in a short article, they make no notice and no wall
+_NEWS_WALL_WORDS = frozenset({"subscriber", "subscribers", "subscription", "register", "consent", "login", "log in"})
+_NEWS_PARAGRAPH_WORDS = 12
+_WALL_DENSITY = 20  # a wall of several lines names what it wants at least once every 20 words
 _TEASER_WORDS = 250  # on a paywalled page, less than this is the teaser, not the article
 _PAYWALL_SCAN_CHARS = 2_000_000
 # schema.org's paywall markup (isAccessibleForFree: false) and the class names paywalls go by, as whole class
@@ -152,6 +168,7 @@ class PageArticle:
 
 def extract(page_html: str, page_url: str) -> PageArticle:
     """The article on a page; CPU work (some 0.2 s for a large page), for a thread."""
+    page_html = close_title(page_html)
     text, title = _trafilatura(page_html, page_url), page_title(page_html)
     third = _resiliparse(page_html)
     body = [*_paragraphs(text or ""), *_confirmed_paragraphs(page_html, text or "", title or "", third)]
@@ -171,6 +188,18 @@ def extract(page_html: str, page_url: str) -> PageArticle:
         text = unicodedata.normalize("NFC", text)
     return PageArticle(page_canonical(page_html, page_url), text, title, published_date(page_html),
                        page_author(page_html))
+
+
+def close_title(page_html: str) -> str:
+    """The page with its <title> closed at the end of its line (or the next tag) when the page never closes
+    it: an HTML parser reads everything after an unclosed <title> as the title, so every extractor saw an
+    empty page (a truncated head, as crawls keep them)."""
+    m = _TITLE_OPEN.search(page_html, 0, _HEAD_CHARS)
+    if m is None or _TITLE_CLOSE.search(page_html, m.end()) is not None:
+        return page_html
+    ends = [i for i in (page_html.find("\n", m.end()), page_html.find("<", m.end())) if i >= 0]
+    end = min(ends, default=len(page_html))
+    return f"{page_html[:end]}</title>{page_html[end:]}"
 
 
 def _unconfirmed_fallback(default: str, body: list[str], third: str) -> list[str]:
@@ -225,8 +254,22 @@ def is_wall(text: str) -> bool:
     words = text.split()
     if len(words) >= _WALL_WORDS:
         return False
-    hits = len(_WALL.findall(text))
-    return hits >= 2 or (hits >= 1 and len(words) < 60)
+    found = [m.group().casefold() for m in _WALL.finditer(text)]
+    if len(found) >= 2 and len(found) * _WALL_DENSITY >= len(words):
+        return True
+    return len(words) < 60 and bool(found) and not set(found) <= _NEWS_WALL_WORDS
+
+
+def _is_notice(paragraph: str) -> bool:
+    """A wall's notice within a body: a short paragraph with a wall's words, unless they are words the news
+    reports too and nothing in it asks the reader for anything."""
+    words = len(paragraph.split())
+    found = {m.group().casefold() for m in _WALL.finditer(paragraph)}
+    if words > _WALL_PARAGRAPH_WORDS or not found:
+        return False
+    if _PAYWALL_NOTICE.search(paragraph) or _WALL_CALL.search(paragraph):
+        return True
+    return not (found <= _NEWS_WALL_WORDS and words >= _NEWS_PARAGRAPH_WORDS)
 
 
 def strip_walls(text: str, page_html: str) -> str | None:
@@ -234,7 +277,7 @@ def strip_walls(text: str, page_html: str) -> str | None:
     (the page says it is not free, or had a notice, and little text is left)."""
     kept, walls, paywall_notice = [], 0, False
     for para in _paragraphs(text):
-        if len(para.split()) <= _WALL_PARAGRAPH_WORDS and _WALL.search(para):
+        if _is_notice(para):
             walls += 1
             paywall_notice = paywall_notice or _PAYWALL_NOTICE.search(para) is not None
         else:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, timezone
 
-from producers.feeds.extract import _unconfirmed_fallback, extract, is_boilerplate_line, page_author
+from producers.feeds.extract import (
+    _unconfirmed_fallback,
+    close_title,
+    extract,
+    is_boilerplate_line,
+    is_wall,
+    page_author,
+)
 from producers.feeds.parse import parse_feed
 from schemas.article import RawArticle
 
@@ -137,3 +144,23 @@ def test_trafilatura_defaults_alone_when_every_other_extractor_found_nothing() -
     assert _unconfirmed_fallback(article, [], article) == []  # Resiliparse sees it too: confirmation decides
     assert _unconfirmed_fallback(article, PARAS[:2], "") == []  # the body is no teaser
     assert _unconfirmed_fallback("A caption only.", [], "") == []  # the defaults found no article either
+
+
+def test_a_page_that_never_closes_its_title_still_has_its_article() -> None:
+    page = _page().replace("</title>", "", 1)  # a truncated head: the parser would read the rest as the title
+    assert close_title(page).count("</title>") == 1 and close_title(_page()) == _page()
+    got = extract(page, URL)
+    assert got.text is not None and all(p.split()[0] in got.text for p in PARAS)
+
+
+def test_news_about_subscribers_is_no_wall() -> None:
+    report = ("The streaming service said it added 8.8 million subscribers in the quarter, beating forecasts, and "
+              "that a cheaper subscription with advertising now makes up a third of new sign-ups in its markets.")
+    brief = extract(_page("", f"<p>{report}</p><p>{PARAS[0]}</p>"), URL).text
+    assert brief is not None and "8.8 million subscribers" in brief
+    assert not is_wall("Netflix added 8.8 million subscribers in the quarter, it said on Tuesday.")
+    # a notice asks the reader for something: it goes, and alone it is a wall
+    notice = extract(_page("", f"<p>{PARAS[0]}</p><p>{PARAS[1]}</p><p>Sign up for our newsletter to get the "
+                           "morning's news.</p>"), URL).text
+    assert notice is not None and "newsletter" not in notice
+    assert is_wall("Subscribe now to keep reading. Already a subscriber? Sign in.")
