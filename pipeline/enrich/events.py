@@ -10,10 +10,11 @@ closest recent member (single link), within a time window; above `THRESHOLD` it 
 event named after itself.
 
 Several workers agree because the choice is deterministic and needs no shared clock: an event is named
-by its founder's id, and an article that links above the threshold to several events joins the one with
-the smallest id and folds the others into it (`aliases`): single link makes them one event anyway, and
-"smallest id wins" is a rule every worker applies alike, so two events founded concurrently by two
-workers converge on one name as soon as any article links both. With an event in other languages only
+by its founder's id, and when an article links above the threshold to several events whose centroids are
+alike too (`FOLD_THRESHOLD`: one happening founded twice), the one with the smallest id takes the others
+in (`aliases`). "Smallest id wins" is a rule every worker applies alike, so two events founded
+concurrently by two workers converge on one name as soon as any article links both; linked events that
+are not alike stay apart, and the article joins the closest. With an event in other languages only
 the language-independent features count, and only with two shared persons/organisations.
 Pure: the memory is a value its caller keeps; Elasticsearch (the worker's desk) feeds it the rest.
 """
@@ -29,6 +30,9 @@ from functools import lru_cache
 from typing import Any
 
 THRESHOLD = 0.2  # tuned on the dev half of the news-cluster set (pipeline/measure/events.py)
+# two events an article links to are one (folded) when their centroids are this similar; dev-tuned (0.1 and
+# 0.2 tried): folding whatever one article links, as before, let one bridging article merge two events
+FOLD_THRESHOLD = 0.1
 CROSS_LANGUAGE_THRESHOLD = 0.35  # entities only; needs MIN_SHARED_NAMES shared persons/organisations too
 MIN_SHARED_NAMES = 2
 MIN_SHARED_TERMS = 2  # words or names (not countries) an article shares with an event it may join
@@ -259,10 +263,17 @@ class EventIndex:
             return Decision(article_id, 0.0)
         linked.sort(key=lambda es: es[0].event_id)
         keep = linked[0][0]
-        for other, _ in linked[1:]:  # single link: whatever the article joins above the threshold is one event
-            self._fold(other, keep)
-        self._place(article_id, keep.event_id, tf, seen, language)
-        return Decision(keep.event_id, max(s for _, s in linked))
+        kept = weigh(keep.centroid, self.df) if len(linked) > 1 else {}
+        for other, _ in linked[1:]:
+            # one happening founded twice (two workers, or two first articles of the same hour) is folded
+            # into the smallest id; two events one article merely bridges ("Apple" in a store's falling ice
+            # and in Telegram's removal) stay two, and the article joins the closer
+            if cosine(kept, weigh(other.centroid, self.df)) >= FOLD_THRESHOLD:
+                self._fold(other, keep)
+        best = max(linked, key=lambda es: es[1])[0]  # the first of the best, in id order
+        target = self.resolve(best.event_id)
+        self._place(article_id, target, tf, seen, language)
+        return Decision(target, max(s for _, s in linked))
 
     def _linked(self, tf: Mapping[str, float], seen: float, language: str) -> list[tuple[Event, float]]:
         shared: dict[str, float] = {}

@@ -156,3 +156,34 @@ def test_candidates_the_worker_already_holds_are_not_read_again() -> None:
     assert all(q["_source"] is False for q in es.queries)  # the searches read ids and events, no stored text
     asyncio.run(desk.assign([dict(QUAKE[2], published_at="2027-01-15T10:00:00+00:00")]))
     assert len(es.gets) == 1  # held now: the second batch reads no features
+
+
+def test_an_article_that_bridges_two_events_joins_the_closer_and_merges_neither() -> None:
+    ecb = [UNRELATED,
+           doc("b2", "ECB leaves rates unchanged, Lagarde sees inflation easing",
+               "Christine Lagarde said the European Central Bank's governing council left its deposit rate on "
+               "hold on Thursday, with inflation moving towards the two percent target.",
+               persons=["Christine Lagarde"], orgs=["European Central Bank"], countries=["DE"]),
+           doc("b3", "Lagarde: ECB will decide meeting by meeting",
+               "The European Central Bank's president Christine Lagarde said rates would stay on hold while "
+               "inflation cools towards two percent.", persons=["Christine Lagarde"],
+               orgs=["European Central Bank"])]
+    roundup = doc("z", "Morning briefing: earthquake in Balikesir, ECB holds rates",
+                  "A 6.1 earthquake struck Sindirgi in Balikesir province, Ali Yerlikaya said, and AFAD is "
+                  "searching the rubble. In Frankfurt, Christine Lagarde said the European Central Bank kept "
+                  "its deposit rate unchanged as inflation cools.",
+                  persons=["Ali Yerlikaya", "Christine Lagarde"], orgs=["AFAD", "European Central Bank"])
+    aftershock = doc("a4", "Aftershocks rattle Sindirgi as AFAD counts damage",
+                     "A 4.8 aftershock shook Sindirgi in Balikesir province on Tuesday, AFAD said, as Ali "
+                     "Yerlikaya announced tents for families whose buildings collapsed in the 6.1 earthquake.",
+                     persons=["Ali Yerlikaya"], orgs=["AFAD"], countries=["TR"])
+    index = EventIndex()
+    got = {d["id"]: index.assign(d["id"], features(d), HOUR).event_id for d in [*QUAKE, *ecb]}
+    assert set(got.values()) == {"a1", "b1"}
+    linked = {e.event_id for e, _ in index._linked(features(roundup), HOUR, "en")}
+    assert linked == {"a1", "b1"}  # the roundup is close enough to both to join either
+    assert index.assign("z", features(roundup), HOUR).event_id == "b1"  # the closer one
+    # neither event was folded into the other (single link made them one before), and the next article
+    # about the quake still finds its own
+    assert index.resolve("b1") == "b1" and index.resolve("a1") == "a1"
+    assert index.assign("a4", features(aftershock), HOUR).event_id == "a1"
