@@ -24,6 +24,10 @@ from schemas import EnrichedArticle, Entity, GeoPoint, Place, RawArticle
 ENRICHMENT_VERSION = "4"
 LEAD_CHARS = 500
 DEMONYM_ONLY_MIN_SCORE = 1.5
+# In text no NER reads, a city that the news uses for the institutions seated there implies no country,
+# neither as a capital in the lead nor named twice: Brussels is the EU's and NATO's ("Bruksela chce",
+# "w Brukseli" in a Brexit story are no news about Belgium). Its country counts when the text names it.
+INSTITUTION_SEATS = frozenset({"Brussels"})
 CAPITAL_LEAD_CHARS = 200  # the title and about the first sentence: where a capital stands for its state
 CITY_ONLY_MIN_SCORE = 1.5  # text no NER reads: a city in the title, the dateline or named twice implies its country
 # Languages where a demonym alone (in the title, or speaking for a state) adds its country. Elsewhere a
@@ -121,6 +125,8 @@ class Enricher:
         With `implied_needs_score` (text no NER reads: its places are names found alone, with no model to
         say "Mali" is a word there), a country only its cities imply needs that score too. Without
         `demonyms_add`, a demonym weighs for a country only when something else admits it."""
+        # a seat of institutions the news names by their city ("Bruksela" for the EU) speaks for no state
+        places = [p for p in places if not (implied_needs_score and p.name in INSTITUTION_SEATS)]
         cms = [salience.CountryMention(p.country, p.start, "org" if p.in_org else p.kind) for p in places if p.country]
         score = salience.scores(cms, title_end=title_end, lead_end=title_end + LEAD_CHARS, dateline=dateline_code)
         admit = score if demonyms_add else salience.scores(

@@ -278,6 +278,11 @@ LONGER = [
     ("ru", "в Нью-Йорке", "Нью-Йорке", "New York"),
     # a later word losing three letters ("emiráty" -> "emirátech"), never a word alone
     ("cs", "ve Spojených arabských emirátech", "Spojených arabských emirátech", "United Arab Emirates"),
+    # short forms CLDR lacks: the United States without "of America", South Africa without "Republic"
+    ("sl", "v Združenih državah", "Združenih državah", "United States"),
+    ("hr", "u Sjedinjenim Državama", "Sjedinjenim Državama", "United States"),
+    ("cs", "v Jižní Africe", "Jižní Africe", "South Africa"),
+    ("pl", "w RPA", "RPA", "South Africa"),
 ]
 
 
@@ -313,6 +318,17 @@ def test_inflection_keeps_the_capitalisation_guard_and_common_words_out() -> Non
     assert _found("de", "Der Austritt Großbritanniens") == [("United Kingdom", "Großbritanniens")]
     # an exact name beats a stem: "Nigeria" is not "Niger" less two letters
     assert _found("pl", "W Nigerii i w Nigrze, Nigeria.")[-1] == ("Nigeria", "Nigeria")
+
+
+def test_brussels_speaks_for_the_eu_not_for_belgium() -> None:
+    # a Brexit story: Brussels in the lead and named twice, Belgium never; the city stays a place
+    art = enrich_articles([RawArticle(title="Brexit: Londyn i Bruksela negocjują", body="Wielka Brytania i "
+                                      "Bruksela wznowiły rozmowy. W Brukseli negocjatorzy spotkają się we wtorek.")])[0]
+    assert art.language == "pl"
+    assert set(art.countries) == {"GB"} and "Brussels" in {p.name for p in art.places}
+    # where the text names Belgium, it counts
+    art = enrich_articles([RawArticle(title="Wybory w Belgii", body="W Brukseli i w całej Belgii głosowano.")])[0]
+    assert set(art.countries) == {"BE"}
 
 
 def test_an_inflected_article_gets_its_countries_end_to_end() -> None:
