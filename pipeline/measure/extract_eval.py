@@ -203,10 +203,11 @@ def load_pages(folder: Path, names: Iterable[str] | None = None) -> list[Page]:
     return pages
 
 
-def read_split(path: Path) -> list[str]:
-    """A split file: one page name a line (`R610`, `302`), extensions dropped."""
-    return [re.sub(r"\.html?$", "", line.strip(), flags=re.IGNORECASE)
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def read_split(path: Path, *, keep_extension: bool = False) -> list[str]:
+    """A split file: one page name a line (`R610`, `302`), extensions dropped, or kept for a snippet
+    corpus, whose annotations name their files (`bbc.com.52241221.html`)."""
+    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return names if keep_extension else [re.sub(r"\.html?$", "", n, flags=re.IGNORECASE) for n in names]
 
 
 @dataclass
@@ -254,8 +255,7 @@ def iter_sets(root: Path, spec: list[str]) -> Iterator[tuple[str, list[Page]]]:
         set_name, _, split = item.partition(":")
         folder = root / set_name
         if (folder / "evaldata.json").is_file():
-            names = [line.strip() for line in Path(split).read_text(encoding="utf-8").splitlines()
-                     if line.strip()] if split else None
+            names = read_split(Path(split), keep_extension=True) if split else None
             label = set_name + (f" ({Path(split).stem}, snippets)" if split else " (snippets)")
             yield label, load_snippet_corpus(folder, names)
             continue
