@@ -7,7 +7,8 @@ and Resiliparse's main-content extraction read the page differently, so a paragr
 that trafilatura dropped is added back when Resiliparse keeps it too (two of three agree). When both
 trafilatura and readability return (next to) nothing of what Resiliparse sees -- a teaser, or a page
 layout they misread -- trafilatura's default settings read the page again and their paragraphs that
-Resiliparse confirms are taken. Short furniture lines (copyright, "Post a comment", link rows) go. A body
+Resiliparse confirms are taken, or taken alone where Resiliparse sees too little to confirm them. Short
+furniture lines (copyright, "Post a comment", link rows, in the news' languages) go. A body
 that is a cookie or consent wall, or a paywall's teaser, is no body: the caller falls back to the feed's
 text. The title, byline and date come from the page's markup (meta tags, JSON-LD, <title>, <time>).
 Measured with `newswatch bench extract` (4-gram F1 of the article-extraction benchmarks).
