@@ -84,9 +84,11 @@ def _ends_in_vowel(w: str) -> bool:
     return w[-1:] in _VOWELS
 
 
-def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None,
+              endings: frozenset[str] | None = None) -> list[str]:
     """The keys a word of running text may match a name's word under, best first: itself, the name
-    words it is a listed inflection of (`inflections`), then its stems (the word less a case ending)."""
+    words it is a listed inflection of (`inflections`), then its stems (the word less a case ending;
+    in an alphabet other than Cyrillic, one of `endings` where the language's are known)."""
     w = norm(word)
     keys = [w, *(lemmas.get(w, ()) if lemmas else ())]
     if _is_cyrillic(w):
@@ -108,7 +110,8 @@ def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None) -> li
             keys += [k for b in bare for k in (b, "~" + b) if len(b) >= MIN_STEM or not k.startswith("~")]
         # any other alphabet: a case ending of one or two letters ("Iraku", "Sloveniji", "Russlands",
         # "Ελλάδας"); longer endings come from the listed inflections, which know the language
-        keys += ["~" + w[: len(w) - cut] for cut in range(MAX_CUT + 1) if len(w) - cut >= MIN_STEM]
+        keys += ["~" + w[: len(w) - cut] for cut in range(MAX_CUT + 1) if len(w) - cut >= MIN_STEM
+                 and (cut == 0 or endings is None or w[len(w) - cut:] in endings)]
     return list(dict.fromkeys(keys))
 
 
@@ -178,6 +181,19 @@ class LocalNames:
         # inflected form -> the keys of the name words it is a form of ("polsce" -> "~polsk")
         words_of = {key for k in self.prefixes for key in k}
         self.lemmas: dict[str, tuple[str, ...]] = {}
+        # the case endings the language's listed forms put on a name's stem ("-ji", "-u", "-ach"): a word
+        # cut to a stem must have lost one of them, so Polish "Rosjan" (Russians) is no case of "Rosja"
+        # and "Indian" none of "Indie"; None (any one or two letters) where no lists know the language
+        endings: set[str] = set()
+        for form, name_words in ({} if self.unspaced else forms(lang)).items():
+            f = norm(form)
+            for w in name_words:
+                stem = name_key(w)[1:] if name_key(w).startswith("~") else ""
+                if stem and f.startswith(stem) and 0 < len(f) - len(stem) <= MAX_CUT:
+                    endings.add(f[len(stem):])
+        # a name's own final vowel, which its key drops ("Marokko", "Güney"), is always one, and so is the
+        # Germanic genitive's "s", which the lists do not write onto names ("Russlands" in Norwegian)
+        self.endings: frozenset[str] | None = frozenset(endings | _VOWELS | {"s"}) if endings else None
         for form, name_words in ({} if self.unspaced else forms(lang)).items():
             # a stemmed name's key, or an exact one's ("Pekinie" is a form of the exonym "Pekin")
             keys = tuple(dict.fromkeys(k for w in name_words for k in (name_key(w), norm(w)) if k in words_of))
@@ -196,7 +212,7 @@ class LocalNames:
 
     def single_word_places(self, word: str) -> set[str]:
         """The English names of the one-word places `word` matches."""
-        return {self.index[(k,)] for k in word_keys(word, self.lemmas) if (k,) in self.index}
+        return {self.index[(k,)] for k in word_keys(word, self.lemmas, self.endings) if (k,) in self.index}
 
     def find(self, text: str) -> list[Mention]:
         text = text[:MAX_SCAN_CHARS]
@@ -204,7 +220,7 @@ class LocalNames:
 
     def _find_words(self, text: str) -> list[Mention]:
         words = list(_WORD.finditer(text))
-        keys = [word_keys(m.group(), self.lemmas) for m in words]
+        keys = [word_keys(m.group(), self.lemmas, self.endings) for m in words]
         out: list[Mention] = []
         i = 0
         while i < len(words):

@@ -320,6 +320,18 @@ def test_inflection_keeps_the_capitalisation_guard_and_common_words_out() -> Non
     assert _found("pl", "W Nigerii i w Nigrze, Nigeria.")[-1] == ("Nigeria", "Nigeria")
 
 
+def test_a_stem_matches_only_with_one_of_the_languages_case_endings() -> None:
+    # people, not their countries: the lists' case endings of Polish names have no "-an", "-cy", "-ak", "-ka"
+    for word in ("Rosjan", "Indian", "Ukraińcy", "Austriak", "Argentynka"):
+        assert _found("pl", f"Wczoraj {word} mówili.") == [], word
+    for word, english in (("Rosji", "Russia"), ("Indii", "India"), ("Francji", "France"), ("Kanady", "Canada"),
+                          ("Meksyku", "Mexico")):
+        assert _found("pl", f"Wczoraj {word} mówili.") == [(english, word)], word
+    # a name's own final vowel and the Germanic genitive's "s" are endings everywhere
+    assert _found("tr", "Güney Afrika bugün") == [("South Africa", "Güney Afrika")]
+    assert _found("nb", "Russlands president") == [("Russia", "Russlands")]
+
+
 def test_brussels_speaks_for_the_eu_not_for_belgium() -> None:
     # a Brexit story: Brussels in the lead and named twice, Belgium never; the city stays a place
     art = enrich_articles([RawArticle(title="Brexit: Londyn i Bruksela negocjują", body="Wielka Brytania i "
