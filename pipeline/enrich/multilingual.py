@@ -178,12 +178,11 @@ class LocalNames:
             k = tuple(norm(w) for w in words)
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
-        # inflected form -> the keys of the name words it is a form of ("polsce" -> "~polsk")
+        # inflected form -> the keys of the name words it is a form of ("polsce" -> "~polsk"); and the case
+        # endings those forms put on a name's stem ("-ji", "-u", "-ach"): a word cut to a stem must have lost
+        # one of them, so Polish "Rosjan" (Russians) is no case of "Rosja" and "Indian" none of "Indie"
         words_of = {key for k in self.prefixes for key in k}
         self.lemmas: dict[str, tuple[str, ...]] = {}
-        # the case endings the language's listed forms put on a name's stem ("-ji", "-u", "-ach"): a word
-        # cut to a stem must have lost one of them, so Polish "Rosjan" (Russians) is no case of "Rosja"
-        # and "Indian" none of "Indie"; None (any one or two letters) where no lists know the language
         endings: set[str] = set()
         for form, name_words in ({} if self.unspaced else forms(lang)).items():
             f = norm(form)
@@ -191,14 +190,14 @@ class LocalNames:
                 stem = name_key(w)[1:] if name_key(w).startswith("~") else ""
                 if stem and f.startswith(stem) and 0 < len(f) - len(stem) <= MAX_CUT:
                     endings.add(f[len(stem):])
-        # a name's own final vowel, which its key drops ("Marokko", "Güney"), is always one, and so is the
-        # Germanic genitive's "s", which the lists do not write onto names ("Russlands" in Norwegian)
-        self.endings: frozenset[str] | None = frozenset(endings | _VOWELS | {"s"}) if endings else None
-        for form, name_words in ({} if self.unspaced else forms(lang)).items():
             # a stemmed name's key, or an exact one's ("Pekinie" is a form of the exonym "Pekin")
             keys = tuple(dict.fromkeys(k for w in name_words for k in (name_key(w), norm(w)) if k in words_of))
-            if keys and norm(form) not in blocked:  # forms alike but for accents ("Nôvi", "Novi"): all their names
-                self.lemmas[norm(form)] = tuple(dict.fromkeys((*self.lemmas.get(norm(form), ()), *keys)))
+            if keys and f not in blocked:  # forms alike but for accents ("Nôvi", "Novi"): all their names
+                self.lemmas[f] = tuple(dict.fromkeys((*self.lemmas.get(f, ()), *keys)))
+        # a name's own final vowel, which its key drops ("Marokko", "Güney"), is always one, and so is the
+        # Germanic genitive's "s", which the lists do not write onto names ("Russlands" in Norwegian); None
+        # (any one or two letters) where no lists know the language
+        self.endings: frozenset[str] | None = frozenset(endings | _VOWELS | {"s"}) if endings else None
         # asked only where no name matches: "Polska" is Poland, "polska" (lower case) the adjective
         self.demonyms = {f: adj for f, adj in ((norm(f), adj) for f, adj in (demonyms or {}).items()) if f not in blocked}
         # forms the language writes in lower case ("catarina", a form of "catarino", Qatari): capitalised
