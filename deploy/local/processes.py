@@ -98,9 +98,18 @@ class Server:
         self.pid_file.write_text(str(proc.pid))
         return proc.pid
 
-    def exited(self) -> bool:
-        pid = self.pid()
-        return pid is None
+    def exited(self) -> str | None:
+        """Why this server counts as gone (no pid file, the process dead, its pid now another command's),
+        or None while it runs."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError) as exc:
+            return f"its pid file {self.pid_file} is unreadable ({type(exc).__name__})"
+        if not pid_alive(pid):
+            return f"process {pid} is gone"
+        if self.marker not in _cmdline(pid):
+            return f"process {pid} no longer runs it (command line: {_cmdline(pid)[:200]!r})"
+        return None
 
     def stop(self, *, timeout: float = 60.0) -> bool:
         """SIGTERM the group, SIGKILL what is left at the deadline. True if something was stopped."""
@@ -154,8 +163,15 @@ def wait_until(what: str, check: Callable[[], bool], *, timeout: float, server: 
     while time.monotonic() < deadline:
         if check():
             return
-        if server is not None and server.exited():
-            raise StackError(f"{what} exited during start-up; last lines of {server.log_file}:\n{server.log_tail()}")
+        gone = server.exited() if server is not None else None
+        if gone is not None and server is not None:
+            # seen twice, a second apart: once, a live broker was taken for gone during its start-up (and then
+            # stopped by the clean-up); the reason says which check saw it
+            time.sleep(1.0)
+            gone = server.exited()
+            if gone is not None:
+                raise StackError(f"{what} exited during start-up ({gone}); last lines of {server.log_file}:\n"
+                                 f"{server.log_tail()}")
         time.sleep(0.5)
     tail = f"; last lines of {server.log_file}:\n{server.log_tail()}" if server else ""
     raise StackError(f"{what} did not answer within {timeout:.0f}s{tail}")
