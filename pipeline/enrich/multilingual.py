@@ -444,6 +444,7 @@ def capital_countries() -> dict[str, frozenset[str]]:
     return {name: frozenset(codes) for name, codes in out.items()}
 
 
+@lru_cache(maxsize=1)
 def capitals() -> frozenset[str]:
     """Every country's capital by its English name (the gazetteer's)."""
     return frozenset(capital_countries())
