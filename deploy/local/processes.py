@@ -68,13 +68,7 @@ class Server:
     marker: str  # a string in the command line of the group leader, so a reused pid is never ours
 
     def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        if pid_alive(pid) and self.marker in _cmdline(pid):
-            return pid
-        return None
+        return self._look()[0]
 
     def start(self, argv: list[str], *, env: dict[str, str], cwd: Path, user: str | None = None) -> int:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -101,15 +95,20 @@ class Server:
     def exited(self) -> str | None:
         """Why this server counts as gone (no pid file, the process dead, its pid now another command's),
         or None while it runs."""
+        return self._look()[1]
+
+    def _look(self) -> tuple[int | None, str | None]:
+        """(the running group leader's pid, None), or (None, why it is not running)."""
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError) as exc:
-            return f"its pid file {self.pid_file} is unreadable ({type(exc).__name__})"
+            return None, f"its pid file {self.pid_file} is unreadable ({type(exc).__name__})"
         if not pid_alive(pid):
-            return f"process {pid} is gone"
-        if self.marker not in _cmdline(pid):
-            return f"process {pid} no longer runs it (command line: {_cmdline(pid)[:200]!r})"
-        return None
+            return None, f"process {pid} is gone"
+        cmdline = _cmdline(pid)
+        if self.marker not in cmdline:  # a reused pid is never ours
+            return None, f"process {pid} no longer runs it (command line: {cmdline[:200]!r})"
+        return pid, None
 
     def stop(self, *, timeout: float = 60.0) -> bool:
         """SIGTERM the group, SIGKILL what is left at the deadline. True if something was stopped."""
