@@ -98,8 +98,34 @@ _BOILER_LINE_INTL = re.compile(
 _BOILER_ANYWHERE = re.compile(r"all rights reserved|©\s*(copyright\s*)?\d{4}", re.IGNORECASE)
 # A wall's text is short and says what it wants: consent to cookies, a subscription, a login.
 _WALL_WORDS = 160
+# what a paywall and a consent wall ask for in the other languages the pipeline reads: calls only (imperatives,
+# "already a subscriber?", "for subscribers only"), never the nouns the news uses too ("Abonnenten", "abbonati")
+_PAYWALL_CALL_INTL = (
+    r"(jetzt |gleich )?abonnieren|abo abschlie(ß|ss)en|(bereits|schon) (abonnent(in)?|abonniert|registriert)|"
+    r"mit [\w+]+ weiterlesen|weiterlesen mit|(nur|exklusiv) f(ü|ue)r abonnenten|jetzt (registrieren|anmelden) "
+    r"und weiterlesen|"
+    r"abonnez-vous|d(é|e)j(à|a) abonn(é|e)|r(é|e)serv(é|e)e? aux abonn(é|e)s|la suite est r(é|e)serv(é|e)e|"
+    r"il vous reste \d+ ?% de cet article|"
+    r"suscr(í|i)bete|ya eres suscriptor|(contenido )?exclusivo para (suscriptores|socios|miembros)|"
+    r"hazte (miembro|socio|suscriptor)|"
+    r"assine (j(á|a)|agora)|j(á|a) (é|e) assinante|exclusivo para assinantes|"
+    r"abbonati (ora|subito)|sei gi(à|a) abbonato|riservato agli abbonati|"
+    r"word abonnee|al abonnee|log in om verder te lezen|"
+    r"wykup (dost(ę|e)p|subskrypcj(ę|e)|prenumerat(ę|e))|tylko dla (subskrybent(ó|o)w|prenumerator(ó|o)w)|"
+    r"p(ř|r)edpla(ť|t)te si|"
+    r"подпишитесь|оформите подписку|только для подписчиков|підпишіться|оформіть передплату"
+)
+_CONSENT_CALL_INTL = (
+    r"(alle )?cookies akzeptieren|alle akzeptieren|akzeptieren und weiter|zustimmen und weiter|"
+    r"accepter (et (fermer|continuer)|les cookies|tout)|tout accepter|continuer sans accepter|"
+    r"aceptar (todas|todo|las cookies|cookies)|aceitar (todos|os cookies|cookies)|"
+    r"accetta (tutti|i cookie)|accetto i cookie|(alle )?cookies accepteren|accepteer (alle )?cookies|"
+    r"akceptuj(ę|e) (wszystkie|pliki cookie)|p(ř|r)ijmout v(š|s)e|"
+    r"принять (все|cookie)|прийняти (все|cookie)"
+)
 _WALL = re.compile(
-    r"\b(cookies?|consent|privacy (settings|preferences)|accept all|manage (options|preferences)|"
+    rf"\b({_PAYWALL_CALL_INTL}|{_CONSENT_CALL_INTL}|"
+    r"cookies?|consent|privacy (settings|preferences)|accept all|manage (options|preferences)|"
     r"subscribe|subscription|subscribers?|sign in|sign up|newsletters?|log in|login|register|paywall|"
     r"continue reading|keep reading|read the full (article|story)|unlock (this|the) (article|story)|"
     r"premium (content|article)|already a (member|subscriber)|free trial|ad ?blocker)\b",
@@ -108,7 +134,8 @@ _WALL = re.compile(
 _WALL_PARAGRAPH_WORDS = 40  # a notice ("Subscribe to continue reading") is a short paragraph
 # what only a wall asks of its reader; news about a service's subscribers says none of it
 _WALL_CALL = re.compile(
-    r"\b(subscribe|sign in|sign up|log ?in|accept (all|cookies)|manage (options|preferences|cookies|settings)|"
+    rf"\b({_PAYWALL_CALL_INTL}|{_CONSENT_CALL_INTL}|"
+    r"subscribe|sign in|sign up|log ?in|accept (all|cookies)|manage (options|preferences|cookies|settings)|"
     r"privacy (settings|preferences)|continue reading|keep reading|read the full (article|story)|"
     r"unlock (this|the) (article|story)|premium (content|article)|already a (member|subscriber)|free trial|"
     r"ad ?blocker|paywall|(we|this (web)?site) uses? cookies|cookie (policy|settings|preferences|consent)|"
@@ -130,7 +157,8 @@ _PAYWALL_PAGE = re.compile(
 )
 # what only a paywall says (a newsletter's "subscribe" line is stripped, but does not make a teaser)
 _PAYWALL_NOTICE = re.compile(
-    r"\b(continue reading|keep reading|read the (full|whole|rest of the) (article|story)|unlock (this|the|full)|"
+    rf"\b({_PAYWALL_CALL_INTL}|"
+    r"continue reading|keep reading|read the (full|whole|rest of the) (article|story)|unlock (this|the|full)|"
     r"already a (member|subscriber)|subscribe (now )?to (read|continue|unlock|access|keep)|subscribers? only|"
     r"for subscribers|exclusive to (members|subscribers)|paywall|premium (content|article)|"
     r"(this|the) (article|story|content) is (only )?(available|reserved) (to|for))\b",
@@ -173,7 +201,7 @@ def extract(page_html: str, page_url: str) -> PageArticle:
     text, title = _trafilatura(page_html, page_url), page_title(page_html)
     third = _resiliparse(page_html)
     body = [*_paragraphs(text or ""), *_confirmed_paragraphs(page_html, text or "", title or "", third)]
-    words = len(" ".join(body).split())
+    words = len(" ".join(p for p in body if not _is_notice(p)).split())  # a paywall's offer is no body
     if words < _TEASER_SHARE * len(third.split()) or words < _FEW_WORDS:
         # favor_precision and readability both kept (next to) nothing of what Resiliparse sees: the
         # teaser case; trafilatura's default settings read the page again, Resiliparse confirming

@@ -164,3 +164,30 @@ def test_news_about_subscribers_is_no_wall() -> None:
                            "morning's news.</p>"), URL).text
     assert notice is not None and "newsletter" not in notice
     assert is_wall("Subscribe now to keep reading. Already a subscriber? Sign in.")
+
+
+DE_PARAS = [
+    "Der Hafenbetreiber hat am Dienstag beschlossen, die Fahrrinne zu vertiefen. Damit sollen erstmals seit "
+    "2019 wieder die größten Containerschiffe die Stadt anlaufen können, sagten Vertreter des Hafens.",
+    "Die Arbeiten sollen im Frühjahr beginnen und zwei Jahre dauern. Gebaggert wird nur im Winter, um die "
+    "Laichgründe zu schützen, für die Fischer und Umweltverbände lange gekämpft hatten.",
+]
+
+
+def test_other_languages_walls_are_not_bodies() -> None:
+    # a German paywall's offer under the lead, without schema.org's markup: the offer says it is a teaser
+    teaser = (f"<p>{DE_PARAS[0]}</p><div class='offer'><p>Mit Plus weiterlesen</p><p>Alle Artikel, alle "
+              "Hintergründe, jederzeit kündbar.</p><p>Bereits Abonnent? Hier anmelden.</p>"
+              "<p>Jetzt abonnieren</p></div>")
+    assert extract(_page("", teaser), URL).text is None
+    assert is_wall("Mit Plus weiterlesen. Jetzt abonnieren und alle Artikel lesen.")
+    # French, Spanish and Polish consent walls
+    for wall in ("Nous utilisons des traceurs pour mesurer l'audience. Accepter et fermer. Continuer sans accepter.",
+                 "Usamos cookies propias y de terceros para fines analíticos. Aceptar todas. Configurar.",
+                 "Korzystamy z plików cookie. Akceptuję wszystkie. Ustawienia zaawansowane."):
+        assert is_wall(wall), wall
+    # the news reports subscribers in every language: no call, no wall
+    news = "".join(f"<p>{p}</p>" for p in DE_PARAS) + (
+        "<p>Der Streamingdienst gewann im Quartal 8,8 Millionen Abonnenten hinzu, mehr als erwartet.</p>")
+    text = extract(_page("", news), URL).text
+    assert text is not None and "Abonnenten" in text and "Laichgründe" in text
