@@ -46,6 +46,10 @@ _TEASER_SHARE = 0.2
 _FEW_WORDS = 50
 _FALLBACK_WORDS = 100
 _FALLBACK_RATIO = 4
+_ANCHOR_OPEN = re.compile(r"<a\b[^<>]{0,2000}>", re.IGNORECASE)
+_ANCHOR_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
+_ANCHOR_CHARS = 600  # a link's text is short; a longer "link" is a page that never closes its <a>
+_TAG = re.compile(r"<[^<>]{0,2000}>")
 _SCRIPT = re.compile(r"<(script|style|svg)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TITLE_LINES = 3  # the headline is at the top of the body when an extractor keeps it
 _TITLE_META = re.compile(
@@ -376,7 +380,19 @@ def _confirmed_paragraphs(page_html: str, primary: str, title: str, third: str) 
                   and not _covered(p, have))
     if missing < _MISSING_WORDS:
         return []
-    return _confirmed(_readability(page_html), primary, title, third)
+    links = _link_pairs(page_html)
+    return [p for p in _confirmed(_readability(page_html), primary, title, third) if not _covered(p, links)]
+
+
+def _link_pairs(page_html: str) -> set[tuple[str, ...]]:
+    """The word pairs of the page's link texts: a paragraph made of them is a list of other stories, a
+    comment's author line or a menu, which readability and Resiliparse both keep on some layouts."""
+    pairs: set[tuple[str, ...]] = set()
+    for m in _ANCHOR_OPEN.finditer(page_html, 0, _PAYWALL_SCAN_CHARS):
+        close = _ANCHOR_CLOSE.search(page_html, m.end(), m.end() + _ANCHOR_CHARS)  # bounded, no backtracking
+        if close is not None:
+            pairs |= _pairs(html_lib.unescape(_TAG.sub(" ", page_html[m.end():close.start()])))
+    return pairs
 
 
 def _confirmed(candidate: str, primary: str, title: str, third: str) -> list[str]:

@@ -7,6 +7,8 @@ import unicodedata
 from datetime import datetime, timezone
 
 from producers.feeds.extract import (
+    _covered,
+    _link_pairs,
     _unconfirmed_fallback,
     close_title,
     extract,
@@ -191,3 +193,14 @@ def test_other_languages_walls_are_not_bodies() -> None:
         "<p>Der Streamingdienst gewann im Quartal 8,8 Millionen Abonnenten hinzu, mehr als erwartet.</p>")
     text = extract(_page("", news), URL).text
     assert text is not None and "Abonnenten" in text and "Laichgründe" in text
+
+
+def test_a_list_of_links_is_not_restored_as_body() -> None:
+    page = ("<p>The council met on Tuesday.</p><ul><li><A href='/a'>Inquest report urges more help for "
+            "exploited teens</A></li><li><a href='/b' class='x'><b>Insurer urged to consider</b> pay-as-you-drive "
+            "cover</a ></li></ul><a href='/c'>never closed " + "x " * 400)
+    links = _link_pairs(page)
+    assert _covered("Inquest report urges more help for exploited teens", links)
+    assert _covered("Insurer urged to consider pay-as-you-drive cover", links)
+    assert not _covered("The council met on Tuesday.", links)
+    assert not _covered("never closed x x x", links)  # an <a> not closed within a link's length is no link
