@@ -212,7 +212,8 @@ def extract(page_html: str, page_url: str) -> PageArticle:
         default = _trafilatura_default(page_html, page_url)
         body += _confirmed(default, "\n".join(body), title or "", third)
         body += _unconfirmed_fallback(default, body, third)
-    text = "\n".join(p for p in _without_title(body, title or "") if not is_boilerplate_line(p)) or None
+    text = "\n".join(p for p in _without_title(body, title or "") if not is_boilerplate_line(p)
+                     and not is_date_line(p)) or None
     if text is not None:
         text = strip_walls(text, page_html)
     if text is not None:
@@ -268,6 +269,32 @@ def page_title(page_html: str) -> str | None:
 
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+_DATE_WORDS = frozenset("""
+january february march april may june july august september october november december jan feb mar apr jun jul
+aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat
+sun am pm a m p m on at of the published updated posted last modified date time by edt est cst cdt pst pdt gmt bst
+utc cet cest ist aest st nd rd th
+januar februar märz mai juni juli oktober dezember montag dienstag mittwoch donnerstag freitag samstag sonntag
+um uhr am veröffentlicht aktualisiert stand
+janvier février mars avril juin juillet août septembre octobre novembre décembre lundi mardi mercredi jeudi
+vendredi samedi dimanche le à h publié mis jour
+enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre lunes martes miércoles
+jueves viernes sábado domingo el de del las hs actualizado publicado
+""".split())
+
+
+_DATE_TOKEN = re.compile(r"\d+(st|nd|rd|th|am|pm|h\d*)")  # "1st", "2pm", "14h05"
+
+
+def is_date_line(paragraph: str) -> bool:
+    """A line that is only a date or time stamp ("10:02 AM CST on Friday, December 28, 2007", "Published:
+    16.01.2008 um 12:50 Uhr"): the article's date, a field of its own, not its text."""
+    tokens = re.findall(r"\w+", paragraph.casefold())
+    if not 0 < len(tokens) <= 14 or not any(t.isdigit() for t in tokens):
+        return False
+    return all(t.isdigit() or t in _DATE_WORDS or _DATE_TOKEN.fullmatch(t) for t in tokens)
 
 
 def is_boilerplate_line(paragraph: str) -> bool:

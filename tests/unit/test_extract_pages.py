@@ -13,6 +13,7 @@ from producers.feeds.extract import (
     close_title,
     extract,
     is_boilerplate_line,
+    is_date_line,
     is_wall,
     page_author,
 )
@@ -204,3 +205,15 @@ def test_a_list_of_links_is_not_restored_as_body() -> None:
     assert _covered("Insurer urged to consider pay-as-you-drive cover", links)
     assert not _covered("The council met on Tuesday.", links)
     assert not _covered("never closed x x x", links)  # an <a> not closed within a link's length is no link
+
+
+def test_a_date_stamp_line_is_not_body() -> None:
+    for line in ("10:02 AM CST on Friday, December 28, 2007", "2:18pm Tuesday 1st January 2008", "29 Dec, 2007",
+                 "Published: Wednesday 16 January 2008", "Veröffentlicht am 16.08.2019 um 12:50 Uhr",
+                 "Publié le 3 mars 2024 à 14h05", "Actualizado el 5 de mayo de 2023"):
+        assert is_date_line(line), line
+    for line in ("On Tuesday 16 January 2008 the council voted 7 to 2.", "Tuesday", "Published by AP",
+                 "In 2007, 12 of the 14 mines closed."):
+        assert not is_date_line(line), line
+    got = extract(_page("", f"<p>12:50 PM EST, Tuesday March 5, 2024</p>{''.join(f'<p>{p}</p>' for p in PARAS)}"), URL)
+    assert got.text is not None and "12:50" not in got.text and "spawning grounds" in got.text
