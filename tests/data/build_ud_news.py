@@ -49,6 +49,7 @@ MAX_DOCS = 100
 MAX_SENTENCES = 12  # long documents are cut: an article's lead, not a book
 CHUNK = 6  # treebanks without document marks are cut into pieces of this many sentences
 MAX_NAME_TOKENS = 4
+_PREFIX = 4
 _QUALIFIER = re.compile(r"\s+[(–-]\s*|\s+\(")
 
 
@@ -66,9 +67,27 @@ def named_countries(lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, s
     g = load()
     cldr = [(name, code) for code, name in Locale.parse(LOCALES.get(lang, lang)).territories.items()
             if len(code) == 2 and code in g.countries]
+    # a short form of the state's own name only: "Szkocja" (Scotland) is in the United Kingdom, but the
+    # text does not write the United Kingdom out
     aliases = [(local, c) for code_lang, local, english in _tsv("local_aliases.tsv")
-               if code_lang == lang and (c := g.country_by_name(english))]
+               if code_lang == lang and (c := g.country_by_name(english)) and g.countries[c].name == english]
     return cldr, aliases
+
+
+def part_names(lang: str) -> frozenset[tuple[str, ...]]:
+    """The longer names of places that are no state in `lang` ("Irlandia Północna", "Mongolia Wewnętrzna"), as
+    the first letters (`_PREFIX`: cases differ at the end) of their first and last words (treebanks split
+    Italian "del" into "di il"): a country's name inside one of them is not that country written out."""
+    from pipeline.enrich.gazetteer import _tsv, load
+
+    g = load()
+    out = set()
+    for code_lang, local, english in _tsv("local_aliases.tsv"):
+        c = g.country_by_name(english) if code_lang == lang else None
+        words = norm(local).replace("-", " ").split()
+        if code_lang == lang and len(words) > 1 and not (c and g.countries[c].name == english):
+            out.add((words[0][:_PREFIX], words[-1][:_PREFIX]))
+    return frozenset(out)
 
 
 def country_names(lang: str) -> dict[tuple[str, ...], str]:
@@ -140,11 +159,19 @@ def learned_lemmas(docs: list[list[tuple[str, list[tuple[str, str, str]]]]],
     return learned
 
 
-def gold(sentences: list[tuple[str, list[tuple[str, str, str]]]], names: dict[tuple[str, ...], str]) -> list[str]:
+def gold(sentences: list[tuple[str, list[tuple[str, str, str]]]], names: dict[tuple[str, ...], str],
+         parts: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
     found: list[str] = []
     for _, toks in sentences:
+        after = 0  # tokens before this are part of a longer name of no state
         for i in range(len(toks)):
-            if not toks[i][0][:1].isupper():
+            if i < after or not toks[i][0][:1].isupper():
+                continue
+            first = norm(toks[i][0])[:_PREFIX]
+            part = next((n for n in range(MAX_NAME_TOKENS, 1, -1) if i + n <= len(toks)
+                         and (first, norm(toks[i + n - 1][0])[:_PREFIX]) in parts), 0)
+            if part:
+                after = i + part
                 continue
             for n in range(MAX_NAME_TOKENS, 0, -1):
                 span = toks[i : i + n]
@@ -175,13 +202,14 @@ def records(sources: dict[str, tuple[str, str]], mirrors: Path, prefix: str, *,
                               capture_output=True, text=True, check=True).stdout
         docs = documents(text)
         names = learned_lemmas(docs, country_names(lang))
+        parts = part_names(lang)
         if cut_long and len(docs) < MAX_DOCS:
             docs = documents("\n".join(line for line in text.splitlines() if not line.startswith("# newdoc")))
         for n, doc in enumerate(docs[:MAX_DOCS]):
             doc = doc[:MAX_SENTENCES]
             title, body = doc[0][0], " ".join(s for s, _ in doc[1:]) or doc[0][0]
             yield {"id": f"{prefix}-{lang}-{n:03d}", "title": title[:300], "body": body, "gold_language": lang,
-                   "gold_countries": gold(doc, names), "source": f"{repo.split('+')[1]} ({path})"}
+                   "gold_countries": gold(doc, names, parts), "source": f"{repo.split('+')[1]} ({path})"}
 
 
 def main(mirrors: Path) -> None:

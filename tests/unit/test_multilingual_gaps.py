@@ -116,3 +116,30 @@ def test_exonyms_keep_out_common_words_and_other_places() -> None:
     assert "Mosca" not in pt  # a fly in Portuguese, whatever GeoNames lists for Moscow
     assert "Mexico" not in pt and "Columbia" not in pt  # a country's name; another place's
     assert _places("pt", "Uma mosca pousou.") == []
+
+
+# Parts of a state whose names hold another state's ("Irlandia Północna" is no Ireland), in their cases,
+# as English reads them: Northern Ireland is the United Kingdom, Inner Mongolia China's.
+PARTS = [
+    ("pl", "Granica z Irlandią Północną pozostanie otwarta.", "GB", "IE"),
+    ("ru", "Граница с Северной Ирландией останется открытой.", "GB", "IE"),
+    ("uk", "Кордон з Північною Ірландією залишиться відкритим.", "GB", "IE"),
+    ("cs", "Hranice se Severním Irskem zůstane otevřená.", "GB", "IE"),
+    ("sl", "Meja s Severno Irsko bo ostala odprta.", "GB", "IE"),
+    ("bg", "Границата със Северна Ирландия ще остане отворена.", "GB", "IE"),
+    ("de", "Die Grenze zu Nordirland bleibt offen.", "GB", "IE"),
+    ("fr", "La frontière avec l'Irlande du Nord restera ouverte.", "GB", "IE"),
+    ("it", "Il confine con l'Irlanda del Nord resterà aperto.", "GB", "IE"),
+    ("ru", "Во Внутренней Монголии прошли учения.", None, "MN"),
+    ("pl", "W Mongolii Wewnętrznej odbyły się ćwiczenia.", None, "MN"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "country", "not_country"), PARTS)
+def test_a_part_of_a_state_is_not_the_state_its_name_holds(lang: str, text: str, country: str | None,
+                                                            not_country: str | None) -> None:
+    art = enrich_articles([RawArticle(title=text, body=text, language=lang)])[0]
+    if country:
+        assert country in art.countries
+    if not_country:
+        assert not_country not in art.countries
