@@ -62,30 +62,35 @@ def named_countries(lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, s
     `local_aliases.tsv`."""
     from babel import Locale
 
-    from pipeline.enrich.gazetteer import _tsv, load
+    from pipeline.enrich.gazetteer import load
 
     g = load()
     cldr = [(name, code) for code, name in Locale.parse(LOCALES.get(lang, lang)).territories.items()
             if len(code) == 2 and code in g.countries]
-    # a short form of the state's own name only: "Szkocja" (Scotland) is in the United Kingdom, but the
-    # text does not write the United Kingdom out
-    aliases = [(local, c) for code_lang, local, english in _tsv("local_aliases.tsv")
-               if code_lang == lang and (c := g.country_by_name(english)) and g.countries[c].name == english]
+    aliases = [(local, code) for local, code in _local_aliases(lang) if code]
     return cldr, aliases
+
+
+def _local_aliases(lang: str) -> list[tuple[str, str | None]]:
+    """`local_aliases.tsv` in `lang`: (name, the state's code when the name is a short form of the state's own
+    name, else None). "Irlandia Północna" is in the United Kingdom, but it does not write the United
+    Kingdom out."""
+    from pipeline.enrich.gazetteer import _tsv, load
+
+    g = load()
+    return [(local, c if c and g.countries[c].name == english else None)
+            for code_lang, local, english in _tsv("local_aliases.tsv") if code_lang == lang
+            for c in [g.country_by_name(english)]]
 
 
 def part_names(lang: str) -> frozenset[tuple[str, ...]]:
     """The longer names of places that are no state in `lang` ("Irlandia Północna", "Mongolia Wewnętrzna"), as
     the first letters (`_PREFIX`: cases differ at the end) of their first and last words (treebanks split
     Italian "del" into "di il"): a country's name inside one of them is not that country written out."""
-    from pipeline.enrich.gazetteer import _tsv, load
-
-    g = load()
     out = set()
-    for code_lang, local, english in _tsv("local_aliases.tsv"):
-        c = g.country_by_name(english) if code_lang == lang else None
+    for local, code in _local_aliases(lang):
         words = norm(local).replace("-", " ").split()
-        if code_lang == lang and len(words) > 1 and not (c and g.countries[c].name == english):
+        if code is None and len(words) > 1:
             out.add((words[0][:_PREFIX], words[-1][:_PREFIX]))
     return frozenset(out)
 
