@@ -105,27 +105,27 @@ _WALL_WORDS = 160
 # what a paywall and a consent wall ask for in the other languages the pipeline reads: calls only (imperatives,
 # "already a subscriber?", "for subscribers only"), never the nouns the news uses too ("Abonnenten", "abbonati")
 _PAYWALL_CALL_INTL = (
-    r"(jetzt |gleich )?abonnieren|abo abschlie(ß|ss)en|(bereits|schon) (abonnent(in)?|abonniert|registriert)|"
+    r"(jetzt|gleich|hier) abonnieren|abonnieren sie|abo abschlie(ß|ss)en|(bereits|schon) abonnent(in)?\b|"
     r"mit [\w+]+ weiterlesen|weiterlesen mit|(nur|exklusiv) f(ü|ue)r abonnenten|jetzt (registrieren|anmelden) "
     r"und weiterlesen|"
-    r"abonnez-vous|d(é|e)j(à|a) abonn(é|e)|r(é|e)serv(é|e)e? aux abonn(é|e)s|la suite est r(é|e)serv(é|e)e|"
+    r"abonnez-vous|d(é|e)j(à|a) abonn(é|e) ?\?|r(é|e)serv(é|e)e? aux abonn(é|e)s|la suite est r(é|e)serv(é|e)e|"
     r"il vous reste \d+ ?% de cet article|"
     r"suscr(í|i)bete|ya eres suscriptor|(contenido )?exclusivo para (suscriptores|socios|miembros)|"
     r"hazte (miembro|socio|suscriptor)|"
     r"assine (j(á|a)|agora)|j(á|a) (é|e) assinante|exclusivo para assinantes|"
     r"abbonati (ora|subito)|sei gi(à|a) abbonato|riservato agli abbonati|"
-    r"word abonnee|al abonnee|log in om verder te lezen|"
+    r"word abonnee|al abonnee\?|log in om verder te lezen|"
     r"wykup (dost(ę|e)p|subskrypcj(ę|e)|prenumerat(ę|e))|tylko dla (subskrybent(ó|o)w|prenumerator(ó|o)w)|"
     r"p(ř|r)edpla(ť|t)te si|"
     r"подпишитесь|оформите подписку|только для подписчиков|підпишіться|оформіть передплату"
 )
+# the buttons of consent walls, never words a sentence says ("wir müssen alle akzeptieren", "принять все меры")
 _CONSENT_CALL_INTL = (
-    r"(alle )?cookies akzeptieren|alle akzeptieren|akzeptieren und weiter|zustimmen und weiter|"
-    r"accepter (et (fermer|continuer)|les cookies|tout)|tout accepter|continuer sans accepter|"
-    r"aceptar (todas|todo|las cookies|cookies)|aceitar (todos|os cookies|cookies)|"
-    r"accetta (tutti|i cookie)|accetto i cookie|(alle )?cookies accepteren|accepteer (alle )?cookies|"
-    r"akceptuj(ę|e) (wszystkie|pliki cookie)|p(ř|r)ijmout v(š|s)e|"
-    r"принять (все|cookie)|прийняти (все|cookie)"
+    r"(alle )?cookies akzeptieren|akzeptieren und weiter|zustimmen und weiter|"
+    r"accepter (et (fermer|continuer)|les cookies)|continuer sans accepter|"
+    r"aceptar (las )?cookies|aceitar (os )?cookies|accett(a|o) i cookie|(alle )?cookies accepteren|"
+    r"accepteer (alle )?cookies|akceptuj(ę|e) (wszystkie )?pliki cookie|p(ř|r)ijmout v(š|s)echny cookies|"
+    r"принять (все )?(cookie|куки)|прийняти (всі )?(cookie|куки)"
 )
 _WALL = re.compile(
     rf"\b({_PAYWALL_CALL_INTL}|{_CONSENT_CALL_INTL}|"

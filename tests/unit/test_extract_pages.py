@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from producers.feeds.extract import (
     _covered,
+    _is_notice,
     _link_pairs,
     _unconfirmed_fallback,
     close_title,
@@ -186,14 +187,18 @@ def test_other_languages_walls_are_not_bodies() -> None:
     assert is_wall("Mit Plus weiterlesen. Jetzt abonnieren und alle Artikel lesen.")
     # French, Spanish and Polish consent walls
     for wall in ("Nous utilisons des traceurs pour mesurer l'audience. Accepter et fermer. Continuer sans accepter.",
-                 "Usamos cookies propias y de terceros para fines analíticos. Aceptar todas. Configurar.",
-                 "Korzystamy z plików cookie. Akceptuję wszystkie. Ustawienia zaawansowane."):
+                 "Usamos cookies propias y de terceros para fines analíticos. Aceptar cookies. Configurar.",
+                 "Korzystamy z plików cookie. Akceptuję wszystkie pliki cookie. Ustawienia zaawansowane."):
         assert is_wall(wall), wall
     # the news reports subscribers in every language: no call, no wall
     news = "".join(f"<p>{p}</p>" for p in DE_PARAS) + (
         "<p>Der Streamingdienst gewann im Quartal 8,8 Millionen Abonnenten hinzu, mehr als erwartet.</p>")
     text = extract(_page("", news), URL).text
     assert text is not None and "Abonnenten" in text and "Laichgründe" in text
+    for said in ("Mehr als 2000 Wähler sind bereits registriert, sagte der Sprecher.",
+                 "Kunden können den Dienst ab Mai abonnieren, teilte das Unternehmen mit.",
+                 "«Мы должны принять все меры», сказал министр.", "Il ne faut pas tout accepter, dit-elle."):
+        assert not _is_notice(said), said
 
 
 def test_a_list_of_links_is_not_restored_as_body() -> None:
