@@ -213,7 +213,7 @@ def extract(page_html: str, page_url: str) -> PageArticle:
         body += _confirmed(default, "\n".join(body), title or "", third)
         body += _unconfirmed_fallback(default, body, third)
     text = "\n".join(p for p in _without_title(body, title or "") if not is_boilerplate_line(p)
-                     and not is_date_line(p)) or None
+                     and not is_date_line(p) and not is_promo_line(p)) or None
     if text is not None:
         text = strip_walls(text, page_html)
     if text is not None:
@@ -295,6 +295,27 @@ def is_date_line(paragraph: str) -> bool:
     if not 0 < len(tokens) <= 14 or not any(t.isdigit() for t in tokens):
         return False
     return all(t.isdigit() or t in _DATE_WORDS or _DATE_TOKEN.fullmatch(t) for t in tokens)
+
+
+_PROMO_WORDS = 40
+# what a site says of itself under every article: follow us, get our app, the reprint terms, send us a tip
+_PROMO = re.compile(
+    r"^\W*(follow|like) (us|[\w@.]+( [\w@.]+){0,3}) on (twitter|facebook|instagram|x|linkedin|tiktok|youtube)\b|"
+    r"\b(download|get|install) our [\w ]{0,40}apps?\b|\bdownload the [\w ]{0,40}apps? for (ios|android)\b|"
+    r"^\W*(download|get|install) the [\w ]{0,30}app\b|"
+    r"\bjoin (us|our [\w ]{0,20}(channel|group|community)) on (whatsapp|telegram|facebook)\b|"
+    r"\bcopyrighted (property|material) of\b|\b(written )?permission [\w ]{0,40}(reprint|republish|reproduc)|"
+    r"\b(this|the) (article|material|content|story) may not be (published|reproduced|republished|rewritten|"
+    r"redistributed)\b|\bsubmit your letter\b|\bsend us (your|a) (news|tip|story|letter)\b|"
+    r"\b(have|got) a (news )?tip\?|\bcontact us at [\w.-]+@",
+    re.IGNORECASE,
+)
+
+
+def is_promo_line(paragraph: str) -> bool:
+    """A short paragraph in which the site speaks of itself: "Follow The Gleaner on Twitter", "Download the
+    Nationnews apps", "This article is the copyrighted property of ...", "may not be republished"."""
+    return len(paragraph.split()) <= _PROMO_WORDS and _PROMO.search(paragraph) is not None
 
 
 def is_boilerplate_line(paragraph: str) -> bool:

@@ -15,6 +15,7 @@ from producers.feeds.extract import (
     extract,
     is_boilerplate_line,
     is_date_line,
+    is_promo_line,
     is_wall,
     page_author,
 )
@@ -222,3 +223,19 @@ def test_a_date_stamp_line_is_not_body() -> None:
         assert not is_date_line(line), line
     got = extract(_page("", f"<p>12:50 PM EST, Tuesday March 5, 2024</p>{''.join(f'<p>{p}</p>' for p in PARAS)}"), URL)
     assert got.text is not None and "12:50" not in got.text and "spawning grounds" in got.text
+
+
+def test_the_site_speaking_of_itself_is_not_body() -> None:
+    for line in ("Follow The Gleaner on Twitter and Instagram @JamaicaGleaner and on Facebook @GleanerJamaica.",
+                 "For the latest stories and breaking news updates download the Nationnews apps for iOS and Android.",
+                 "This article is the copyrighted property of Breaking Belize News.",
+                 "Written permission must be obtained before reprint in online or print media.",
+                 "Submit your letter to the editor via this form", "Got a news tip? Contact us at desk@example.com"):
+        assert is_promo_line(line), line
+    # the news reports the same words of others
+    for line in ("More than 2 million people follow Musk on Twitter.", "Users can download the app from Tuesday.",
+                 "The names may not be published under the court order, the judge said."):
+        assert not is_promo_line(line), line
+    page = _page("", "".join(f"<p>{p}</p>" for p in PARAS) + "<p>Follow Example News on Facebook and X.</p>")
+    got = extract(page, URL)
+    assert got.text is not None and "Follow Example News" not in got.text and "spawning grounds" in got.text
