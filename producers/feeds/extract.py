@@ -99,6 +99,15 @@ _BOILER_LINE_INTL = re.compile(
     r"підписуйтесь\b|подписывайтесь\b)",
     re.IGNORECASE,
 )
+# "LE PUEDE INTERESAR: <another article's headline>": a label and a colon, then a link of any length
+_LABEL_WORDS = 30
+_READ_ALSO_LABEL = re.compile(
+    r"^\W*(read (more|also)|see also|related|lesen sie (auch|mehr)|mehr zum thema|(à )?lire aussi|voir aussi|"
+    r"(le|te) puede interesar|(lea|lee) (también|más)|(leia|veja) (também|mais)|leggi anche|lees ook|"
+    r"czytaj (też|także|również|więcej)|zobacz (też|także|również)|přečtěte si (také|též)|"
+    r"читайте (также|також|още|ещё|еще))\s*:",
+    re.IGNORECASE,
+)
 _BOILER_ANYWHERE = re.compile(r"all rights reserved|©\s*(copyright\s*)?\d{4}", re.IGNORECASE)
 # A wall's text is short and says what it wants: consent to cookies, a subscription, a login.
 _WALL_WORDS = 160
@@ -322,6 +331,8 @@ def is_boilerplate_line(paragraph: str) -> bool:
     """A short line that is the page's furniture, not the article: a copyright notice, "Post a comment",
     "Share", "Click to enlarge", "Related stories:", a navigation row of links split by bars."""
     words = len(paragraph.split())
+    if words <= _LABEL_WORDS and _READ_ALSO_LABEL.match(paragraph):
+        return True
     if words > _BOILER_WORDS:
         return False
     if _BOILER_LINE.search(paragraph) or _BOILER_LINE_INTL.search(paragraph) or _BOILER_ANYWHERE.search(paragraph):

@@ -239,3 +239,12 @@ def test_the_site_speaking_of_itself_is_not_body() -> None:
     page = _page("", "".join(f"<p>{p}</p>" for p in PARAS) + "<p>Follow Example News on Facebook and X.</p>")
     got = extract(page, URL)
     assert got.text is not None and "Follow Example News" not in got.text and "spawning grounds" in got.text
+
+
+def test_a_read_also_label_with_a_long_headline_is_furniture() -> None:
+    for line in ("LE PUEDE INTERESAR: La ficha de Juan Orlando Hernández en el MDC de Nueva York",
+                 "Read more: Looted colonial art returns to Nigeria after a century in European museums",
+                 "Lesen Sie auch: Warum die Bahn im Winter so oft zu spät kommt und was sich ändern soll"):
+        assert is_boilerplate_line(line), line
+    # a sentence that only starts like one is the article's
+    assert not is_boilerplate_line("Read more than 200 pages of the report and you find the same warning again.")
