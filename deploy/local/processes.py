@@ -162,13 +162,11 @@ def wait_until(what: str, check: Callable[[], bool], *, timeout: float, server: 
     while time.monotonic() < deadline:
         if check():
             return
-        gone = server.exited() if server is not None else None
-        if gone is not None and server is not None:
+        if server is not None and server.exited() is not None:
             # seen twice, a second apart: once, a live broker was taken for gone during its start-up (and then
             # stopped by the clean-up); the reason says which check saw it
             time.sleep(1.0)
-            gone = server.exited()
-            if gone is not None:
+            if (gone := server.exited()) is not None:
                 raise StackError(f"{what} exited during start-up ({gone}); last lines of {server.log_file}:\n"
                                  f"{server.log_tail()}")
         time.sleep(0.5)

@@ -186,12 +186,13 @@ class LocalNames:
         endings: set[str] = set()
         for form, name_words in ({} if self.unspaced else forms(lang)).items():
             f = norm(form)
-            for w in name_words:
-                stem = name_key(w)[1:] if name_key(w).startswith("~") else ""
+            name_keys = [(name_key(w), norm(w)) for w in name_words]
+            for key, _ in name_keys:
+                stem = key[1:] if key.startswith("~") else ""
                 if stem and f.startswith(stem) and 0 < len(f) - len(stem) <= MAX_CUT:
                     endings.add(f[len(stem):])
             # a stemmed name's key, or an exact one's ("Pekinie" is a form of the exonym "Pekin")
-            keys = tuple(dict.fromkeys(k for w in name_words for k in (name_key(w), norm(w)) if k in words_of))
+            keys = tuple(dict.fromkeys(k for pair in name_keys for k in pair if k in words_of))
             if keys and f not in blocked:  # forms alike but for accents ("Nôvi", "Novi"): all their names
                 self.lemmas[f] = tuple(dict.fromkeys((*self.lemmas.get(f, ()), *keys)))
         # a name's own final vowel, which its key drops ("Marokko", "Güney"), is always one, and so is the
