@@ -220,41 +220,48 @@ class LocalNames:
 
     def _find_words(self, text: str) -> list[Mention]:
         words = list(_WORD.finditer(text))
-        keys = [word_keys(m.group(), self.lemmas, self.endings) for m in words]
+        keys = _Keys(words, self.lemmas, self.endings)
         out: list[Mention] = []
         i = 0
         while i < len(words):
-            longest: tuple[int, str] | None = None
-            frontier: list[tuple[str, ...]] = [()]
-            for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
-                nxt = [p + (k,) for p in frontier for k in keys[i + n - 1] if p + (k,) in self.prefixes]
-                if not nxt and n > 1 and (cut := _longer_cut(words[i + n - 1].group())):
-                    nxt = [p + (cut,) for p in frontier if p + (cut,) in self.prefixes]
-                frontier = nxt
-                if not frontier:
-                    break
-                hit = next((self.index[t] for t in frontier if t in self.index), None)
-                if hit is not None:
-                    longest = (n, hit)
             first = words[i].group()[0]
+            # no name starts in lower case ("la réunion" is a meeting): such a word is at most a demonym
+            longest = None if first.islower() else self._longest(words, keys, i)
             if longest is not None and longest[0] == 1 and (
                     self._not_a_place(text, words, i, keys[i]) or _surname_only(keys[i], self.index)):
                 longest = None
             if longest is not None and self.lang not in NOUNS_CAPITALISED and _part_of_a_name(
                     text, words, keys, i, longest[0], self.index, out):
                 longest = None
-            if longest is not None and (first.isupper() or not first.islower()):  # "la réunion" is a meeting
+            if longest is not None:
                 n, hit = longest
                 out.append(Mention(hit, "GPE", words[i].start(), words[i + n - 1].end()))
                 i += n
                 continue
             # a demonym adjective, in lower case as most languages write it: a NORP, as the English NER's
-            adjective = self.demonyms.get(keys[i][0]) if self.demonyms else None  # keys[i][0]: the word normalised
-            if adjective is not None and not (first.isupper() and (keys[i][0] in self.people or (
-                    keys[i][0] in self.lower_demonyms and _in_name(text, words, i)))):
+            w = norm(words[i].group())
+            adjective = self.demonyms.get(w) if self.demonyms else None
+            if adjective is not None and not (first.isupper() and (w in self.people or (
+                    w in self.lower_demonyms and _in_name(text, words, i)))):
                 out.append(Mention(adjective, "NORP", words[i].start(), words[i].end()))
             i += 1
         return out
+
+    def _longest(self, words: list[re.Match[str]], keys: _Keys, i: int) -> tuple[int, str] | None:
+        """The longest name starting at word `i`: its length in words and its English name."""
+        longest: tuple[int, str] | None = None
+        frontier: list[tuple[str, ...]] = [()]
+        for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
+            nxt = [p + (k,) for p in frontier for k in keys[i + n - 1] if p + (k,) in self.prefixes]
+            if not nxt and n > 1 and (cut := _longer_cut(words[i + n - 1].group())):
+                nxt = [p + (cut,) for p in frontier if p + (cut,) in self.prefixes]
+            frontier = nxt
+            if not frontier:
+                break
+            hit = next((self.index[t] for t in frontier if t in self.index), None)
+            if hit is not None:
+                longest = (n, hit)
+        return longest
 
     def _not_a_place(self, text: str, words: list[re.Match[str]], i: int, keys: list[str]) -> bool:
         """A one-word match the language also uses as a common word, where its capital says nothing
@@ -291,6 +298,22 @@ class LocalNames:
         return out
 
 
+class _Keys:
+    """Each word's `word_keys`, drawn when first asked: most words of a text are lower case and start no
+    name, so only those that continue one need theirs."""
+
+    def __init__(self, words: list[re.Match[str]], lemmas: dict[str, tuple[str, ...]],
+                 endings: frozenset[str] | None) -> None:
+        self._words, self._lemmas, self._endings = words, lemmas, endings
+        self._keys: list[list[str] | None] = [None] * len(words)
+
+    def __getitem__(self, j: int) -> list[str]:
+        k = self._keys[j]
+        if k is None:
+            k = self._keys[j] = word_keys(self._words[j].group(), self._lemmas, self._endings)
+        return k
+
+
 def _longer_cut(word: str) -> str | None:
     """A longer name's later word may lose a three-letter ending too ("Spojených arabských emirátech",
     "emiráty"): the words before it already matched, so the shorter stem cannot run loose. Asked only
@@ -304,7 +327,7 @@ def _longer_cut(word: str) -> str | None:
 _HYPHENS = frozenset("-‐‑")
 
 
-def _part_of_a_name(text: str, words: list[re.Match[str]], keys: list[list[str]], i: int, n: int,
+def _part_of_a_name(text: str, words: list[re.Match[str]], keys: _Keys, i: int, n: int,
                     index: dict[tuple[str, ...] | str, str], out: list[Mention]) -> bool:
     """Whether words `i`..`i+n-1` are one part of a hyphenated name whose other part is a capitalised
     word no place: "Нью-Джерси" and "Джерси-Сити" are no Jersey. Joined to a place ("Австро-Венгрия",
