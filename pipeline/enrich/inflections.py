@@ -125,8 +125,10 @@ def build() -> list[tuple[str, str, str]]:
             targets: dict[bytes, set[str]] = defaultdict(set)  # a lemma -> the name words it stands for
             for w in single | multi:
                 lemmas = {w.encode(), d.get(w.encode(), w.encode())}
-                if w in multi:  # "Stany Zjednoczone": a common word's lemma, listed in lower case
-                    lemmas.add(d.get(w.lower().encode(), w.lower().encode()))
+                if w in multi:  # "Stany Zjednoczone": a common word's lemma, listed in lower case; and the
+                    # word as a lemma of its own, where the list files it under another ("gora", a mountain,
+                    # under "zao", bad: "Crnu Goru" is Montenegro's)
+                    lemmas |= {w.lower().encode(), d.get(w.lower().encode(), w.lower().encode())}
                 for lemma in lemmas:
                     if w in single and not lemma.decode("utf-8", "ignore")[:1].isupper():
                         continue

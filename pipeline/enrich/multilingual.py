@@ -47,6 +47,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _QUALIFIER = re.compile(r"\s+[(–-]\s*|\s+\(")
 # a language news writes in two scripts: CLDR's names in both (Serbian in Cyrillic and in Latin)
 _SCRIPT_VARIANTS = {"sr": ("sr_Latn",), "bs": ("bs_Cyrl",)}
+# Languages no detector tells apart, whose text writes each other's names: Croatian, Bosnian and Serbian
+# (lingua reads a third of the dev sets' Croatian and Serbian articles as Bosnian, whose CLDR names are
+# "Kipar" and "Rumunija" where Croatian writes "Cipar" and "Rumunjska", Serbian "Avganistan" and "Nemačka")
+_KIN = {"hr": ("bs", "sr"), "bs": ("hr", "sr"), "sr": ("hr", "bs")}
 # Languages that capitalise every noun: there a capitalised word beside another says nothing of a name
 # ("Polnische Botschaft"); elsewhere a lower-case adjective written so is part of one ("Santa Catarina")
 NOUNS_CAPITALISED = frozenset({"de", "lb"})
@@ -387,10 +391,12 @@ def names_for(lang: str) -> LocalNames:
 
 def _build_names(lang: str, collide: dict[str, frozenset[str]]) -> LocalNames:
     g = load()
-    demonyms = {form: g.adjectives[code] for form, code in demonym_forms(lang).items() if code in g.adjectives}
+    kin = (lang, *_KIN.get(lang, ()))
+    demonyms = {form: g.adjectives[code] for k in reversed(kin) for form, code in demonym_forms(k).items()
+                if code in g.adjectives}  # the language's own forms last: they win
     pairs = _pairs(lang, g)
     return LocalNames(lang, pairs, [*_english_pairs(lang, g), *exonym_pairs(lang, pairs)], demonyms,
-                      first_names(lang), collide)
+                      frozenset().union(*(first_names(k) for k in kin)), collide)
 
 
 @lru_cache(maxsize=1)
@@ -401,9 +407,12 @@ def _zone_cities() -> frozenset[str]:
     return frozenset(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
-def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
+def _pairs(lang: str, g: Gazetteer, kin: bool = True) -> list[tuple[str, str]]:
+    """The language's own names (its aliases, CLDR's countries, regions and cities), then its kin's (`_KIN`)."""
     from babel import Locale, UnknownLocaleError
 
+    if kin and lang in _KIN:
+        return [pair for k in (lang, *_KIN[lang]) for pair in _pairs(k, g, kin=False)]
     pairs = [(local, english) for code, local, english in _tsv("local_aliases.tsv") if code == lang]
     try:
         loc = Locale.parse(lang)
@@ -418,6 +427,11 @@ def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
             short = _QUALIFIER.split(local)[0].strip()  # "Mjanma (Birma)", "Kongo – Kinshasa"
             if short != local and len(short) >= 3:
                 pairs.append((short, c.name))
+    # the world's regions ("Latinskoj Americi", "Ameryce Południowej", "Unia Europejska"): region tags, no
+    # country; and no "Americi" (the United States) read out of Latin America
+    regions = {code: english for code, english in en.territories.items()
+               if code not in g.countries and g.region_tags(english) is not None}
+    pairs += [(local, regions[code]) for lo in locales for code, local in lo.territories.items() if code in regions]
     for tz in set(loc.time_zones) | set(en.time_zones) | _zone_cities():
         english = (en.time_zones.get(tz) or {}).get("city") or tz.rsplit("/", 1)[-1].replace("_", " ")
         cities = g.city_candidates(english)

@@ -143,3 +143,47 @@ def test_a_part_of_a_state_is_not_the_state_its_name_holds(lang: str, text: str,
         assert country in art.countries
     if not_country:
         assert not_country not in art.countries
+
+
+# The world's regions in their cases, from CLDR: a region, never the United States that "Ameryce",
+# "Americi" or "Америці" alone would be.
+REGIONS = [
+    ("pl", "Wybory w Ameryce Łacińskiej zaskoczyły obserwatorów.", "Latin America"),
+    ("pl", "Susza w Ameryce Południowej trwa od miesięcy.", "South America"),
+    ("cs", "Volby v Latinské Americe překvapily pozorovatele.", "Latin America"),
+    ("cs", "Sucho v Jižní Americe trvá měsíce.", "South America"),
+    ("hr", "Izbori u Latinskoj Americi iznenadili su promatrače.", "Latin America"),
+    ("sr", "Suša u Južnoj Americi traje mesecima.", "South America"),
+    ("sl", "Volitve v Latinski Ameriki so presenetile opazovalce.", "Latin America"),
+    ("uk", "Вибори в Латинській Америці здивували спостерігачів.", "Latin America"),
+    ("bg", "Изборите в Латинска Америка изненадаха наблюдателите.", "Latin America"),
+    ("ru", "Выборы в Латинской Америке удивили наблюдателей.", "Latin America"),
+    ("es", "Las elecciones en América Latina sorprendieron.", "Latin America"),
+    ("de", "Die Wahlen in Lateinamerika überraschten die Beobachter.", "Latin America"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "region"), REGIONS)
+def test_a_world_region_is_a_region_not_the_united_states(lang: str, text: str, region: str) -> None:
+    assert _places(lang, text) == [region]
+    art = enrich_articles([RawArticle(title=text, body=text, language=lang)])[0]
+    assert art.countries == []
+    assert "Latin America and the Caribbean" in art.regions
+
+
+# Croatian, Bosnian and Serbian: a detector reads one as another, so each reads the others' names too;
+# and "Crna Gora" in its cases ("gora", a mountain, is filed under "zao" in simplemma's list).
+KIN = [
+    ("bs", "Sedam zemalja: Bugarska, Cipar, Grčka i Rumunjska.", ["Bulgaria", "Cyprus", "Greece", "Romania"]),
+    ("bs", "Rat u Avganistanu i pomoć Nemačke.", ["Afghanistan", "Germany"]),
+    ("hr", "Pregovori: Kipar i Rumunija, s Rumunijom.", ["Cyprus", "Romania", "Romania"]),
+    ("sr", "Granica s Njemačkom i Cipar.", ["Germany", "Cyprus"]),
+    ("hr", "Prava emitiranja za Crnu Goru i u Crnoj Gori.", ["Montenegro", "Montenegro"]),
+    ("sr", "Izbori u Crnoj Gori i granica Crne Gore.", ["Montenegro", "Montenegro"]),
+    ("bs", "Premijer Crne Gore posjetio je Crnom Gorom.", ["Montenegro", "Montenegro"]),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "places"), KIN)
+def test_serbo_croatian_reads_its_kins_names(lang: str, text: str, places: list[str]) -> None:
+    assert _places(lang, text) == places
