@@ -43,7 +43,27 @@ _ARABIC_PROCLITICS = "وفبلك"
 _HEBREW_PROCLITICS = "והבלמשכ"  # "and", "the", "in", "to", "from", "that", "as": written onto the next word
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
                               **{chr(c): None for c in range(0x064B, 0x0653)}})  # harakat
-_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _marks() -> str:
+    """The combining marks of the Basic Multilingual Plane, as ranges of a character class: Python's `\\w`
+    leaves them out, and Devanagari, Bengali or Tamil write their vowels with them ("मॉस्को" was three
+    words, one of them Minsk's)."""
+    out: list[str] = []
+    start = prev = -2
+    for cp in range(0x0300, 0x10000):
+        if unicodedata.category(chr(cp))[0] == "M":
+            if cp != prev + 1:
+                if start >= 0:
+                    out.append(f"{chr(start)}-{chr(prev)}")
+                start = cp
+            prev = cp
+    if start >= 0:
+        out.append(f"{chr(start)}-{chr(prev)}")
+    return "".join(out)
+
+
+_WORD = re.compile(rf"[\w{_marks()}]+", re.UNICODE)
 _QUALIFIER = re.compile(r"\s+[(–-]\s*|\s+\(")
 # a language news writes in two scripts: CLDR's names in both (Serbian in Cyrillic and in Latin)
 _SCRIPT_VARIANTS = {"sr": ("sr_Latn",), "bs": ("bs_Cyrl",)}
@@ -54,6 +74,7 @@ _KIN = {"hr": ("bs", "sr"), "bs": ("hr", "sr"), "sr": ("hr", "bs")}
 # Languages that capitalise every noun: there a capitalised word beside another says nothing of a name
 # ("Polnische Botschaft"); elsewhere a lower-case adjective written so is part of one ("Santa Catarina")
 NOUNS_CAPITALISED = frozenset({"de", "lb"})
+SLAVIC = frozenset({"ru", "uk", "be", "bg", "mk", "pl", "cs", "sk", "sl", "hr", "bs", "sr"})
 
 
 def norm(s: str) -> str:
@@ -108,7 +129,7 @@ def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None,
             forms |= {f[1:] for f in forms if len(f) > 3 and f[0] in _ARABIC_PROCLITICS}
         forms |= {"ا" + f for f in forms if f.startswith("ل") and len(f) > 3}  # "للصين" is ل + الصين
         keys += sorted(forms | {f[2:] for f in forms if f.startswith("ال") and len(f) > 4})
-    elif w.isalpha() and not _is_unspaced(w):
+    elif _letters(w) and not _is_unspaced(w):
         if _is_hebrew(w):  # "בישראל", "ובירושלים": up to two proclitics, then as any other alphabet
             bare = [w[n:] for n in (1, 2) if len(w) - n >= 3 and all(c in _HEBREW_PROCLITICS for c in w[:n])]
             keys += [k for b in bare for k in (b, "~" + b) if len(b) >= MIN_STEM or not k.startswith("~")]
@@ -117,6 +138,12 @@ def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None,
         keys += ["~" + w[: len(w) - cut] for cut in range(MAX_CUT + 1) if len(w) - cut >= MIN_STEM
                  and (cut == 0 or endings is None or w[len(w) - cut:] in endings)]
     return list(dict.fromkeys(keys))
+
+
+def _letters(w: str) -> bool:
+    """Whether a word of `_WORD` is letters only, combining marks among them (Devanagari's vowel signs):
+    an alphabet's word, which case endings and stems apply to ("পাকিস্তানের" is "পাকিস্তান" + "-ের")."""
+    return w.isalpha() or not any(ch.isdigit() or ch == "_" for ch in w)
 
 
 def _is_unspaced(w: str) -> bool:
@@ -135,7 +162,7 @@ def name_key(word: str) -> str:
         return "~" + stem if len(stem) >= 4 else w
     if _is_arabic(w):
         return w[2:] if w.startswith("ال") and len(w) > 4 else w
-    if w.isalpha() and not _is_unspaced(w):
+    if _letters(w) and not _is_unspaced(w):
         stem = w[:-1] if _ends_in_vowel(w) else w  # "Polska" -> "polsk", "Ελλάδα" -> "ελλαδ"
         return "~" + stem if len(stem) >= MIN_STEM else w
     return w
@@ -159,6 +186,11 @@ class LocalNames:
         self.index: dict[tuple[str, ...] | str, str] = {}
         self.prefixes: set[tuple[str, ...]] = set()  # every name's first words: the scan extends only these
         blocked = {norm(local) for local, english in pairs if english == "-"}  # words, not places, there
+        written: dict[tuple[str, ...], dict[tuple[str, ...], str]] = {}  # a key -> the names it stands for
+        # a Slavic name in -a less its ending ("Росс", "Франц", "Колумб", "Dominik") is no case of it: the
+        # genitive plural, which no state's name takes; a surname or a first name ("Дайана Росс", "Франц
+        # Иосиф"). Such a word matches only as a listed form.
+        self.bare_stems: set[str] = set()
         for local, english in pairs:
             if english == "-" or norm(local) in blocked:
                 continue
@@ -173,6 +205,15 @@ class LocalNames:
             k = tuple(name_key(w) for w in words)
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
+            written.setdefault(k, {})[tuple(norm(w) for w in words)] = english
+            if lang in SLAVIC and len(k) == 1 and norm(local)[-1:] in "аяa" and k[0] != "~" + norm(local):
+                self.bare_stems.add(k[0])
+        # one-word names with one stem ("Нигер", "Нигерия"): a word reaching it goes to the name it shares
+        # the most letters with ("в Нигерии" was Niger), the shorter on a tie ("в Нигере")
+        self.bare_stems -= {"~" + w[0] for names in written.values() for w in names if len(w) == 1}  # "Нигер"
+        self.rivals: dict[tuple[str, ...], dict[str, str]] = {
+            k: {w[0]: english for w, english in names.items()} for k, names in written.items()
+            if len(k) == 1 and len(set(names.values())) > 1 and len(names) > 1}
         for local, english in exact:
             words = _WORD.findall(local)
             if not words or len(words) > MAX_NAME_WORDS or norm(local) in blocked or len(norm(words[0])) < 3:
@@ -262,10 +303,21 @@ class LocalNames:
             frontier = nxt
             if not frontier:
                 break
-            hit = next((self.index[t] for t in frontier if t in self.index), None)
-            if hit is not None:
-                longest = (n, hit)
+            t = next((t for t in frontier if t in self.index and not (n == 1 and self._bare(t[0], keys[i][0]))), None)
+            if t is not None:
+                longest = (n, self._rival(t, keys[i][0]) if t in self.rivals else self.index[t])
         return longest
+
+    def _bare(self, key: str, word: str) -> bool:
+        """Whether `word` (normalised) reaches a name's `key` only as the name less its ending (`bare_stems`)."""
+        return key == "~" + word and key in self.bare_stems and word not in self.lemmas
+
+    def _rival(self, key: tuple[str, ...], word: str) -> str:
+        """Of the names sharing a stem, the one `word` (normalised) shares the most letters with."""
+        def shared(name: str) -> int:
+            return next((j for j, (a, b) in enumerate(zip(word, name, strict=False)) if a != b), min(len(word), len(name)))
+
+        return max(self.rivals[key].items(), key=lambda item: (shared(item[0]), -len(item[0])))[1]
 
     def _not_a_place(self, text: str, words: list[re.Match[str]], i: int, keys: list[str]) -> bool:
         """A one-word match the language also uses as a common word, where its capital says nothing

@@ -187,3 +187,39 @@ KIN = [
 @pytest.mark.parametrize(("lang", "text", "places"), KIN)
 def test_serbo_croatian_reads_its_kins_names(lang: str, text: str, places: list[str]) -> None:
     assert _places(lang, text) == places
+
+
+# Scripts that write vowels as combining marks: a name is one word, never its letters' fragments.
+INDIC = [
+    ("hi", "रूस ने मॉस्को में कहा।", ["Russia", "Moscow"]),
+    ("hi", "मिंस्क में बैठक और पाकिस्तान की प्रतिक्रिया।", ["Minsk", "Pakistan"]),
+    ("bn", "ভারত ও পাকিস্তানের মধ্যে উত্তেজনা। রাশিয়া।", ["India", "Pakistan", "Russia"]),
+    ("ta", "இந்தியா மற்றும் பாகிஸ்தான்.", ["India", "Pakistan"]),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "places"), INDIC)
+def test_a_name_written_with_combining_vowels_is_one_word(lang: str, text: str, places: list[str]) -> None:
+    assert _places(lang, text) == places
+
+
+# Two names on one stem go to the one a word shares most letters with; and a Slavic name in -a less its
+# ending is a person, no case of the state ("Дайана Росс", "Франц Иосиф").
+def test_niger_and_nigeria_by_their_cases() -> None:
+    assert _places("ru", "Атака в Нигерии. Переворот в Нигере. Президент Нигера. Нигерия и Нигер.") == [
+        "Nigeria", "Niger", "Niger", "Nigeria", "Niger"]
+    assert _places("bg", "Атака в Нигерия. Преврат в Нигер.") == ["Nigeria", "Niger"]
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("ru", "Певица Дайана Росс приедет."), ("ru", "Император Франц Иосиф умер."),
+    ("ru", "Христофор Колумб открыл Америку."), ("ru", "Актёр Армен Джигарханян."),
+    ("ru", "Иван Швец ушёл."), ("uk", "Співачка Дайана Росс."), ("pl", "Wrócił Dominik Hašek."),
+])
+def test_a_slavic_name_less_its_ending_is_no_state(lang: str, text: str) -> None:
+    assert [p for p in _places(lang, text) if p not in ("United States", "Americas")] == []
+
+
+def test_the_states_of_those_names_keep_their_cases() -> None:
+    assert _places("ru", "Россия и Франция, в Колумбии, Армении и Швеции.") == [
+        "Russia", "France", "Colombia", "Armenia", "Sweden"]
