@@ -205,12 +205,12 @@ class LocalNames:
             k = tuple(name_key(w) for w in words)
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
-            written.setdefault(k, {})[tuple(norm(w) for w in words)] = english
+            written.setdefault(k, {}).setdefault(tuple(norm(w) for w in words), english)  # first wins, as in index
             if lang in SLAVIC and len(k) == 1 and norm(local)[-1:] in "аяa" and k[0] != "~" + norm(local):
                 self.bare_stems.add(k[0])
+        self.bare_stems -= {"~" + w[0] for names in written.values() for w in names if len(w) == 1}  # "Нигер"
         # one-word names with one stem ("Нигер", "Нигерия"): a word reaching it goes to the name it shares
         # the most letters with ("в Нигерии" was Niger), the shorter on a tie ("в Нигере")
-        self.bare_stems -= {"~" + w[0] for names in written.values() for w in names if len(w) == 1}  # "Нигер"
         self.rivals: dict[tuple[str, ...], dict[str, str]] = {
             k: {w[0]: english for w, english in names.items()} for k, names in written.items()
             if len(k) == 1 and len(set(names.values())) > 1 and len(names) > 1}
