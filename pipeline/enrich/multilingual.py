@@ -40,6 +40,10 @@ _VOWELS = frozenset("aeiouyαεηιουωάέήίόύώϊϋΐΰ")
 MIN_STEM = 4
 MAX_CUT = 2
 _ARABIC_PROCLITICS = "وفبلك"
+# Korean's case and topic particles, written onto the noun ("미국은", "중국에서", "일본과의")
+_KOREAN_PARTICLES = ("에서는", "에서도", "에게서", "으로는", "으로서", "으로써", "에서의", "에서", "에게", "한테",
+                     "으로", "까지", "부터", "처럼", "보다", "과의", "와의", "에는", "에도", "이나", "이라",
+                     "의", "은", "는", "이", "가", "을", "를", "에", "와", "과", "도", "로", "만")
 _HEBREW_PROCLITICS = "והבלמשכ"  # "and", "the", "in", "to", "from", "that", "as": written onto the next word
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
                               **{chr(c): None for c in range(0x064B, 0x0653)}})  # harakat
@@ -129,6 +133,8 @@ def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None,
             forms |= {f[1:] for f in forms if len(f) > 3 and f[0] in _ARABIC_PROCLITICS}
         forms |= {"ا" + f for f in forms if f.startswith("ل") and len(f) > 3}  # "للصين" is ل + الصين
         keys += sorted(forms | {f[2:] for f in forms if f.startswith("ال") and len(f) > 4})
+    elif _is_hangul(w):  # "미국은", "중국에서": a particle written onto the name, which stays whole
+        keys += [w[: -len(p)] for p in _KOREAN_PARTICLES if w.endswith(p) and len(w) - len(p) >= 2]
     elif _letters(w) and not _is_unspaced(w):
         if _is_hebrew(w):  # "בישראל", "ובירושלים": up to two proclitics, then as any other alphabet
             bare = [w[n:] for n in (1, 2) if len(w) - n >= 3 and all(c in _HEBREW_PROCLITICS for c in w[:n])]
@@ -138,6 +144,15 @@ def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None,
         keys += ["~" + w[: len(w) - cut] for cut in range(MAX_CUT + 1) if len(w) - cut >= MIN_STEM
                  and (cut == 0 or endings is None or w[len(w) - cut:] in endings)]
     return list(dict.fromkeys(keys))
+
+
+def _min_chars(word: str) -> int:
+    """The fewest letters a one-word name may have: three, or two Hangul syllables ("미국", "중국")."""
+    return 2 if _is_hangul(word) else 3
+
+
+def _is_hangul(w: str) -> bool:
+    return "\uac00" <= w[:1] <= "\ud7a3"
 
 
 def _letters(w: str) -> bool:
@@ -162,6 +177,8 @@ def name_key(word: str) -> str:
         return "~" + stem if len(stem) >= 4 else w
     if _is_arabic(w):
         return w[2:] if w.startswith("ال") and len(w) > 4 else w
+    if _is_hangul(w):  # syllable blocks, no case endings: a particle comes off whole (`word_keys`)
+        return w
     if _letters(w) and not _is_unspaced(w):
         stem = w[:-1] if _ends_in_vowel(w) else w  # "Polska" -> "polsk", "Ελλάδα" -> "ελλαδ"
         return "~" + stem if len(stem) >= MIN_STEM else w
@@ -200,7 +217,7 @@ class LocalNames:
                     self.index.setdefault(unspaced, english)
                 continue
             words = _WORD.findall(local)
-            if not words or len(words) > MAX_NAME_WORDS or (len(words) == 1 and len(norm(words[0])) < 3):
+            if not words or len(words) > MAX_NAME_WORDS or (len(words) == 1 and len(norm(words[0])) < _min_chars(words[0])):
                 continue
             k = tuple(name_key(w) for w in words)
             self.index.setdefault(k, english)
@@ -481,8 +498,10 @@ def _pairs(lang: str, g: Gazetteer, kin: bool = True) -> list[tuple[str, str]]:
                 pairs.append((short, c.name))
     # the world's regions ("Latinskoj Americi", "Ameryce Południowej", "Unia Europejska"): region tags, no
     # country; and no "Americi" (the United States) read out of Latin America
+    # "019" (the Americas) aside: one word that the news of most languages writes for the United States
+    # ("آمریکا", "আমেরিকা", "Amerika"), which `local_aliases.tsv` says where CLDR does not
     regions = {code: english for code, english in en.territories.items()
-               if code not in g.countries and g.region_tags(english) is not None}
+               if code not in g.countries and code != "019" and g.region_tags(english) is not None}
     pairs += [(local, regions[code]) for lo in locales for code, local in lo.territories.items() if code in regions]
     for tz in set(loc.time_zones) | set(en.time_zones) | _zone_cities():
         english = (en.time_zones.get(tz) or {}).get("city") or tz.rsplit("/", 1)[-1].replace("_", " ")

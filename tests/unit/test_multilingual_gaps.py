@@ -223,3 +223,19 @@ def test_a_slavic_name_less_its_ending_is_no_state(lang: str, text: str) -> None
 def test_the_states_of_those_names_keep_their_cases() -> None:
     assert _places("ru", "Россия и Франция, в Колумбии, Армении и Швеции.") == [
         "Russia", "France", "Colombia", "Armenia", "Sweden"]
+
+
+# Korean writes its particles onto the noun; a two-syllable name is a name ("미국", "중국").
+def test_korean_names_with_their_particles() -> None:
+    text = "미국은 중국에서 일본과의 회담을 열었다. 북한의 미사일. 한국 정부는 러시아를 비판했다. 인도네시아와 인도."
+    assert _places("ko", text) == ["United States", "China", "Japan", "North Korea", "South Korea", "Russia",
+                                   "Indonesia", "India"]
+
+
+# "America" alone, as the news of these languages writes the United States (CLDR has it for the Americas).
+@pytest.mark.parametrize(("lang", "text"), [
+    ("fa", "آمریکا گفت"), ("bn", "আমেরিকা বলেছে"), ("hi", "अमेरिका ने कहा"), ("ur", "امریکہ نے کہا"),
+    ("de", "Amerika wählt."), ("ja", "米国とアメリカ"), ("hy", "Ամերիկա"),
+])
+def test_america_alone_is_the_united_states(lang: str, text: str) -> None:
+    assert set(_places(lang, text)) == {"United States"}
