@@ -460,7 +460,7 @@ def names_for(lang: str) -> LocalNames:
 
 def _build_names(lang: str, collide: dict[str, frozenset[str]]) -> LocalNames:
     g = load()
-    kin = (lang, *_KIN.get(lang, ()))
+    kin = _kin(lang)
     demonyms = {form: g.adjectives[code] for k in reversed(kin) for form, code in demonym_forms(k).items()
                 if code in g.adjectives}  # the language's own forms last: they win
     pairs = _pairs(lang, g)
@@ -476,12 +476,20 @@ def _zone_cities() -> frozenset[str]:
     return frozenset(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
-def _pairs(lang: str, g: Gazetteer, kin: bool = True) -> list[tuple[str, str]]:
-    """The language's own names (its aliases, CLDR's countries, regions and cities), then its kin's (`_KIN`)."""
+def _kin(lang: str) -> tuple[str, ...]:
+    """The language, then those whose names its text writes too (`_KIN`)."""
+    return (lang, *_KIN.get(lang, ()))
+
+
+def _pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
+    """The language's own names, then its kin's (`_kin`)."""
+    return [pair for k in _kin(lang) for pair in _own_pairs(k, g)]
+
+
+def _own_pairs(lang: str, g: Gazetteer) -> list[tuple[str, str]]:
+    """One language's names: its aliases, CLDR's countries, regions and cities."""
     from babel import Locale, UnknownLocaleError
 
-    if kin and lang in _KIN:
-        return [pair for k in (lang, *_KIN[lang]) for pair in _pairs(k, g, kin=False)]
     pairs = [(local, english) for code, local, english in _tsv("local_aliases.tsv") if code == lang]
     try:
         loc = Locale.parse(lang)
