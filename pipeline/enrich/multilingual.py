@@ -78,7 +78,6 @@ _KIN = {"hr": ("bs", "sr"), "bs": ("hr", "sr"), "sr": ("hr", "bs")}
 # Languages that capitalise every noun: there a capitalised word beside another says nothing of a name
 # ("Polnische Botschaft"); elsewhere a lower-case adjective written so is part of one ("Santa Catarina")
 NOUNS_CAPITALISED = frozenset({"de", "lb"})
-SLAVIC = frozenset({"ru", "uk", "be", "bg", "mk", "pl", "cs", "sk", "sl", "hr", "bs", "sr"})
 
 
 def norm(s: str) -> str:
@@ -204,9 +203,11 @@ class LocalNames:
         self.prefixes: set[tuple[str, ...]] = set()  # every name's first words: the scan extends only these
         blocked = {norm(local) for local, english in pairs if english == "-"}  # words, not places, there
         written: dict[tuple[str, ...], dict[tuple[str, ...], str]] = {}  # a key -> the names it stands for
-        # a Slavic name in -a less its ending ("Росс", "Франц", "Колумб", "Dominik") is no case of it: the
-        # genitive plural, which no state's name takes; a surname or a first name ("Дайана Росс", "Франц
-        # Иосиф"). Such a word matches only as a listed form.
+        # a name in -a less its ending is no case of it in any language: in Slavic ones ("Росс", "Франц",
+        # "Колумб", "Dominik") the genitive plural, which no state's name takes, or a surname or first name
+        # ("Дайана Росс", "Франц Иосиф"); where names do not decline, another word (Italian, Spanish and
+        # Portuguese "Siri" is Apple's, not "Siria"; Romanian "români" are Romanians). Such a word matches
+        # only as a listed form.
         self.bare_stems: set[str] = set()
         for local, english in pairs:
             if english == "-" or norm(local) in blocked:
@@ -223,7 +224,7 @@ class LocalNames:
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
             written.setdefault(k, {}).setdefault(tuple(norm(w) for w in words), english)  # first wins, as in index
-            if lang in SLAVIC and len(k) == 1 and norm(local)[-1:] in "аяa" and k[0] != "~" + norm(local):
+            if len(k) == 1 and norm(local)[-1:] in "аяa" and k[0] != "~" + norm(local):
                 self.bare_stems.add(k[0])
         self.bare_stems -= {"~" + w[0] for names in written.values() for w in names if len(w) == 1}  # "Нигер"
         # one-word names with one stem ("Нигер", "Нигерия"): a word reaching it goes to the name it shares

@@ -203,8 +203,9 @@ def test_a_name_written_with_combining_vowels_is_one_word(lang: str, text: str, 
     assert _places(lang, text) == places
 
 
-# Two names on one stem go to the one a word shares most letters with; and a Slavic name in -a less its
-# ending is a person, no case of the state ("Дайана Росс", "Франц Иосиф").
+# Two names on one stem go to the one a word shares most letters with; and a name in -a less its ending
+# is no case of the state: in Slavic languages a person ("Дайана Росс", "Франц Иосиф"), in languages whose
+# names do not decline another word (Apple's "Siri", Romanian "români").
 def test_niger_and_nigeria_by_their_cases() -> None:
     assert _places("ru", "Атака в Нигерии. Переворот в Нигере. Президент Нигера. Нигерия и Нигер.") == [
         "Nigeria", "Niger", "Niger", "Nigeria", "Niger"]
@@ -215,14 +216,18 @@ def test_niger_and_nigeria_by_their_cases() -> None:
     ("ru", "Певица Дайана Росс приедет."), ("ru", "Император Франц Иосиф умер."),
     ("ru", "Христофор Колумб открыл Америку."), ("ru", "Актёр Армен Джигарханян."),
     ("ru", "Иван Швец ушёл."), ("uk", "Співачка Дайана Росс."), ("pl", "Wrócił Dominik Hašek."),
+    ("it", "Come la Siri di Apple."), ("es", "Le pregunté a Siri por el tiempo."), ("pt", "A Siri da Apple."),
+    ("ro", "Mulţi Români lucrează."),
 ])
-def test_a_slavic_name_less_its_ending_is_no_state(lang: str, text: str) -> None:
+def test_a_name_less_its_ending_is_no_state(lang: str, text: str) -> None:
     assert [p for p in _places(lang, text) if p not in ("United States", "Americas")] == []
 
 
 def test_the_states_of_those_names_keep_their_cases() -> None:
     assert _places("ru", "Россия и Франция, в Колумбии, Армении и Швеции.") == [
         "Russia", "France", "Colombia", "Armenia", "Sweden"]
+    assert _places("it", "La Siria e la Russia.") == ["Syria", "Russia"]
+    assert _places("ro", "România şi Rusia, în Siria.") == ["Romania", "Russia", "Syria"]
 
 
 # Korean writes its particles onto the noun; a two-syllable name is a name ("미국", "중국").
