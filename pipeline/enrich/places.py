@@ -133,6 +133,8 @@ class PlaceResolver:
         g = self.gaz
         if label == "PERSON" and name.casefold() in person_names:
             return False  # "Jordan" after "Michael Jordan"
+        if self.short_capitals(name):
+            return False  # "BA" (British Airways as ORG) is no Ba, Fiji
         if g.country_by_name(name) or g.admin_candidates(name) or g.region_tags(name) is not None:
             return True
         cities = g.city_candidates(name)
@@ -165,7 +167,8 @@ class PlaceResolver:
                         out.append(Mention(name, "GPE", s, s + len(name)))
                         i = j - 1
                         break
-                    if g.admins.get(k) and (j - i > 1 or len(k) >= 5 or (name.isupper() and len(k) >= 2)):
+                    if g.admins.get(k) and (j - i > 1 or len(k) >= 5 or (
+                            name.isupper() and len(k) >= 2 and not self.short_capitals(name))):
                         out.append(Mention(name, "SCAN", s, s + len(name)))
                         i = j - 1
                         break
@@ -175,6 +178,15 @@ class PlaceResolver:
                         break
                 i += 1
         return out
+
+    def short_capitals(self, name: str) -> bool:
+        """A short word in capitals that no country, region or admin area is abbreviated as: an acronym
+        ("BA", "IAG"), not a short place's name written in capitals ("Ba"). "US", "EU", "NSW" are theirs."""
+        g = self.gaz
+        if not name.isupper() or len(key(name)) > 4:
+            return False
+        return not (g.country_by_name(name) or g.region_tags(name) is not None
+                    or any(a.name.isupper() for a in g.admin_candidates(name)))
 
     def _major_city(self, k: str) -> bool:
         cities = self.gaz.cities.get(k)

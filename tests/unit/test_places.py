@@ -33,6 +33,15 @@ def test_mislabelled_country_is_still_a_country() -> None:
     assert set(art.countries) == {"US", "NE"}
 
 
+def test_an_acronym_is_no_short_place_written_in_capitals() -> None:
+    art = _with([("BA", "ORG"), ("IAG", "ORG")], "It may be that BA and IAG have cracked it.")
+    assert art.countries == [] and art.places == []
+    scanned = _with([], "It may be that BA and IAG have cracked it.")
+    assert scanned.countries == []
+    abbreviations = _with([("NSW", "ORG"), ("UAE", "ORG")], "Rain hit NSW; the UAE sent aid.")
+    assert set(abbreviations.countries) == {"AU", "AE"}
+
+
 def test_country_inside_an_organisation_counts_but_is_no_place() -> None:
     art = _with([("Public Health Agency of Canada", "ORG")], "The Public Health Agency of Canada said so.")
     assert art.countries == ["CA"]
