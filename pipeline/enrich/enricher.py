@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from pipeline.enrich import canonical, salience, stories
 from pipeline.enrich.gazetteer import Gazetteer
 from pipeline.enrich.multilingual import capitals, names_for
 from pipeline.enrich.ner import NER_LANGUAGES, Mention, reader
-from pipeline.enrich.places import RECONSIDER_LABELS, Candidates, PlaceMatch, PlaceResolver
-from pipeline.enrich.text import compose, find_dateline, names_state_actor
+from pipeline.enrich.places import PLACE_LABELS, RECONSIDER_LABELS, Candidates, PlaceMatch, PlaceResolver
+from pipeline.enrich.text import after_personal_title, compose, find_dateline, names_state_actor
 from schemas import EnrichedArticle, Entity, GeoPoint, Place, RawArticle
 
 ENRICHMENT_VERSION = "4"
@@ -75,6 +76,7 @@ class Enricher:
         if language not in NER_LANGUAGES:  # no model reads it: its own names for countries and cities
             mentions = [*mentions, *names_for(language).find(text)]
         mentions = [self.places.extend_hyphenated(text, m) for m in mentions]
+        mentions = [*_titled_persons(text, mentions, relabel=language in NER_LANGUAGES)]
         cleaned = [(canonical.clean(m.text, m.label), m) for m in mentions]
         cleaned = [(n, m) for n, m in cleaned if n and any(ch.isalpha() for ch in n)]
         found = self.places.candidates(text, cleaned, mentions, scan=language in NER_LANGUAGES)
@@ -190,6 +192,16 @@ class Enricher:
         code = self.gaz.country_by_name(m.group(1))
         adj = self.gaz.adjectives.get(code) if code else None
         return f"{adj} {m.group(2)}" if adj else org
+
+
+def _titled_persons(text: str, mentions: list[Mention], *, relabel: bool) -> Iterator[Mention]:
+    """A place name after a personal title ("Mr Osborne") is a person the NER mistyped; where no NER
+    reads the language the name came from the gazetteer alone, so it is no entity at all."""
+    for m in mentions:
+        if m.label not in PLACE_LABELS or m.label == "NORP" or not after_personal_title(text, m.start):
+            yield m
+        elif relabel:
+            yield replace(m, label="PERSON")
 
 
 def _place_models(places: list[PlaceMatch]) -> list[Place]:

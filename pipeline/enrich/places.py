@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pipeline.enrich.gazetteer import Admin, City, Gazetteer, admin1_of, dateline_qualifiers, key
 from pipeline.enrich.multilingual import capital_countries
 from pipeline.enrich.ner import Mention
-from pipeline.enrich.text import Dateline, disease_name
+from pipeline.enrich.text import Dateline, after_personal_title, disease_name
 
 PLACE_LABELS = {"GPE", "LOC", "FAC", "NORP"}
 # Labels the NER sometimes gives place names; such an entity is a place when its whole text is one.
@@ -104,7 +104,8 @@ class PlaceResolver:
     def candidates(self, text: str, cleaned: list[tuple[str, Mention]], mentions: list[Mention], *,
                    scan: bool = True) -> Candidates:
         """NER places, reconsidered entities, and what the scan finds (English text only: in other
-        languages English names are words, "Reunión" a meeting); diseases named after places left out."""
+        languages English names are words, "Reunión" a meeting); diseases named after places and names after
+        a personal title ("Mr Jordan") left out."""
         person_names = {
             tok.casefold() for n, m in cleaned if m.label == "PERSON" and len(n.split()) > 1 for tok in n.split()
         }
@@ -121,7 +122,8 @@ class PlaceResolver:
             found.mentions.append((m.text, m.label, m))
             if orgs.contains(m.start):
                 found.in_org.add(m.start)
-        found.mentions = [(n, lab, m) for n, lab, m in found.mentions if not disease_name(text, m.end)]
+        found.mentions = [(n, lab, m) for n, lab, m in found.mentions
+                          if not disease_name(text, m.end) and not after_personal_title(text, m.start)]
         return found
 
     def is_place_name(self, name: str, label: str, person_names: set[str]) -> bool:

@@ -1,5 +1,5 @@
 """The text NER reads, and the conventions of news copy read straight from it: the title's end, the
-dateline, diseases named after places, demonyms that name a state's own people."""
+dateline, diseases named after places, demonyms that name a state's own people, personal titles."""
 
 from __future__ import annotations
 
@@ -33,6 +33,19 @@ state-media side sides coastguard coast
 """.split())
 _ACTOR_SKIP = frozenset("and or , senior top high-ranking high-level foreign defence defense prime".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|,")
+
+
+# "Mr Osborne", "Mrs. Clinton", "Herr Jordan", "pan Jordan", "г-н Грузинов": a name after a personal title is
+# a person's, whatever the NER or a gazetteer makes of it. Case-sensitive: "DR Congo" is a state.
+_PERSONAL_TITLE = re.compile(
+    r"(?:^|[\s(\"'\u201c\u201e\u00ab])(?:Mr|Mrs|Ms|Mx|Miss|Dr|Sir|Dame|Herr|Frau|Mme|Mlle|pan|pani|pana|"
+    r"paní|пан|пані|пана|г-н|г-жа|господин|госпожа)\.?\s+$"
+)
+
+
+def after_personal_title(text: str, start: int) -> bool:
+    """Whether the name starting at `start` follows a personal title ("Mr Jordan" is no state)."""
+    return bool(_PERSONAL_TITLE.search(text, max(0, start - 12), start))
 
 
 def names_state_actor(text: str, end: int) -> bool:

@@ -53,6 +53,18 @@ def test_disease_named_after_a_place_is_not_the_place() -> None:
     assert art.countries == ["PH"]
 
 
+def test_a_name_after_a_personal_title_is_a_person() -> None:
+    body = "Mr Osborne met Mrs. Jordan and Dr Clinton; the DR Congo and Jordan sent envoys."
+    art = _with([("Osborne", "GPE"), ("Jordan", "PERSON"), ("Clinton", "GPE"), ("DR Congo", "GPE"),
+                 ("Jordan", "GPE")], body)
+    assert set(art.countries) == {"CD", "JO"}
+    assert {"Osborne", "Clinton"} <= set(art.persons) and "Osborne" not in {p.name for p in art.places}
+    scanned = _with([], "Mr Jordan said he would resign.")
+    assert scanned.countries == []
+    elsewhere = _enrich("Rozmowy", "Jak powiedział pan Jordan, Polska i Niemcy się zgadzają.")
+    assert set(elsewhere.countries) == {"PL", "DE"} and elsewhere.persons == []
+
+
 def test_admin_area_decided_by_context() -> None:
     uk = _with([("England", "GPE"), ("Suffolk", "GPE")], "Farms in England were hit; a case in Suffolk was confirmed.")
     assert set(uk.countries) == {"GB"}
