@@ -63,6 +63,24 @@ def given_names(lang: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def _letters(word: str) -> str:
+    """The word's letters, case and accents folded: the lists mark stress and length ("Béča", "Ósló")."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", word.casefold()) if ch.isalpha())
+
+
+def _same_stem(form: str, name: str) -> bool:
+    """Whether `form` can be a case of the one-word name `name`: they share a run of letters as long as
+    half the name (three at least), wherever it starts, as Celtic mutations put letters before it ("Gairo",
+    "tSín", "Bport"). The lists file a two-word name's first word under its second ("Внутренняя" under
+    "Монголия", from "Внутренняя Монголия"): such a form is no case of the one-word name. Or they begin
+    alike, as where a vowel alternates inside the stem ("Києва" of "Київ")."""
+    a, b = _letters(form), _letters(name)
+    if a[:2] == b[:2]:  # a vowel that alternates inside the stem: "Києва", "Києві" of "Київ"
+        return True
+    need = max(3, len(b) // 2) if len(b) >= 3 else len(b)
+    return any(b[i : i + need] in a for i in range(len(b) - need + 1))
+
+
 @lru_cache(maxsize=64)
 def forms(lang: str) -> dict[str, tuple[str, ...]]:
     """Inflected form (as written) -> the name words (as CLDR writes them) it is a form of, for `lang`."""
@@ -139,7 +157,8 @@ def build() -> list[tuple[str, str, str]]:
                 if names:
                     form = f.decode("utf-8", "ignore").translate(_STRESS)
                     for w in names:
-                        if form[:1] and _script(form[0]) == _script(w[0]):  # not "Niméččyna" for "Німеччина"
+                        if form[:1] and _script(form[0]) == _script(w[0]) and (  # not "Niméččyna" for "Німеччина"
+                                w not in single or _same_stem(form, w)):
                             found[w].add(form[0].upper() + form[1:])
             people = given_names(lang)
             for w, fs in sorted(found.items()):
