@@ -27,9 +27,16 @@ from pipeline.enrich.ner import Mention
 
 MAX_SCAN_CHARS = 50_000  # names come from the title and the first pages; bounded like everything else
 MAX_NAME_WORDS = 4
+# Scripts written without spaces between words, read by substring: a Han or kana character is a syllable,
+# so two make a name ("中国") and eight the longest; Thai letters are sounds and marks, so a name runs
+# longer ("สหราชอาณาจักร", 13) and takes three at least. Lao, Khmer and Burmese are unspaced too but not
+# read so: their short names are words as well (Lao "ຊາດ" is Chad and "nation"), and no gold set says
+# which ones
 MAX_NAME_CHARS_UNSPACED = 8
+SOUND_SCRIPT_NAME_CHARS = (3, 24)
+SOUND_SCRIPTS = frozenset({"th"})
 MIN_CITY_POPULATION = 500_000  # an exemplar city smaller than this is no news hub (CLDR lists villages too)
-UNSPACED = {"zh", "ja"}
+UNSPACED = {"zh", "ja", *SOUND_SCRIPTS}
 # what a case ending is made of ("-ии", "-ой", "-ов", "-ах"; Bulgarian's article "-те", "-ът")
 _CYRILLIC_ENDINGS = set("аеёиоуыэюяйьмхвтъіїє")  # Ukrainian's own vowels end its cases too: "Зеландії", "Польщі"
 _CYRILLIC_VOWELS = "аеёиоуыэюяйь"
@@ -44,6 +51,10 @@ _ARABIC_PROCLITICS = "وفبلك"
 _KOREAN_PARTICLES = ("에서는", "에서도", "에게서", "으로는", "으로서", "으로써", "에서의", "에서", "에게", "한테",
                      "으로", "까지", "부터", "처럼", "보다", "과의", "와의", "에는", "에도", "이나", "이라",
                      "의", "은", "는", "이", "가", "을", "를", "에", "와", "과", "도", "로", "만")
+# Georgian's case endings and postpositions, written onto the noun ("რუსეთთან", "საქართველოში",
+# "გერმანიის"); a consonant stem's name ends in the nominative's -ი ("რუსეთი"), an a-stem's keeps its -ა
+_GEORGIAN_CASES = ("ისთვის", "სთვის", "ისკენ", "სკენ", "ისგან", "სგან", "იდან", "ამდე", "სთან", "ივით", "დან",
+                   "თან", "მდე", "ში", "ზე", "ის", "ით", "ად", "მა", "თი", "ს", "მ", "დ", "ო")
 _HEBREW_PROCLITICS = "והבלמשכ"  # "and", "the", "in", "to", "from", "that", "as": written onto the next word
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
                               **{chr(c): None for c in range(0x064B, 0x0653)}})  # harakat
@@ -104,6 +115,11 @@ def _is_arabic(w: str) -> bool:
     return "\u0600" <= w[:1] <= "\u06ff"
 
 
+def _is_georgian(w: str) -> bool:
+    """Mkhedruli: Unicode files its letters as lower case, but the script has none (no name is capitalised)."""
+    return "\u10d0" <= w[:1] <= "\u10ff"
+
+
 def _is_hebrew(w: str) -> bool:
     return "\u0590" <= w[:1] <= "\u05ff"
 
@@ -135,6 +151,9 @@ def word_keys(word: str, lemmas: dict[str, tuple[str, ...]] | None = None,
     elif _is_hangul(w):  # "미국은", "중국에서": a particle written onto the name, which stays whole
         keys += [w[: -len(p)] for p in _KOREAN_PARTICLES if w.endswith(p) and len(w) - len(p) >= 2]
     elif _letters(w) and not _is_unspaced(w):
+        if _is_georgian(w):  # "რუსეთთან" is "რუსეთი" + "-თან", "გერმანიის" "გერმანია" + "-ის"
+            bare = [w[: -len(c)] for c in _GEORGIAN_CASES if w.endswith(c) and len(w) - len(c) >= 3]
+            keys += [name_key(b + v) for b in bare for v in ("", "ი", "ა")]
         if _is_hebrew(w):  # "בישראל", "ובירושלים": up to two proclitics, then as any other alphabet
             bare = [w[n:] for n in (1, 2) if len(w) - n >= 3 and all(c in _HEBREW_PROCLITICS for c in w[:n])]
             keys += [k for b in bare for k in (b, "~" + b) if len(b) >= MIN_STEM or not k.startswith("~")]
@@ -199,6 +218,7 @@ class LocalNames:
         `collide`: common words and first names that match a place's name (`common_words`)."""
         self.lang = lang
         self.unspaced = lang in UNSPACED
+        shortest, longest = SOUND_SCRIPT_NAME_CHARS if lang in SOUND_SCRIPTS else (2, MAX_NAME_CHARS_UNSPACED)
         self.index: dict[tuple[str, ...] | str, str] = {}
         self.prefixes: set[tuple[str, ...]] = set()  # every name's first words: the scan extends only these
         blocked = {norm(local) for local, english in pairs if english == "-"}  # words, not places, there
@@ -214,7 +234,7 @@ class LocalNames:
                 continue
             if self.unspaced:
                 unspaced = norm(local).replace(" ", "").replace("·", "")
-                if 2 <= len(unspaced) <= MAX_NAME_CHARS_UNSPACED:
+                if shortest <= len(unspaced) <= longest:
                     self.index.setdefault(unspaced, english)
                 continue
             words = _WORD.findall(local)
@@ -229,6 +249,8 @@ class LocalNames:
         self.bare_stems -= {"~" + w[0] for names in written.values() for w in names if len(w) == 1}  # "Нигер"
         # one-word names with one stem ("Нигер", "Нигерия"): a word reaching it goes to the name it shares
         # the most letters with ("в Нигерии" was Niger), the shorter on a tie ("в Нигере")
+        # the unspaced scan tries these lengths at each character, longest first
+        self.unspaced_lengths = sorted({len(k) for k in self.index if isinstance(k, str)}, reverse=True)
         self.rivals: dict[tuple[str, ...], dict[str, str]] = {
             k: {w[0]: english for w, english in names.items()} for k, names in written.items()
             if len(k) == 1 and len(set(names.values())) > 1 and len(names) > 1}
@@ -289,7 +311,7 @@ class LocalNames:
         while i < len(words):
             first = words[i].group()[0]
             # no name starts in lower case ("la réunion" is a meeting): such a word is at most a demonym
-            longest = None if first.islower() else self._longest(words, keys, i)
+            longest = None if first.islower() and not _is_georgian(first) else self._longest(words, keys, i)
             if longest is not None and longest[0] == 1 and (
                     self._not_a_place(text, words, i, keys[i]) or _surname_only(keys[i], self.index)):
                 longest = None
@@ -361,8 +383,8 @@ class LocalNames:
         out: list[Mention] = []
         i = 0
         while i < len(folded):
-            for n in range(min(MAX_NAME_CHARS_UNSPACED, len(folded) - i), 1, -1):
-                hit = self.index.get(folded[i : i + n])
+            for n in self.unspaced_lengths:
+                hit = self.index.get(folded[i : i + n]) if i + n <= len(folded) else None
                 if hit is not None:
                     out.append(Mention(hit, "GPE", i, i + n))
                     i += n

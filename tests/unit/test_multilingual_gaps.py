@@ -257,3 +257,22 @@ def test_korean_names_with_their_particles() -> None:
 ])
 def test_america_alone_is_the_united_states(lang: str, text: str) -> None:
     assert set(_places(lang, text)) == {"United States"}
+
+
+# Thai writes no spaces between words: its names are read by substring, as Chinese ones are, only longer
+# (a letter is a sound there, not a syllable).
+def test_thai_names_run_on_with_the_words_around_them() -> None:
+    assert _places("th", "รัฐบาลไทยหารือกับจีนและญี่ปุ่น นายกฯ เดินทางไปสหรัฐอเมริกาและสหราชอาณาจักร") == [
+        "Thailand", "China", "Japan", "United States", "United Kingdom"]
+    assert _places("zh", "中国外交部表示，美国和日本将在韩国举行会谈。") == ["China", "United States", "Japan", "South Korea"]
+
+
+# Georgian has no capitals (Unicode files Mkhedruli as lower case) and writes its cases and postpositions
+# onto the noun.
+@pytest.mark.parametrize(("text", "places"), [
+    ("საქართველოს მთავრობამ რუსეთთან და თურქეთთან მოლაპარაკებები გამართა.", ["Georgia", "Russia", "Türkiye"]),
+    ("გერმანიის კანცლერი საფრანგეთში ჩავიდა, ლტოლვილები უკრაინიდან.", ["Germany", "France", "Ukraine"]),
+    ("ამერიკის შეერთებული შტატების პრეზიდენტი ჩინეთს ეწვია.", ["United States", "China"]),
+])
+def test_georgian_names_with_their_cases(text: str, places: list[str]) -> None:
+    assert _places("ka", text) == places
