@@ -244,6 +244,11 @@ def test_the_states_of_those_names_keep_their_cases() -> None:
 
 
 # Korean writes its particles onto the noun; a two-syllable name is a name ("미국", "중국").
+def test_germany_in_polish_in_the_cases_it_shares_with_germans() -> None:
+    # "Niemcy" is Germany and Germans; the lemma lists file "Niemiec" and "Niemcami" under a German
+    assert _places("pl", "Pojechał do Niemiec. Umowa z Niemcami. W Niemczech i Niemcom.") == ["Germany"] * 4
+
+
 def test_korean_names_with_their_particles() -> None:
     text = "미국은 중국에서 일본과의 회담을 열었다. 북한의 미사일. 한국 정부는 러시아를 비판했다. 인도네시아와 인도."
     assert _places("ko", text) == ["United States", "China", "Japan", "North Korea", "South Korea", "Russia",
