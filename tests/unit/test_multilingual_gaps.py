@@ -247,6 +247,19 @@ def test_the_states_of_those_names_keep_their_cases() -> None:
 def test_germany_in_polish_in_the_cases_it_shares_with_germans() -> None:
     # "Niemcy" is Germany and Germans; the lemma lists file "Niemiec" and "Niemcami" under a German
     assert _places("pl", "Pojechał do Niemiec. Umowa z Niemcami. W Niemczech i Niemcom.") == ["Germany"] * 4
+    assert _places("pl", "Eksport z Węgier. Na Węgrzech.") == ["Hungary"] * 2
+
+
+@pytest.mark.parametrize(("lang", "text", "places"), [
+    # the United Kingdom by its formal name, as Brexit copy writes it
+    ("pl", "W Zjednoczonym Królestwie i ze Zjednoczonego Królestwa.", ["United Kingdom"] * 2),
+    ("ru", "В Соединённом Королевстве и Соединенного Королевства.", ["United Kingdom"] * 2),
+    ("uk", "У Сполученому Королівстві та до Сполученого Королівства.", ["United Kingdom"] * 2),
+    ("ru", "Из Белоруссии в Белоруссию.", ["Belarus"] * 2),
+    ("cs", "Dovoz z Číny do Číny.", ["China"] * 2),
+])
+def test_names_news_writes_that_cldr_does_not(lang: str, text: str, places: list[str]) -> None:
+    assert _places(lang, text) == places
 
 
 def test_korean_names_with_their_particles() -> None:
