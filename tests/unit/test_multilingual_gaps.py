@@ -257,6 +257,8 @@ def test_germany_in_polish_in_the_cases_it_shares_with_germans() -> None:
     ("uk", "У Сполученому Королівстві та до Сполученого Королівства.", ["United Kingdom"] * 2),
     ("ru", "Из Белоруссии в Белоруссию.", ["Belarus"] * 2),
     ("cs", "Dovoz z Číny do Číny.", ["China"] * 2),
+    ("bg", "Посланикът на Съединените американски щати.", ["United States"]),
+    ("pl", "Rakieta z Korei Płn.", ["North Korea"]),
 ])
 def test_names_news_writes_that_cldr_does_not(lang: str, text: str, places: list[str]) -> None:
     assert _places(lang, text) == places
