@@ -247,10 +247,10 @@ class LocalNames:
             if len(k) == 1 and norm(local)[-1:] in "аяa" and k[0] != "~" + norm(local):
                 self.bare_stems.add(k[0])
         self.bare_stems -= {"~" + w[0] for names in written.values() for w in names if len(w) == 1}  # "Нигер"
-        # one-word names with one stem ("Нигер", "Нигерия"): a word reaching it goes to the name it shares
-        # the most letters with ("в Нигерии" was Niger), the shorter on a tie ("в Нигере")
         # the unspaced scan tries these lengths at each character, longest first
         self.unspaced_lengths = sorted({len(k) for k in self.index if isinstance(k, str)}, reverse=True)
+        # one-word names with one stem ("Нигер", "Нигерия"): a word reaching it goes to the name it shares
+        # the most letters with ("в Нигерии" was Niger), the shorter on a tie ("в Нигере")
         self.rivals: dict[tuple[str, ...], dict[str, str]] = {
             k: {w[0]: english for w, english in names.items()} for k, names in written.items()
             if len(k) == 1 and len(set(names.values())) > 1 and len(names) > 1}
