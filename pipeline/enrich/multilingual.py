@@ -55,6 +55,7 @@ _KOREAN_PARTICLES = ("에서는", "에서도", "에게서", "으로는", "으로
 # "გერმანიის"); a consonant stem's name ends in the nominative's -ი ("რუსეთი"), an a-stem's keeps its -ა
 _GEORGIAN_CASES = ("ისთვის", "სთვის", "ისკენ", "სკენ", "ისგან", "სგან", "იდან", "ამდე", "სთან", "ივით", "დან",
                    "თან", "მდე", "ში", "ზე", "ის", "ით", "ად", "მა", "თი", "ს", "მ", "დ", "ო")
+_CEDILLA = str.maketrans({"ş": "ș", "ţ": "ț"})
 _HEBREW_PROCLITICS = "והבלמשכ"  # "and", "the", "in", "to", "from", "that", "as": written onto the next word
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
                               **{chr(c): None for c in range(0x064B, 0x0653)}})  # harakat
@@ -113,6 +114,15 @@ def _is_cyrillic(w: str) -> bool:
 
 def _is_arabic(w: str) -> bool:
     return "\u0600" <= w[:1] <= "\u06ff"
+
+
+def _marked(word: str) -> str:
+    """A word case folded with its marks kept, composed; Romanian's cedillas as its commas ("ş", "ș")."""
+    return unicodedata.normalize("NFC", word.casefold()).translate(_CEDILLA)
+
+
+def _script_of(w: str) -> str:
+    return unicodedata.name(w[0], "?").split()[0] if w else "?"
 
 
 def _is_georgian(w: str) -> bool:
@@ -229,6 +239,7 @@ class LocalNames:
         # Portuguese "Siri" is Apple's, not "Siria"; Romanian "români" are Romanians). Such a word matches
         # only as a listed form.
         self.bare_stems: set[str] = set()
+        spelt: dict[str, set[str]] = {}  # a one-word name's key -> its spellings, marks kept (`_marks_agree`)
         for local, english in pairs:
             if english == "-" or norm(local) in blocked:
                 continue
@@ -241,6 +252,8 @@ class LocalNames:
             if not words or len(words) > MAX_NAME_WORDS or (len(words) == 1 and len(norm(words[0])) < _min_chars(words[0])):
                 continue
             k = tuple(name_key(w) for w in words)
+            if len(k) == 1:
+                spelt.setdefault(k[0], set()).add(_marked(words[0]))
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
             written.setdefault(k, {}).setdefault(tuple(norm(w) for w in words), english)  # first wins, as in index
@@ -267,6 +280,8 @@ class LocalNames:
         # endings those forms put on a name's stem ("-ji", "-u", "-ach"): a word cut to a stem must have lost
         # one of them, so Polish "Rosjan" (Russians) is no case of "Rosja" and "Indian" none of "Indie"
         words_of = {key for k in self.prefixes for key in k}
+        one_word = {w[0] for names in written.values() for w in names if len(w) == 1}
+        marked_endings: set[str] = set()  # the endings listed forms put on a one-word name's stem, marks kept
         self.lemmas: dict[str, tuple[str, ...]] = {}
         endings: set[str] = set()
         for form, name_words in ({} if self.unspaced else forms(lang)).items():
@@ -280,6 +295,16 @@ class LocalNames:
             keys = tuple(dict.fromkeys(k for pair in name_keys for k in pair if k in words_of))
             if keys and f not in blocked:  # forms alike but for accents ("Nôvi", "Novi"): all their names
                 self.lemmas[f] = tuple(dict.fromkeys((*self.lemmas.get(f, ()), *keys)))
+                for nk, nw in name_keys:  # a form of a one-word name, not of a longer name's word on its stem
+                    if nk in spelt and nw in one_word:
+                        spelt[nk].add(marked := _marked(form))
+                        if nk.startswith("~") and len(marked) == len(f) and f.startswith(nk[1:]):
+                            marked_endings.add(marked[len(nk) - 1 :])
+        # a Latin-script word that puts a mark where neither the name nor any listed form of it has one is
+        # another word: Czech "Polská" (Polish) is no "Polska" (Poland's genitive), "České televize" no
+        # "Česko", "Irském moři" no "Irskem"; text that leaves marks out still matches
+        self.spelt = {k: frozenset(v) for k, v in spelt.items()}
+        self.marked_endings = frozenset(marked_endings)
         # a name's own final vowel, which its key drops ("Marokko", "Güney"), is always one, and so is the
         # Germanic genitive's "s", which the lists do not write onto names ("Russlands" in Norwegian); None
         # (any one or two letters) where no lists know the language
@@ -343,10 +368,23 @@ class LocalNames:
             frontier = nxt
             if not frontier:
                 break
-            t = next((t for t in frontier if t in self.index and not (n == 1 and self._bare(t[0], keys[i][0]))), None)
+            t = next((t for t in frontier if t in self.index and not (n == 1 and (
+                self._bare(t[0], keys[i][0]) or not self._marks_agree(words[i].group(), t[0])))), None)
             if t is not None:
                 longest = (n, self._rival(t, keys[i][0]) if t in self.rivals else self.index[t])
         return longest
+
+    def _marks_agree(self, word: str, key: str) -> bool:
+        """Whether each marked letter of a Latin-script `word` stands where a spelling of the name `key`
+        (the name or a listed form) has that very letter (`spelt`)."""
+        spellings = self.spelt.get(key)
+        w = _marked(word)
+        if not spellings or w.isascii() or _script_of(w) != "LATIN":
+            return True
+        stem = len(key) - 1 if key.startswith("~") else len(w)
+        ending_ok = w[stem:] in self.marked_endings  # an ending listed forms write with its mark ("Tallinā")
+        return all(any(len(sp) > j and sp[j] == ch for sp in spellings) or (j >= stem and ending_ok)
+                   for j, ch in enumerate(w) if unicodedata.decomposition(ch))
 
     def _bare(self, key: str, word: str) -> bool:
         """Whether `word` (normalised) reaches a name's `key` only as the name less its ending (`bare_stems`)."""

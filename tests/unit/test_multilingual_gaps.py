@@ -296,3 +296,14 @@ def test_thai_names_run_on_with_the_words_around_them() -> None:
 ])
 def test_georgian_names_with_their_cases(text: str, places: list[str]) -> None:
     assert _places("ka", text) == places
+
+
+# A mark the name and its listed forms do not have makes another word: Czech "Polská" (Polish) is no
+# "Polska" (Poland's genitive), "České televize" (Czech Television) no "Česko"; text without marks still
+# matches, and Romanian's cedillas read as its commas.
+def test_a_mark_no_spelling_of_the_name_has_makes_another_word() -> None:
+    assert _places("cs", "Polská národní banka, České dráhy, Německá vláda, v Irském moři.") == []
+    assert _places("cs", "V Česku, z Polska, v Irsku, v Iráku, v Řecku, v Kanadě, do Číny.") == [
+        "Czechia", "Poland", "Ireland", "Iraq", "Greece", "Canada", "China"]
+    assert _places("cs", "V Cesku a v Recku.") == ["Czechia", "Greece"]
+    assert _places("ro", "În Bucureşti şi în București.") == ["Bucharest", "Bucharest"]
