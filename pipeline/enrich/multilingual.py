@@ -267,6 +267,7 @@ class LocalNames:
         self.rivals: dict[tuple[str, ...], dict[str, str]] = {
             k: {w[0]: english for w, english in names.items()} for k, names in written.items()
             if len(k) == 1 and len(set(names.values())) > 1 and len(names) > 1}
+        exact_one_word: set[str] = set()
         for local, english in exact:
             words = _WORD.findall(local)
             if not words or len(words) > MAX_NAME_WORDS or norm(local) in blocked or len(norm(words[0])) < 3:
@@ -276,25 +277,34 @@ class LocalNames:
             k = tuple(norm(w) for w in words)
             self.index.setdefault(k, english)
             self.prefixes.update(k[:n] for n in range(1, len(k) + 1))
+            if len(k) == 1:
+                exact_one_word.add(k[0])
         # inflected form -> the keys of the name words it is a form of ("polsce" -> "~polsk"); and the case
         # endings those forms put on a name's stem ("-ji", "-u", "-ach"): a word cut to a stem must have lost
         # one of them, so Polish "Rosjan" (Russians) is no case of "Rosja" and "Indian" none of "Indie"
         words_of = {key for k in self.prefixes for key in k}
-        one_word = {w[0] for names in written.values() for w in names if len(w) == 1}
+        one_word = {w[0] for names in written.values() for w in names if len(w) == 1} | exact_one_word
         marked_endings: set[str] = set()  # the endings listed forms put on a one-word name's stem, marks kept
+        single_endings: set[str] = set()  # those endings, marks folded; `endings` adds a longer name's words'
         self.lemmas: dict[str, tuple[str, ...]] = {}
+        self.single_lemmas: dict[str, tuple[str, ...]] = {}  # the forms of one-word names only
         endings: set[str] = set()
         for form, name_words in ({} if self.unspaced else forms(lang)).items():
             f = norm(form)
             name_keys = [(name_key(w), norm(w)) for w in name_words]
-            for key, _ in name_keys:
+            for key, nw in name_keys:
                 stem = key[1:] if key.startswith("~") else ""
                 if stem and f.startswith(stem) and 0 < len(f) - len(stem) <= MAX_CUT:
                     endings.add(f[len(stem):])
+                    if nw in one_word:
+                        single_endings.add(f[len(stem):])
             # a stemmed name's key, or an exact one's ("Pekinie" is a form of the exonym "Pekin")
             keys = tuple(dict.fromkeys(k for pair in name_keys for k in pair if k in words_of))
             if keys and f not in blocked:  # forms alike but for accents ("Nôvi", "Novi"): all their names
                 self.lemmas[f] = tuple(dict.fromkeys((*self.lemmas.get(f, ()), *keys)))
+                alone = tuple(k for pair in name_keys if pair[1] in one_word for k in pair if k in words_of)
+                if alone:
+                    self.single_lemmas[f] = tuple(dict.fromkeys((*self.single_lemmas.get(f, ()), *alone)))
                 for nk, nw in name_keys:  # a form of a one-word name, not of a longer name's word on its stem
                     if nk in spelt and nw in one_word:
                         spelt[nk].add(marked := _marked(form))
@@ -309,6 +319,9 @@ class LocalNames:
         # Germanic genitive's "s", which the lists do not write onto names ("Russlands" in Norwegian); None
         # (any one or two letters) where no lists know the language
         self.endings: frozenset[str] | None = frozenset(endings | _VOWELS | {"s"}) if endings else None
+        # a word alone reaches a one-word name only by an ending such names take: Slovak "Slovenskej" (an
+        # adjective's ending, which "Stredoafrickej republike" lists) is no case of "Slovensko"
+        self.single_endings: frozenset[str] | None = frozenset(single_endings | _VOWELS | {"s"}) if endings else None
         # asked only where no name matches: "Polska" is Poland, "polska" (lower case) the adjective
         self.demonyms = {f: adj for f, adj in ((norm(f), adj) for f, adj in (demonyms or {}).items()) if f not in blocked}
         # forms the language writes in lower case ("catarina", a form of "catarino", Qatari): capitalised
@@ -369,7 +382,8 @@ class LocalNames:
             if not frontier:
                 break
             t = next((t for t in frontier if t in self.index and not (n == 1 and (
-                self._bare(t[0], keys[i][0]) or not self._marks_agree(words[i].group(), t[0])))), None)
+                self._bare(t[0], keys[i][0]) or not self._marks_agree(words[i].group(), t[0])
+                or not self._alone(words[i].group(), t[0])))), None)
             if t is not None:
                 longest = (n, self._rival(t, keys[i][0]) if t in self.rivals else self.index[t])
         return longest
@@ -385,6 +399,12 @@ class LocalNames:
         ending_ok = w[stem:] in self.marked_endings  # an ending listed forms write with its mark ("Tallinā")
         return all(any(len(sp) > j and sp[j] == ch for sp in spellings) or (j >= stem and ending_ok)
                    for j, ch in enumerate(w) if unicodedata.decomposition(ch))
+
+    def _alone(self, word: str, key: str) -> bool:
+        """Whether `word` reaches the one-word name `key` as itself, a listed form of a one-word name or by
+        an ending such names take, not only as a longer name's word on the same stem ("Slovenskej", a form
+        of "Slovenská republika", is no case of "Slovensko")."""
+        return key in word_keys(word, self.single_lemmas, self.single_endings)
 
     def _bare(self, key: str, word: str) -> bool:
         """Whether `word` (normalised) reaches a name's `key` only as the name less its ending (`bare_stems`)."""

@@ -307,3 +307,11 @@ def test_a_mark_no_spelling_of_the_name_has_makes_another_word() -> None:
         "Czechia", "Poland", "Ireland", "Iraq", "Greece", "Canada", "China"]
     assert _places("cs", "V Cesku a v Recku.") == ["Czechia", "Greece"]
     assert _places("ro", "În Bucureşti şi în București.") == ["Bucharest", "Bucharest"]
+
+
+# A form of a longer name's word on a one-word name's stem is no case of that name: Slovak "Slovenskej"
+# ("Slovenskej republiky") alone is an adjective, "Slovenskej televízie" no Slovakia.
+def test_a_longer_names_word_alone_is_no_one_word_name() -> None:
+    assert _places("sk", "Podľa Slovenskej televízie a Českej tlačovej kancelárie.") == []
+    assert _places("sk", "Na Slovensku, zo Slovenskej republiky, v Česku.") == ["Slovakia", "Slovakia", "Czechia"]
+    assert _places("uk", "В Одесі та Харкові.") == ["Odesa", "Kharkiv"]
