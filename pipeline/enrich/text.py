@@ -35,11 +35,11 @@ _ACTOR_SKIP = frozenset("and or , senior top high-ranking high-level foreign def
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|,")
 
 
-# "Mr Osborne", "Mrs. Clinton", "Herr Jordan", "pan Jordan", "г-н Грузинов": a name after a personal title is
-# a person's, whatever the NER or a gazetteer makes of it. Case-sensitive: "DR Congo" is a state.
+# "Mr Osborne", "Mrs. Clinton", "Herr Jordan", "Sr. Jordán", "pan Jordan", "г-н Грузинов": a name after a
+# personal title is a person's, whatever the NER or a gazetteer makes of it. Case-sensitive: "DR Congo" is a state.
 _PERSONAL_TITLE = re.compile(
-    r"(?:^|[\s(\"'\u201c\u201e\u00ab])(?:Mr|Mrs|Ms|Mx|Miss|Dr|Sir|Dame|Herr|Frau|Mme|Mlle|pan|pani|pana|"
-    r"paní|пан|пані|пана|г-н|г-жа|господин|госпожа)\.?\s+$"
+    r"(?:^|[\s(\"'\u201c\u201e\u00ab])(?:Mr|Mrs|Ms|Mx|Miss|Dr|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|"
+    r"pan|pani|pana|paní|пан|пані|пана|г-н|г-жа|господин|госпожа)\.?\s+$"
 )
 
 

@@ -35,6 +35,9 @@ def test_the_text_decides_the_language_not_the_producer() -> None:
     assert detect("Floods in Dhaka", claimed="en") == "en"
     assert detect("At present, the individual remains unidentified", claimed=None) == "en"
     assert detect("Президент России прибыл в Пекин", claimed="en") == "ru"
+    # where the statistics cannot choose and nobody said, a script one language writes the news in decides
+    headline = "भारत में प्रधानमंत्री ने पाकिस्तान और चीन के साथ बातचीत की।"  # Hindi or Marathi, says lingua
+    assert detect(headline, claimed=None) == "hi" and detect(headline, claimed="mr") == "mr"
 
 
 def test_russian_case_endings_and_short_forms() -> None:

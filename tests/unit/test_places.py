@@ -63,6 +63,8 @@ def test_a_name_after_a_personal_title_is_a_person() -> None:
     assert scanned.countries == []
     elsewhere = _enrich("Rozmowy", "Jak powiedział pan Jordan, Polska i Niemcy się zgadzają.")
     assert set(elsewhere.countries) == {"PL", "DE"} and elsewhere.persons == []
+    spanish = _enrich("Reunión", "Según el Sr. Jordán, España y Francia firmarán el acuerdo en Madrid.")
+    assert set(spanish.countries) == {"ES", "FR"}
 
 
 def test_admin_area_decided_by_context() -> None:
