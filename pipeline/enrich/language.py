@@ -9,9 +9,10 @@ reliable from a sentence on; news copy is rarely shorter.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from pipeline.enrich.inflections import _script
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
@@ -76,7 +77,7 @@ def _script_language(sample: str, letters: int) -> str | None:
     counts: dict[str, int] = {}
     for ch in sample:
         if ch.isalpha():
-            script = unicodedata.name(ch, "?").split()[0]
+            script = _script(ch)
             counts[script] = counts.get(script, 0) + 1
     script, n = max(counts.items(), key=lambda kv: kv[1], default=("?", 0))
     return SCRIPT_LANGUAGE.get(script) if n >= SCRIPT_SHARE * letters else None

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pipeline.enrich.common_words import PERSON, WORD, collisions
 from pipeline.enrich.exonyms import forms as exonym_forms
 from pipeline.enrich.gazetteer import Gazetteer, _tsv, load
-from pipeline.enrich.inflections import forms
+from pipeline.enrich.inflections import _script, forms
 from pipeline.enrich.local_demonyms import first_names
 from pipeline.enrich.local_demonyms import forms as demonym_forms
 from pipeline.enrich.ner import Mention
@@ -119,10 +119,6 @@ def _is_arabic(w: str) -> bool:
 def _marked(word: str) -> str:
     """A word case folded with its marks kept, composed; Romanian's cedillas as its commas ("ş", "ș")."""
     return unicodedata.normalize("NFC", word.casefold()).translate(_CEDILLA)
-
-
-def _script_of(w: str) -> str:
-    return unicodedata.name(w[0], "?").split()[0] if w else "?"
 
 
 def _is_georgian(w: str) -> bool:
@@ -393,7 +389,7 @@ class LocalNames:
         (the name or a listed form) has that very letter (`spelt`)."""
         spellings = self.spelt.get(key)
         w = _marked(word)
-        if not spellings or w.isascii() or _script_of(w) != "LATIN":
+        if not spellings or w.isascii() or _script(w[0]) != "LATIN":
             return True
         stem = len(key) - 1 if key.startswith("~") else len(w)
         ending_ok = w[stem:] in self.marked_endings  # an ending listed forms write with its mark ("Tallinā")
